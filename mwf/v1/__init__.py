@@ -1,0 +1,1 @@
+"""Generated from proto/mwf/v1 by mwf.codegen."""

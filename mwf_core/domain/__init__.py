@@ -1,0 +1,1 @@
+"""Pure model and rules of Meet Without Fear: standard library only."""

@@ -1,0 +1,1 @@
+"""Contracts for everything outside the core (typing.Protocol; adapters implement them)."""

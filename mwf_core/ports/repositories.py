@@ -1,0 +1,171 @@
+"""Repositories and the unit of work: the only way the core reads and writes state."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Protocol, Self
+
+from mwf_core.domain.enums import SessionStatus
+from mwf_core.domain.records import (
+    ConsentRecord,
+    EmotionalReading,
+    IdempotencyRecord,
+    Invitation,
+    Message,
+    OutboxEvent,
+    Relationship,
+    RelationshipMember,
+    Session,
+    SharedVessel,
+    StageProgress,
+    User,
+    UserVessel,
+)
+
+
+class UserRepository(Protocol):
+    async def get(self, user_id: str) -> User | None: ...
+
+    async def get_many(self, user_ids: list[str]) -> dict[str, User]: ...
+
+    async def get_by_auth_subject(self, subject: str) -> User | None: ...
+
+    async def insert_if_absent(self, user: User) -> None:
+        """Insert unless a row with the same auth subject exists (race-safe, no error)."""
+
+    async def update(self, user: User) -> None: ...
+
+
+class RelationshipRepository(Protocol):
+    async def add(self, relationship: Relationship) -> None: ...
+
+    async def add_member(self, member: RelationshipMember) -> None: ...
+
+    async def members(self, relationship_id: str) -> list[RelationshipMember]: ...
+
+    async def memberships_of(self, user_id: str) -> list[RelationshipMember]: ...
+
+    async def update_member(self, member: RelationshipMember) -> None: ...
+
+    async def lock(self, relationship_id: str) -> None:
+        """Serialise writers of one relationship until the transaction ends."""
+
+
+class SessionRepository(Protocol):
+    async def add(self, session: Session) -> None: ...
+
+    async def get(self, session_id: str) -> Session | None: ...
+
+    async def update(self, session: Session) -> None: ...
+
+    async def for_relationships(
+        self, relationship_ids: list[str], statuses: frozenset[SessionStatus] | None = None
+    ) -> list[Session]:
+        """Sessions of these relationships, newest first (by created_at, then id)."""
+
+    async def delete(self, session_id: str) -> None: ...
+
+
+class InvitationRepository(Protocol):
+    async def add(self, invitation: Invitation) -> None: ...
+
+    async def get(self, invitation_id: str) -> Invitation | None: ...
+
+    async def for_session(self, session_id: str) -> Invitation | None: ...
+
+    async def update(self, invitation: Invitation) -> None: ...
+
+
+class StageProgressRepository(Protocol):
+    async def add(self, progress: StageProgress) -> None: ...
+
+    async def for_session(self, session_id: str) -> list[StageProgress]: ...
+
+    async def update(self, progress: StageProgress) -> None: ...
+
+    async def delete_for_user(self, session_id: str, user_id: str) -> int: ...
+
+
+class VesselRepository(Protocol):
+    async def add_user_vessel(self, vessel: UserVessel) -> None: ...
+
+    async def user_vessel(self, session_id: str, user_id: str) -> UserVessel | None: ...
+
+    async def user_vessels_of(self, user_id: str) -> list[UserVessel]: ...
+
+    async def update_user_vessel(self, vessel: UserVessel) -> None: ...
+
+    async def delete_user_vessel(self, vessel_id: str) -> int:
+        """Delete one user's private store and what hangs off it; returns rows deleted."""
+
+    async def add_shared_vessel(self, vessel: SharedVessel) -> None: ...
+
+
+class MessageRepository(Protocol):
+    async def add(self, message: Message) -> None: ...
+
+    async def lane(
+        self, session_id: str, user_id: str, limit: int, before: datetime | None = None
+    ) -> list[Message]:
+        """One user's lane, oldest first: (sender = me AND for_user IS NULL) OR for_user = me."""
+
+    async def delete_lane(self, session_id: str, user_id: str) -> int: ...
+
+
+class ConsentRepository(Protocol):
+    async def add(self, record: ConsentRecord) -> None: ...
+
+    async def for_user(self, user_id: str) -> list[ConsentRecord]: ...
+
+
+class EmotionRepository(Protocol):
+    async def add(self, reading: EmotionalReading) -> None: ...
+
+    async def for_vessel(self, vessel_id: str, limit: int) -> list[EmotionalReading]:
+        """Newest first."""
+
+
+class OutboxRepository(Protocol):
+    async def add(self, event: OutboxEvent) -> None: ...
+
+    async def pending(self, limit: int) -> list[OutboxEvent]: ...
+
+    async def for_session(self, session_id: str) -> list[OutboxEvent]: ...
+
+
+class IdempotencyRepository(Protocol):
+    async def get(self, user_id: str, request_id: str) -> IdempotencyRecord | None: ...
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        """Raises DuplicateKey when (user_id, request_id) exists (a concurrent retry)."""
+
+
+class UnitOfWork(Protocol):
+    """One transaction. Leaving the block without `commit()` rolls back.
+
+    Writers of shared rows call `relationships.lock(...)`, so two partners acting at the same
+    instant are serialised; adapters map serialization failures to `ConcurrencyConflict`, which
+    the use-case runner retries.
+    """
+
+    users: UserRepository
+    relationships: RelationshipRepository
+    sessions: SessionRepository
+    invitations: InvitationRepository
+    progress: StageProgressRepository
+    vessels: VesselRepository
+    messages: MessageRepository
+    consents: ConsentRepository
+    emotions: EmotionRepository
+    outbox: OutboxRepository
+    idempotency: IdempotencyRepository
+
+    async def __aenter__(self) -> Self: ...
+
+    async def __aexit__(self, *exc_info: Any) -> None: ...
+
+    async def commit(self) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
