@@ -55,6 +55,10 @@ class ValidationFailed(DomainError):
     code = ErrorCode.VALIDATION_ERROR
 
 
+class InvitesBlocked(ValidationFailed):
+    """The invitee's privacy settings refuse session invites (the original answers 403)."""
+
+
 class SessionNotActive(DomainError):
     code = ErrorCode.SESSION_NOT_ACTIVE
 

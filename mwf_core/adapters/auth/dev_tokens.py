@@ -40,7 +40,12 @@ def mint_dev_token(
     if not user_id:
         raise ValueError("user_id must not be empty")
     now = int(time.time())
-    claims: dict[str, Any] = {"iss": DEV_ISSUER, "sub": user_id, "iat": now, "exp": now + ttl_seconds}
+    claims: dict[str, Any] = {
+        "iss": DEV_ISSUER,
+        "sub": user_id,
+        "iat": now,
+        "exp": now + ttl_seconds,
+    }
     if email is not None:
         claims["email"] = email
     if name is not None:

@@ -33,8 +33,6 @@ class E2EBypassVerifier:
                 "E2E bypass: x-e2e-user-id must be 1-128 characters of A-Z a-z 0-9 _ . @ -"
             )
         email = credentials.get("x-e2e-user-email", "").strip() or None
-        if email is not None and (
-            len(email) > _MAX_EMAIL_CHARS or not _EMAIL.fullmatch(email)
-        ):
+        if email is not None and (len(email) > _MAX_EMAIL_CHARS or not _EMAIL.fullmatch(email)):
             raise Unauthorized("E2E bypass: x-e2e-user-email is not an e-mail address")
         return Identity(subject=f"{SUBJECT_PREFIX}{user_id}", email=email)

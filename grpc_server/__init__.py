@@ -1,0 +1,1 @@
+"""The gRPC driving adapter: servicers, interceptors and the server runtime."""

@@ -1,0 +1,198 @@
+"""Piccolo tables: one per domain record; column names equal the record's field names.
+
+The schema itself is created by the migrations in the top-level `migrations` package (which hold
+their own frozen copy of these definitions plus the composite indexes); these classes are what
+the repositories query. Tables are bound to an engine with `engine.bind_tables`, never through a
+`piccolo_conf` module.
+"""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSONB,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.base import OnDelete
+from piccolo.table import Table
+
+ID_LENGTH = 64
+
+
+def _id() -> Varchar:
+    # Ids come from the core's IdGenerator; the database never invents one.
+    return Varchar(length=ID_LENGTH, primary_key=True, default=None)
+
+
+def _at(null: bool = False) -> Timestamptz:
+    # No database default: the core's Clock is the only source of time.
+    return Timestamptz(null=null, default=None)
+
+
+class UserTable(Table, tablename="users"):
+    id = _id()
+    auth_subject = Varchar(length=255, default=None, unique=True)
+    email = Varchar(length=320, null=True, default=None, unique=True)
+    name = Text(null=True, default=None)
+    first_name = Text(null=True, default=None)
+    last_name = Text(null=True, default=None)
+    created_at = _at()
+    updated_at = _at()
+    push_token = Text(null=True, default=None)
+    biometric_enabled = Boolean(default=False)
+    last_mood_intensity = Integer(null=True, default=None)
+    privacy_preferences = JSONB(default={})
+
+
+class RelationshipTable(Table, tablename="relationships"):
+    id = _id()
+    created_at = _at()
+
+
+class RelationshipMemberTable(Table, tablename="relationship_members"):
+    # The record has no id of its own; the key is derived from the pair (see member_key), so
+    # the database still never generates one.
+    id = Varchar(length=2 * ID_LENGTH + 1, primary_key=True, default=None)
+    relationship_id = ForeignKey(
+        RelationshipTable, null=False, on_delete=OnDelete.cascade
+    )
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    joined_at = _at()
+    nickname = Text(null=True, default=None)
+    role = Varchar(length=32, default="member")
+
+
+def member_key(relationship_id: str, user_id: str) -> str:
+    return f"{relationship_id}:{user_id}"
+
+
+class SessionTable(Table, tablename="sessions"):
+    id = _id()
+    relationship_id = ForeignKey(RelationshipTable, null=False, on_delete=OnDelete.cascade)
+    status = Varchar(length=32, default=None)
+    created_at = _at()
+    updated_at = _at()
+    type = Varchar(length=32, default=None)
+    resolved_at = _at(null=True)
+    topic_frame = Text(null=True, default=None)
+    topic_frame_confirmed_at = _at(null=True)
+
+
+class InvitationTable(Table, tablename="invitations"):
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    invited_by_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    name = Text(null=True, default=None)
+    status = Varchar(length=32, default=None)
+    created_at = _at()
+    expires_at = _at()
+    invite_email = Varchar(length=320, null=True, default=None)
+    message_confirmed = Boolean(default=False)
+    message_confirmed_at = _at(null=True)
+    accepted_at = _at(null=True)
+    declined_at = _at(null=True)
+    decline_reason = Text(null=True, default=None)
+
+
+class StageProgressTable(Table, tablename="stage_progress"):
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    stage = Integer()
+    status = Varchar(length=32, default=None)
+    started_at = _at(null=True)
+    completed_at = _at(null=True)
+    gates_satisfied = JSONB(default={})
+
+
+class UserVesselTable(Table, tablename="user_vessels"):
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    created_at = _at()
+    creation_context = Text(null=True, default=None)
+    last_viewed_at = _at(null=True)
+    # A chat item may be a message or another kind of item, so no foreign key.
+    last_seen_chat_item_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    archived_at = _at(null=True)
+
+
+class SharedVesselTable(Table, tablename="shared_vessels"):
+    id = _id()
+    session_id = ForeignKey(
+        SessionTable, null=False, unique=True, on_delete=OnDelete.cascade
+    )
+    created_at = _at()
+
+
+class MessageTable(Table, tablename="messages"):
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    # A deleted account leaves its words in the partner's history, just unattributed.
+    sender_id = ForeignKey(UserTable, null=True, default=None, on_delete=OnDelete.set_null)
+    for_user_id = ForeignKey(UserTable, null=True, default=None, on_delete=OnDelete.cascade)
+    role = Varchar(length=32, default=None)
+    content = Text(default=None)
+    stage = Integer()
+    timestamp = _at()
+
+
+class ConsentRecordTable(Table, tablename="consent_records"):
+    id = _id()
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    # Consent decisions are an audit trail: they outlive the session they were made in.
+    session_id = ForeignKey(SessionTable, null=True, default=None, on_delete=OnDelete.set_null)
+    target_type = Varchar(length=32, default=None)
+    # Points at different kinds of content depending on target_type, so no foreign key.
+    target_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    created_at = _at()
+    requested_by_user_id = ForeignKey(
+        UserTable, null=True, default=None, on_delete=OnDelete.set_null
+    )
+    decision = Varchar(length=32, null=True, default=None)
+    decided_at = _at(null=True)
+    revoked_at = _at(null=True)
+    metadata = JSONB(default={})
+
+
+class EmotionalReadingTable(Table, tablename="emotional_readings"):
+    id = _id()
+    vessel_id = ForeignKey(UserVesselTable, null=False, on_delete=OnDelete.cascade)
+    intensity = Integer()
+    stage = Integer()
+    timestamp = _at()
+    context = Text(null=True, default=None)
+
+
+class OutboxTable(Table, tablename="outbox"):
+    id = _id()
+    # No foreign key: an event announcing a session's deletion must outlive the session row.
+    session_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    channel = Varchar(length=255, default=None)
+    name = Varchar(length=255, default=None)
+    payload = JSONB(default={})
+    created_at = _at()
+    status = Varchar(length=32, default=None)
+    attempts = Integer(default=0)
+    last_error = Text(null=True, default=None)
+    delivered_at = _at(null=True)
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    UserTable,
+    RelationshipTable,
+    RelationshipMemberTable,
+    SessionTable,
+    InvitationTable,
+    StageProgressTable,
+    UserVesselTable,
+    SharedVesselTable,
+    MessageTable,
+    ConsentRecordTable,
+    EmotionalReadingTable,
+    OutboxTable,
+)

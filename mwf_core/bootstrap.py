@@ -1,0 +1,123 @@
+"""The composition root: settings in, adapters and use cases out."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from mwf_core.adapters.auth import (
+    ClerkTokenVerifier,
+    DevTokenVerifier,
+    E2EBypassVerifier,
+    load_or_create_dev_secret,
+)
+from mwf_core.adapters.auth.selector import BypassOrPrimaryVerifier
+from mwf_core.adapters.db.engine import (
+    bind_tables,
+    engine_from_url,
+    start_engine,
+    stop_engine,
+)
+from mwf_core.adapters.db.migrate import apply_migrations
+from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
+from mwf_core.adapters.realtime.in_process import InProcessBroker
+from mwf_core.adapters.system import SystemClock, UuidIds
+from mwf_core.config import Settings
+from mwf_core.ports.auth import TokenVerifier
+from mwf_core.usecases.emotions import EmotionUseCases
+from mwf_core.usecases.identity import IdentityUseCases
+from mwf_core.usecases.invitations import InvitationUseCases
+from mwf_core.usecases.lifecycle import LifecycleUseCases
+from mwf_core.usecases.people import PeopleUseCases
+from mwf_core.usecases.runtime import Dependencies
+from mwf_core.usecases.sessions import SessionUseCases
+from mwf_core.usecases.stage0 import Stage0UseCases
+
+log = logging.getLogger("mwf")
+
+
+@dataclass(slots=True)
+class Container:
+    settings: Settings
+    engine: Any
+    broker: InProcessBroker
+    verifier: TokenVerifier
+    identity: IdentityUseCases
+    sessions: SessionUseCases
+    stage0: Stage0UseCases
+    invitations: InvitationUseCases
+    lifecycle: LifecycleUseCases
+    people: PeopleUseCases
+    emotions: EmotionUseCases
+
+    async def close(self) -> None:
+        await stop_engine(self.engine)
+
+
+def build_verifier(settings: Settings) -> TokenVerifier:
+    """Clerk when configured; otherwise local dev tokens, which production refuses."""
+    primary: TokenVerifier
+    if settings.uses_clerk:
+        issuer = settings.clerk_issuer or ""
+        primary = ClerkTokenVerifier(
+            issuer=issuer,
+            jwks_url=settings.clerk_jwks_url,
+            authorized_parties=settings.clerk_authorized_parties,
+        )
+        log.info("auth: Clerk tokens (issuer %s)", issuer or "unchecked")
+    else:
+        if settings.production:
+            raise RuntimeError(
+                "MWF_ENV=production needs Clerk: set CLERK_ISSUER (and CLERK_JWKS_URL if the "
+                "keys live elsewhere); dev tokens are refused in production"
+            )
+        secret = settings.dev_secret or load_or_create_dev_secret(settings.dev_secret_path)
+        primary = DevTokenVerifier(secret, settings.environment)
+        log.info("auth: local dev tokens (mint one with `mwf token USER_ID`)")
+    if settings.e2e_auth_bypass:
+        log.warning("auth: E2E bypass headers accepted (x-e2e-user-id)")
+        return BypassOrPrimaryVerifier(E2EBypassVerifier(settings.environment), primary)
+    return primary
+
+
+async def open_database(settings: Settings, *, migrate: bool) -> Any:
+    engine = engine_from_url(settings.database_url, default_sqlite_path=settings.sqlite_path)
+    bind_tables(engine)
+    await start_engine(engine)
+    if migrate:
+        applied = await apply_migrations(engine)
+        if applied:
+            log.info("database: applied migrations %s", ", ".join(applied))
+    return engine
+
+
+async def build_container(settings: Settings, *, migrate: bool | None = None) -> Container:
+    """Wire everything. Migrations run by default on the embedded SQLite database only;
+    PostgreSQL deployments migrate explicitly with `mwf migrate`."""
+    verifier = build_verifier(settings)
+    should_migrate = settings.database_url is None if migrate is None else migrate
+    engine = await open_database(settings, migrate=should_migrate)
+    log.info("database: %s", "SQLite (embedded default)" if settings.database_url is None
+             else settings.database_url.split("://", 1)[0])
+    broker = InProcessBroker()
+    log.info("realtime: in-process broker (outbox rows kept for later delivery)")
+    deps = Dependencies(
+        uow=PiccoloUnitOfWorkFactory(engine, on_commit=broker.publish),
+        clock=SystemClock(),
+        ids=UuidIds(),
+        app_url=settings.app_url,
+    )
+    return Container(
+        settings=settings,
+        engine=engine,
+        broker=broker,
+        verifier=verifier,
+        identity=IdentityUseCases(deps),
+        sessions=SessionUseCases(deps),
+        stage0=Stage0UseCases(deps),
+        invitations=InvitationUseCases(deps),
+        lifecycle=LifecycleUseCases(deps),
+        people=PeopleUseCases(deps),
+        emotions=EmotionUseCases(deps),
+    )

@@ -1,0 +1,360 @@
+"""Creating, listing and reading partner sessions."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from mwf_core.domain.enums import (
+    LIVE_SESSION_STATUSES,
+    InvitationStatus,
+    SessionStatus,
+    Stage,
+    StageStatus,
+)
+from mwf_core.domain.errors import DuplicateKey, NotFound, ValidationFailed, field_error
+from mwf_core.domain.records import (
+    IdempotencyRecord,
+    Invitation,
+    Message,
+    Relationship,
+    RelationshipMember,
+    Session,
+    SharedVessel,
+    StageProgress,
+    User,
+    UserVessel,
+)
+from mwf_core.domain.stage0 import INVITATION_TTL, propose_topic_frame
+from mwf_core.ports.repositories import UnitOfWork
+
+from .runtime import Dependencies, fingerprint, in_transaction
+from .session_view import (
+    SessionContext,
+    SessionView,
+    can_advance,
+    load_context,
+    session_view,
+)
+
+INVITE_NAME_MAX = 100
+CONTEXT_MAX = 5000
+EMAIL_MAX = 254
+STATE_MESSAGE_LIMIT = 500
+LIST_DEFAULT_PAGE = 20
+LIST_MAX_PAGE = 100
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class CreateSessionRequest:
+    person_id: str = ""
+    invite_name: str = ""
+    context: str = ""
+    invite_email: str = ""
+    request_id: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CreatedSession:
+    view: SessionView
+    invitation_id: str | None
+    invitation_url: str | None
+    existing: bool  # True: the relationship already had a live session, returned instead
+
+
+@dataclass(frozen=True, slots=True)
+class Milestones:
+    witness_started_at: datetime | None
+    feel_heard_confirmed_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressReport:
+    context: SessionContext
+    view: SessionView
+    can_advance: bool
+    milestones: Milestones
+
+
+@dataclass(frozen=True, slots=True)
+class SessionState:
+    report: ProgressReport
+    messages: list[Message]
+    has_more_messages: bool
+    partner_last_viewed_at: datetime | None
+
+
+def _validate_create(request: CreateSessionRequest, actor: User) -> None:
+    if not request.person_id and not request.invite_name.strip():
+        raise ValidationFailed(
+            "Either personId or inviteName is required",
+            {"person_id": ["personId or inviteName is required"]},
+        )
+    if request.person_id == actor.id:
+        raise field_error("person_id", "You cannot start a session with yourself")
+    if len(request.invite_name.strip()) > INVITE_NAME_MAX:
+        raise field_error("invite_name", f"inviteName must be at most {INVITE_NAME_MAX} characters")
+    if len(request.context) > CONTEXT_MAX:
+        raise field_error("context", f"context must be at most {CONTEXT_MAX} characters")
+    email = request.invite_email.strip()
+    if email and (len(email) > EMAIL_MAX or not _EMAIL.match(email)):
+        raise field_error("invite_email", "inviteEmail is not a valid email address")
+
+
+def _milestones(context: SessionContext) -> Milestones:
+    witness = context.row(context.viewer.id, Stage.WITNESS)
+    heard = witness.gates_satisfied.get("feelHeardConfirmedAt") if witness else None
+    return Milestones(
+        witness_started_at=witness.started_at if witness else None,
+        feel_heard_confirmed_at=datetime.fromisoformat(heard) if heard else None,
+    )
+
+
+def _encode_cursor(session: Session) -> str:
+    raw = json.dumps([session.created_at.isoformat(), session.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode()
+
+
+def _decode_cursor(token: str) -> tuple[datetime, str]:
+    try:
+        created, session_id = json.loads(base64.urlsafe_b64decode(token.encode()))
+        return datetime.fromisoformat(created), str(session_id)
+    except (ValueError, TypeError) as error:
+        raise field_error("page_token", "cursor is not valid") from error
+
+
+class SessionUseCases:
+    def __init__(self, deps: Dependencies) -> None:
+        self._deps = deps
+
+    async def create(self, actor: User, request: CreateSessionRequest) -> CreatedSession:
+        """Starts a session with a known person (`person_id`) or a new invitee (`invite_name`).
+
+        - Exactly one of the two; not yourself; a known person must share a relationship with
+          the caller (404 otherwise).
+        - One live session per relationship: when one exists, it is returned instead.
+        - Creates, in one transaction, the session (CREATED), its invitation (PENDING, expires
+          in 7 days), the inviter's stage 0, their private vessel (holding `context`), the
+          shared vessel, and a neutral topic frame proposed from `context`.
+        - A repeated `request_id` returns the first result; the same id with another body is
+          refused.
+        """
+        _validate_create(request, actor)
+        body_hash = fingerprint(
+            {
+                "person_id": request.person_id,
+                "invite_name": request.invite_name,
+                "context": request.context,
+                "invite_email": request.invite_email,
+            }
+        )
+
+        async def work(uow: UnitOfWork) -> CreatedSession:
+            if request.request_id:
+                replay = await self._replay(uow, actor, request.request_id, body_hash)
+                if replay is not None:
+                    return replay
+            if request.person_id:
+                relationship_id, partner = await self._shared_relationship(uow, actor, request)
+                await uow.relationships.lock(relationship_id)
+                live = await uow.sessions.for_relationships(
+                    [relationship_id], LIVE_SESSION_STATUSES
+                )
+                if live:
+                    context = await load_context(uow, live[0].id, actor)
+                    return CreatedSession(session_view(context), None, None, existing=True)
+                invitee_name = partner.first_name or partner.name
+            else:
+                relationship_id = await self._new_relationship(uow, actor, request.invite_name)
+                invitee_name = request.invite_name.strip()
+            session_id = await self._create_session(uow, actor, relationship_id, invitee_name,
+                                                    request)
+            if request.request_id:
+                await uow.idempotency.add(
+                    IdempotencyRecord(
+                        user_id=actor.id,
+                        request_id=request.request_id,
+                        operation="CreateSession",
+                        fingerprint=body_hash,
+                        resource_id=session_id,
+                        created_at=self._deps.clock.now(),
+                    )
+                )
+            return await self._created(uow, actor, session_id)
+
+        try:
+            return await in_transaction(self._deps.uow, work)
+        except DuplicateKey:
+            if not request.request_id:
+                raise
+            # A concurrent retry with the same request id won the race: answer as it did.
+            return await in_transaction(self._deps.uow, work)
+
+    async def _replay(
+        self, uow: UnitOfWork, actor: User, request_id: str, body_hash: str
+    ) -> CreatedSession | None:
+        record = await uow.idempotency.get(actor.id, request_id)
+        if record is None:
+            return None
+        if record.operation != "CreateSession" or record.fingerprint != body_hash:
+            raise field_error(
+                "request_id", "This request id was already used for a different request"
+            )
+        return await self._created(uow, actor, record.resource_id)
+
+    async def _created(self, uow: UnitOfWork, actor: User, session_id: str) -> CreatedSession:
+        context = await load_context(uow, session_id, actor)
+        invitation = context.invitation
+        assert invitation is not None
+        url = f"{self._deps.app_url.rstrip('/')}/invitation/{invitation.id}"
+        return CreatedSession(session_view(context), invitation.id, url, existing=False)
+
+    async def _shared_relationship(
+        self, uow: UnitOfWork, actor: User, request: CreateSessionRequest
+    ) -> tuple[str, User]:
+        partner = await uow.users.get(request.person_id)
+        mine = {m.relationship_id for m in await uow.relationships.memberships_of(actor.id)}
+        if partner is not None:
+            for membership in await uow.relationships.memberships_of(partner.id):
+                if membership.relationship_id in mine:
+                    return membership.relationship_id, partner
+        raise NotFound("Person not found")
+
+    async def _new_relationship(self, uow: UnitOfWork, actor: User, invite_name: str) -> str:
+        now = self._deps.clock.now()
+        relationship = Relationship(id=self._deps.ids.new_id(), created_at=now)
+        await uow.relationships.add(relationship)
+        await uow.relationships.add_member(
+            RelationshipMember(relationship.id, actor.id, now, nickname=invite_name.strip())
+        )
+        return relationship.id
+
+    async def _create_session(
+        self,
+        uow: UnitOfWork,
+        actor: User,
+        relationship_id: str,
+        invitee_name: str | None,
+        request: CreateSessionRequest,
+    ) -> str:
+        ids, now = self._deps.ids, self._deps.clock.now()
+        frame = propose_topic_frame(
+            request.context, [invitee_name, actor.name, actor.first_name, actor.last_name]
+        )
+        session = Session(
+            id=ids.new_id(),
+            relationship_id=relationship_id,
+            status=SessionStatus.CREATED,
+            created_at=now,
+            updated_at=now,
+            topic_frame=frame,
+        )
+        await uow.sessions.add(session)
+        await uow.invitations.add(
+            Invitation(
+                id=ids.new_id(),
+                session_id=session.id,
+                invited_by_id=actor.id,
+                name=invitee_name,
+                status=InvitationStatus.PENDING,
+                created_at=now,
+                expires_at=now + INVITATION_TTL,
+                invite_email=request.invite_email.strip() or None,
+            )
+        )
+        await uow.progress.add(
+            StageProgress(ids.new_id(), session.id, actor.id, Stage.ONBOARDING,
+                          StageStatus.IN_PROGRESS, started_at=now)
+        )
+        await uow.vessels.add_user_vessel(
+            UserVessel(ids.new_id(), session.id, actor.id, now,
+                       creation_context=request.context or None)
+        )
+        await uow.vessels.add_shared_vessel(SharedVessel(ids.new_id(), session.id, now))
+        return session.id
+
+    async def list(
+        self,
+        actor: User,
+        page_size: int = 0,
+        page_token: str = "",
+        status: SessionStatus | None = None,
+    ) -> tuple[list[SessionView], str]:
+        """The caller's sessions, newest first, with an opaque cursor (AIP-158).
+
+        - Sessions the caller archived or left are not listed.
+        - page_size 1-100, default 20.
+        """
+        if page_size < 0 or page_size > LIST_MAX_PAGE:
+            raise field_error("page_size", f"limit must be between 1 and {LIST_MAX_PAGE}")
+        size = page_size or LIST_DEFAULT_PAGE
+        after = _decode_cursor(page_token) if page_token else None
+
+        async def work(uow: UnitOfWork) -> tuple[list[SessionView], str]:
+            memberships = await uow.relationships.memberships_of(actor.id)
+            statuses = frozenset({status}) if status else None
+            sessions = await uow.sessions.for_relationships(
+                [m.relationship_id for m in memberships], statuses
+            )
+            if after is not None:
+                sessions = [s for s in sessions if (s.created_at, s.id) < after]
+            views: list[SessionView] = []
+            for session in sessions:
+                context = await load_context(uow, session.id, actor)
+                if context.my_vessel is None or context.my_vessel.archived_at is not None:
+                    continue
+                views.append(session_view(context))
+                if len(views) > size:
+                    break
+            next_token = _encode_cursor(views[size - 1].session) if len(views) > size else ""
+            return views[:size], next_token
+
+        return await in_transaction(self._deps.uow, work)
+
+    async def get(self, actor: User, session_id: str) -> SessionView:
+        """One session; members only (403), missing → 404."""
+
+        async def work(uow: UnitOfWork) -> SessionView:
+            return session_view(await load_context(uow, session_id, actor))
+
+        return await in_transaction(self._deps.uow, work)
+
+    async def progress(self, actor: User, session_id: str) -> ProgressReport:
+        """Both members' current stage. The partner's gates carry flags and times only, never
+        their private text (the original leaked stage-1 feedback here)."""
+
+        async def work(uow: UnitOfWork) -> ProgressReport:
+            return self._report(await load_context(uow, session_id, actor))
+
+        return await in_transaction(self._deps.uow, work)
+
+    def _report(self, context: SessionContext) -> ProgressReport:
+        return ProgressReport(context, session_view(context), can_advance(context),
+                              _milestones(context))
+
+    async def state(self, actor: User, session_id: str) -> SessionState:
+        """What a client renders: session, progress, the caller's own lane (up to 500
+        messages), invitation and compact. The partner's last view time is shown only when
+        the partner's privacy settings show activity."""
+
+        async def work(uow: UnitOfWork) -> SessionState:
+            context = await load_context(uow, session_id, actor)
+            messages = await uow.messages.lane(session_id, actor.id, STATE_MESSAGE_LIMIT + 1)
+            has_more = len(messages) > STATE_MESSAGE_LIMIT
+            partner_seen = None
+            if context.partner and context.partner_vessel:
+                prefs = context.partner.privacy_preferences
+                if prefs.get("showActivityStatus", True):
+                    partner_seen = context.partner_vessel.last_viewed_at
+            return SessionState(
+                report=self._report(context),
+                messages=messages[-STATE_MESSAGE_LIMIT:],
+                has_more_messages=has_more,
+                partner_last_viewed_at=partner_seen,
+            )
+
+        return await in_transaction(self._deps.uow, work)

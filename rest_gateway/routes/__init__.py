@@ -1,0 +1,26 @@
+"""Route table: every resource module lists (method, path, handler) relative to the API root,
+and `register` mounts each entry under both `/api/v1` and `/api` like the original did."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from rest_gateway.routes import auth, emotions, invitations, people, sessions, stage0
+from rest_gateway.routes.common import Route
+
+API_PREFIXES = ("/api/v1", "/api")
+
+ROUTES: tuple[Route, ...] = (
+    *auth.ROUTES,
+    *sessions.ROUTES,
+    *stage0.ROUTES,
+    *invitations.ROUTES,
+    *people.ROUTES,
+    *emotions.ROUTES,
+)
+
+
+def register(app: web.Application) -> None:
+    for prefix in API_PREFIXES:
+        for method, path, handler in ROUTES:
+            app.router.add_route(method, prefix + path, handler)
