@@ -182,8 +182,7 @@ INDEXES = (
     # A lane is (sender = me AND for_user IS NULL) OR for_user = me: one index per branch.
     'CREATE INDEX "ix_messages_lane_for_user" '
     'ON "messages" ("session_id", "for_user_id", "timestamp")',
-    'CREATE INDEX "ix_messages_lane_sender" '
-    'ON "messages" ("session_id", "sender_id", "timestamp")',
+    'CREATE INDEX "ix_messages_lane_sender" ON "messages" ("session_id", "sender_id", "timestamp")',
     'CREATE INDEX "ix_consent_records_user" ON "consent_records" ("user_id", "created_at")',
     'CREATE INDEX "ix_emotional_readings_vessel" '
     'ON "emotional_readings" ("vessel_id", "timestamp")',

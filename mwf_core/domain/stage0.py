@@ -21,6 +21,7 @@ def invitation_status_as_seen(invitation: Invitation, now: datetime) -> Invitati
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_NAME_SUFFIX = re.compile(r"['’-]")
 _WORD = re.compile(r"[\w'’-]+|[^\w\s]", re.UNICODE)
 
 
@@ -39,7 +40,9 @@ def propose_topic_frame(context: str | None, names: list[str | None]) -> str:
     kept: list[str] = []
     for index, token in enumerate(_WORD.findall(first_sentence)):
         looks_like_name = index > 0 and token[:1].isupper() and token not in {"I", "I'm", "I’m"}
-        if token.lower() in banned or looks_like_name:
+        # "Bob's" and "Bob-the-builder" still name Bob.
+        stem = _NAME_SUFFIX.split(token.lower(), maxsplit=1)[0]
+        if stem in banned or looks_like_name:
             continue
         if not token[:1].isalnum():
             continue  # punctuation would read oddly once words are dropped

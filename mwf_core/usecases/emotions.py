@@ -8,7 +8,7 @@ from mwf_core.domain.errors import DuplicateKey, ValidationFailed, field_error
 from mwf_core.domain.records import EmotionalReading, IdempotencyRecord, User
 from mwf_core.ports.repositories import UnitOfWork
 
-from .runtime import Dependencies, fingerprint, in_transaction
+from .runtime import Dependencies, check_request_id, fingerprint, in_transaction
 from .session_view import load_context
 
 CONTEXT_MAX = 500
@@ -40,6 +40,7 @@ class EmotionUseCases:
             raise field_error("intensity", "intensity must be an integer from 1 to 10")
         if len(context) > CONTEXT_MAX:
             raise field_error("context", f"context must be at most {CONTEXT_MAX} characters")
+        check_request_id(request_id)
         body_hash = fingerprint({"session_id": session_id, "intensity": intensity,
                                  "context": context})
 

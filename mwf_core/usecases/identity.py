@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from mwf_core.domain.enums import ACTIVE_SESSION_STATUSES
-from mwf_core.domain.errors import field_error
+from mwf_core.domain.errors import DuplicateKey, field_error
 from mwf_core.domain.records import User
 from mwf_core.ports.auth import Identity
 from mwf_core.ports.repositories import UnitOfWork
@@ -33,7 +34,16 @@ class IdentityUseCases:
         - Race-safe: two first requests at once create one row (insert-if-absent, then read).
         - An email already taken by another account is left off rather than failing sign-in.
         """
+        try:
+            return await in_transaction(self._deps.uow, self._ensure(identity, identity.email))
+        except DuplicateKey:
+            # The email belongs to another account. A failed insert aborts a PostgreSQL
+            # transaction, so the retry without it runs in a fresh one.
+            return await in_transaction(self._deps.uow, self._ensure(identity, None))
 
+    def _ensure(
+        self, identity: Identity, email: str | None
+    ) -> Callable[[UnitOfWork], Awaitable[User]]:
         async def work(uow: UnitOfWork) -> User:
             existing = await uow.users.get_by_auth_subject(identity.subject)
             if existing is not None:
@@ -45,7 +55,7 @@ class IdentityUseCases:
             candidate = User(
                 id=self._deps.ids.new_id(),
                 auth_subject=identity.subject,
-                email=identity.email,
+                email=email,
                 name=name,
                 first_name=identity.first_name,
                 last_name=identity.last_name,
@@ -54,14 +64,12 @@ class IdentityUseCases:
             )
             await uow.users.insert_if_absent(candidate)
             created = await uow.users.get_by_auth_subject(identity.subject)
-            if created is None and candidate.email is not None:
-                candidate.email = None
-                await uow.users.insert_if_absent(candidate)
-                created = await uow.users.get_by_auth_subject(identity.subject)
-            assert created is not None, "insert_if_absent left no row"
+            if created is None:
+                # Skipped for another unique column (the email): let the caller retry.
+                raise DuplicateKey("email already belongs to another account")
             return created
 
-        return await in_transaction(self._deps.uow, work)
+        return work
 
     async def me(self, actor: User) -> Me:
         """The caller's profile; `active_sessions` counts ACTIVE, WAITING and PAUSED sessions."""

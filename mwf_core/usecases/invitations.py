@@ -121,8 +121,7 @@ class InvitationUseCases:
             session = await uow.sessions.get(invitation.session_id) if invitation else None
             if invitation is None or session is None:
                 raise NotFound("Invitation not found")
-            await uow.relationships.lock(session.relationship_id)
-            invitation = await uow.invitations.get(invitation_id) or invitation
+            invitation, session = await self._locked(uow, invitation, session)
             members = await uow.relationships.members(session.relationship_id)
             if invitation.invited_by_id == actor.id:
                 raise ValidationFailed("You cannot accept your own invitation")
@@ -158,6 +157,18 @@ class InvitationUseCases:
         if isinstance(result, Expired):
             raise result
         return result
+
+    async def _locked(
+        self, uow: UnitOfWork, invitation: Invitation, session: Session
+    ) -> tuple[Invitation, Session]:
+        """Lock the relationship, then read again: what was read before the lock may have been
+        changed by a transaction that held it (accept racing decline, leave racing accept)."""
+        await uow.relationships.lock(session.relationship_id)
+        fresh_invitation = await uow.invitations.get(invitation.id)
+        fresh_session = await uow.sessions.get(session.id)
+        if fresh_invitation is None or fresh_session is None:
+            raise NotFound("Invitation not found")
+        return fresh_invitation, fresh_session
 
     async def _join(
         self, uow: UnitOfWork, actor: User, invitation: Invitation, session: Session,
@@ -205,9 +216,12 @@ class InvitationUseCases:
             session = await uow.sessions.get(invitation.session_id) if invitation else None
             if invitation is None or session is None:
                 raise NotFound("Invitation not found")
-            await uow.relationships.lock(session.relationship_id)
+            invitation, session = await self._locked(uow, invitation, session)
             if invitation.invited_by_id == actor.id:
                 raise ValidationFailed("You cannot decline your own invitation")
+            members = await uow.relationships.members(session.relationship_id)
+            if any(m.user_id not in (actor.id, invitation.invited_by_id) for m in members):
+                raise Forbidden("This invitation is for someone else")
             now = self._deps.clock.now()
             seen = invitation_status_as_seen(invitation, now)
             if seen is InvitationStatus.EXPIRED:

@@ -10,7 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from mwf_core.domain.errors import ConcurrencyConflict
+from mwf_core.domain.errors import ConcurrencyConflict, field_error
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.repositories import UnitOfWork, UnitOfWorkFactory
 from mwf_core.ports.system import Clock, IdGenerator
@@ -45,6 +45,14 @@ async def in_transaction(
                 raise
             await asyncio.sleep(random.uniform(0.005, 0.02) * 2**attempt)
     raise AssertionError("unreachable")
+
+
+REQUEST_ID_MAX = 128
+
+
+def check_request_id(request_id: str) -> None:
+    if len(request_id) > REQUEST_ID_MAX:
+        raise field_error("request_id", f"request id must be at most {REQUEST_ID_MAX} characters")
 
 
 def fingerprint(payload: dict[str, Any]) -> str:

@@ -31,7 +31,7 @@ from mwf_core.domain.records import (
 from mwf_core.domain.stage0 import INVITATION_TTL, propose_topic_frame
 from mwf_core.ports.repositories import UnitOfWork
 
-from .runtime import Dependencies, fingerprint, in_transaction
+from .runtime import Dependencies, check_request_id, fingerprint, in_transaction
 from .session_view import (
     SessionContext,
     SessionView,
@@ -94,6 +94,11 @@ def _validate_create(request: CreateSessionRequest, actor: User) -> None:
             "Either personId or inviteName is required",
             {"person_id": ["personId or inviteName is required"]},
         )
+    if request.person_id and request.invite_name.strip():
+        raise ValidationFailed(
+            "Give either personId or inviteName, not both",
+            {"invite_name": ["inviteName cannot be combined with personId"]},
+        )
     if request.person_id == actor.id:
         raise field_error("person_id", "You cannot start a session with yourself")
     if len(request.invite_name.strip()) > INVITE_NAME_MAX:
@@ -122,9 +127,12 @@ def _encode_cursor(session: Session) -> str:
 def _decode_cursor(token: str) -> tuple[datetime, str]:
     try:
         created, session_id = json.loads(base64.urlsafe_b64decode(token.encode()))
-        return datetime.fromisoformat(created), str(session_id)
+        moment = datetime.fromisoformat(created)
     except (ValueError, TypeError) as error:
         raise field_error("page_token", "cursor is not valid") from error
+    if moment.tzinfo is None:
+        raise field_error("page_token", "cursor is not valid")
+    return moment, str(session_id)
 
 
 class SessionUseCases:
@@ -144,6 +152,7 @@ class SessionUseCases:
           refused.
         """
         _validate_create(request, actor)
+        check_request_id(request.request_id)
         body_hash = fingerprint(
             {
                 "person_id": request.person_id,
@@ -159,7 +168,9 @@ class SessionUseCases:
                 if replay is not None:
                     return replay
             if request.person_id:
-                relationship_id, partner = await self._shared_relationship(uow, actor, request)
+                relationship_id, partner, nickname = await self._shared_relationship(
+                    uow, actor, request
+                )
                 await uow.relationships.lock(relationship_id)
                 live = await uow.sessions.for_relationships(
                     [relationship_id], LIVE_SESSION_STATUSES
@@ -167,12 +178,14 @@ class SessionUseCases:
                 if live:
                     context = await load_context(uow, live[0].id, actor)
                     return CreatedSession(session_view(context), None, None, existing=True)
-                invitee_name = partner.first_name or partner.name
+                invitee_name = nickname or partner.first_name or partner.name
+                names = [nickname, partner.name, partner.first_name, partner.last_name]
             else:
                 relationship_id = await self._new_relationship(uow, actor, request.invite_name)
                 invitee_name = request.invite_name.strip()
+                names = [invitee_name]
             session_id = await self._create_session(uow, actor, relationship_id, invitee_name,
-                                                    request)
+                                                    names, request)
             if request.request_id:
                 await uow.idempotency.add(
                     IdempotencyRecord(
@@ -215,13 +228,15 @@ class SessionUseCases:
 
     async def _shared_relationship(
         self, uow: UnitOfWork, actor: User, request: CreateSessionRequest
-    ) -> tuple[str, User]:
+    ) -> tuple[str, User, str | None]:
+        """The relationship shared with `person_id`, that person, and my nickname for them."""
         partner = await uow.users.get(request.person_id)
-        mine = {m.relationship_id for m in await uow.relationships.memberships_of(actor.id)}
+        mine = {m.relationship_id: m for m in await uow.relationships.memberships_of(actor.id)}
         if partner is not None:
             for membership in await uow.relationships.memberships_of(partner.id):
                 if membership.relationship_id in mine:
-                    return membership.relationship_id, partner
+                    my_side = mine[membership.relationship_id]
+                    return membership.relationship_id, partner, my_side.nickname
         raise NotFound("Person not found")
 
     async def _new_relationship(self, uow: UnitOfWork, actor: User, invite_name: str) -> str:
@@ -239,11 +254,12 @@ class SessionUseCases:
         actor: User,
         relationship_id: str,
         invitee_name: str | None,
+        partner_names: list[str | None],
         request: CreateSessionRequest,
     ) -> str:
         ids, now = self._deps.ids, self._deps.clock.now()
         frame = propose_topic_frame(
-            request.context, [invitee_name, actor.name, actor.first_name, actor.last_name]
+            request.context, [*partner_names, actor.name, actor.first_name, actor.last_name]
         )
         session = Session(
             id=ids.new_id(),

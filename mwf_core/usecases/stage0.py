@@ -106,7 +106,8 @@ class Stage0UseCases:
             partner_signed = partner_id is not None and context.compact_signed(partner_id)
             if not context.is_inviter and partner_signed:
                 await self._advance_to_witness(uow, stage0, signed)
-                if context.session.status is not SessionStatus.ACTIVE:
+                # Forced ACTIVE only out of INVITED: a pause by the partner must stand.
+                if context.session.status is SessionStatus.INVITED:
                     context.session.status = SessionStatus.ACTIVE
             else:
                 stage0.gates_satisfied = {**stage0.gates_satisfied, **signed}

@@ -179,7 +179,9 @@ class FakeSessionService(session_service_pb2_grpc.SessionServiceServicer):
         session = t.Session(
             id=sid,
             status=t.SESSION_STATUS_INVITED,
-            my_progress=t.StageProgress(stage=t.STAGE_ONBOARDING, status=t.STAGE_STATUS_NOT_STARTED),
+            my_progress=t.StageProgress(
+                stage=t.STAGE_ONBOARDING, status=t.STAGE_STATUS_NOT_STARTED
+            ),
         )
         return svc.GetSessionResponse(session=session)
 

@@ -94,9 +94,7 @@ async def test_malformed_json_is_400(client: Client, backend: Backend) -> None:
 async def test_json_body_must_be_an_object(client: Client) -> None:
     resp = await client.post("/api/sessions", json=["inviteName"])
     assert resp.status == 400
-    assert (await resp.json())["error"]["details"] == {
-        "value": ["Expected object, received array"]
-    }
+    assert (await resp.json())["error"]["details"] == {"value": ["Expected object, received array"]}
 
 
 async def test_auth_and_e2e_headers_are_forwarded_as_metadata(

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import pytest
 from piccolo.engine.base import Engine
 
 from mwf_core.adapters.db import PiccoloUnitOfWorkFactory
@@ -27,7 +26,6 @@ from mwf_core.domain.enums import (
     SessionType,
     StageStatus,
 )
-from mwf_core.domain.errors import DuplicateKey, NotFound
 from mwf_core.domain.records import (
     ConsentRecord,
     EmotionalReading,
@@ -58,34 +56,57 @@ def at(minutes: float) -> datetime:
 def make_user(**overrides: Any) -> User:
     user_id = new_id("usr")
     values: dict[str, Any] = dict(
-        id=user_id, auth_subject=f"sub_{user_id}", email=None, name=None, first_name=None,
-        last_name=None, created_at=T0, updated_at=T0,
+        id=user_id,
+        auth_subject=f"sub_{user_id}",
+        email=None,
+        name=None,
+        first_name=None,
+        last_name=None,
+        created_at=T0,
+        updated_at=T0,
     )
     return User(**{**values, **overrides})
 
 
 def make_session(relationship_id: str, **overrides: Any) -> Session:
     values: dict[str, Any] = dict(
-        id=new_id("ses"), relationship_id=relationship_id, status=SessionStatus.ACTIVE,
-        created_at=T0, updated_at=T0,
+        id=new_id("ses"),
+        relationship_id=relationship_id,
+        status=SessionStatus.ACTIVE,
+        created_at=T0,
+        updated_at=T0,
     )
     return Session(**{**values, **overrides})
 
 
-def make_message(session_id: str, sender_id: str | None, for_user_id: str | None,
-                 minutes: float, **overrides: Any) -> Message:
+def make_message(
+    session_id: str,
+    sender_id: str | None,
+    for_user_id: str | None,
+    minutes: float,
+    **overrides: Any,
+) -> Message:
     values: dict[str, Any] = dict(
-        id=new_id("msg"), session_id=session_id, sender_id=sender_id, for_user_id=for_user_id,
+        id=new_id("msg"),
+        session_id=session_id,
+        sender_id=sender_id,
+        for_user_id=for_user_id,
         role=MessageRole.USER if for_user_id is None else MessageRole.AI,
-        content=f"said at {minutes}", stage=1, timestamp=at(minutes),
+        content=f"said at {minutes}",
+        stage=1,
+        timestamp=at(minutes),
     )
     return Message(**{**values, **overrides})
 
 
 def make_event(session_id: str | None, **overrides: Any) -> OutboxEvent:
     values: dict[str, Any] = dict(
-        id=new_id("evt"), session_id=session_id, channel=f"session:{session_id}",
-        name="session.updated", payload={"sessionId": session_id}, created_at=T0,
+        id=new_id("evt"),
+        session_id=session_id,
+        channel=f"session:{session_id}",
+        name="session.updated",
+        payload={"sessionId": session_id},
+        created_at=T0,
     )
     return OutboxEvent(**{**values, **overrides})
 
@@ -125,9 +146,15 @@ def assert_all_utc(record: Any) -> None:
 async def test_every_record_round_trips_with_all_fields(db_engine: Engine) -> None:
     uow_factory = PiccoloUnitOfWorkFactory(db_engine)
     full_user = make_user(
-        email="zoe@example.com", name="Zoë 💬", first_name="Zoë", last_name="O'Brien",
-        created_at=at(1).astimezone(PLUS_TWO), updated_at=at(2), push_token="ExponentPushToken[x]",
-        biometric_enabled=True, last_mood_intensity=7,
+        email="zoe@example.com",
+        name="Zoë 💬",
+        first_name="Zoë",
+        last_name="O'Brien",
+        created_at=at(1).astimezone(PLUS_TWO),
+        updated_at=at(2),
+        push_token="ExponentPushToken[x]",
+        biometric_enabled=True,
+        last_mood_intensity=7,
         privacy_preferences={"showActivityStatus": False, "extra": {"list": [1, "x", None]}},
     )
     bare_user = make_user()
@@ -135,45 +162,87 @@ async def test_every_record_round_trips_with_all_fields(db_engine: Engine) -> No
     member = RelationshipMember(relationship.id, full_user.id, at(1), nickname="Bee", role="owner")
     bare_member = RelationshipMember(relationship.id, bare_user.id, at(2))
     session = make_session(
-        relationship.id, status=SessionStatus.RESOLVED, type=SessionType.INNER_WORK,
-        resolved_at=at(50), topic_frame="the dishes", topic_frame_confirmed_at=at(5),
+        relationship.id,
+        status=SessionStatus.RESOLVED,
+        type=SessionType.INNER_WORK,
+        resolved_at=at(50),
+        topic_frame="the dishes",
+        topic_frame_confirmed_at=at(5),
     )
     bare_session = make_session(relationship.id, created_at=at(1))
     invitation = Invitation(
-        id=new_id("inv"), session_id=session.id, invited_by_id=full_user.id, name="Blake",
-        status=InvitationStatus.DECLINED, created_at=T0, expires_at=at(60 * 24 * 7),
-        invite_email="blake@example.com", message_confirmed=True, message_confirmed_at=at(1),
-        accepted_at=None, declined_at=at(3), decline_reason="not now",
+        id=new_id("inv"),
+        session_id=session.id,
+        invited_by_id=full_user.id,
+        name="Blake",
+        status=InvitationStatus.DECLINED,
+        created_at=T0,
+        expires_at=at(60 * 24 * 7),
+        invite_email="blake@example.com",
+        message_confirmed=True,
+        message_confirmed_at=at(1),
+        accepted_at=None,
+        declined_at=at(3),
+        decline_reason="not now",
     )
     progress = StageProgress(
-        id=new_id("stp"), session_id=session.id, user_id=full_user.id, stage=2,
-        status=StageStatus.GATE_PENDING, started_at=at(1), completed_at=None,
+        id=new_id("stp"),
+        session_id=session.id,
+        user_id=full_user.id,
+        stage=2,
+        status=StageStatus.GATE_PENDING,
+        started_at=at(1),
+        completed_at=None,
         gates_satisfied={"feelHeardConfirmed": True, "empathy": {"attempts": 2}},
     )
     vessel = UserVessel(
-        id=new_id("ves"), session_id=session.id, user_id=full_user.id, created_at=T0,
-        creation_context="we argue about chores", last_viewed_at=at(4),
-        last_seen_chat_item_id="msg_x", archived_at=at(9),
+        id=new_id("ves"),
+        session_id=session.id,
+        user_id=full_user.id,
+        created_at=T0,
+        creation_context="we argue about chores",
+        last_viewed_at=at(4),
+        last_seen_chat_item_id="msg_x",
+        archived_at=at(9),
     )
     shared = SharedVessel(id=new_id("shv"), session_id=session.id, created_at=T0)
     message = make_message(session.id, full_user.id, None, 1, role=MessageRole.EMPATHY_STATEMENT)
     consent = ConsentRecord(
-        id=new_id("con"), user_id=full_user.id, session_id=session.id,
-        target_type=ConsentContentType.EMPATHY_ATTEMPT, target_id="att_1", created_at=T0,
-        requested_by_user_id=bare_user.id, decision=ConsentDecision.GRANTED, decided_at=at(2),
-        revoked_at=None, metadata={"reason": "ok", "n": 1},
+        id=new_id("con"),
+        user_id=full_user.id,
+        session_id=session.id,
+        target_type=ConsentContentType.EMPATHY_ATTEMPT,
+        target_id="att_1",
+        created_at=T0,
+        requested_by_user_id=bare_user.id,
+        decision=ConsentDecision.GRANTED,
+        decided_at=at(2),
+        revoked_at=None,
+        metadata={"reason": "ok", "n": 1},
     )
     bare_consent = ConsentRecord(
-        id=new_id("con"), user_id=full_user.id, session_id=None,
-        target_type=ConsentContentType.BOUNDARY, target_id=None, created_at=at(1),
+        id=new_id("con"),
+        user_id=full_user.id,
+        session_id=None,
+        target_type=ConsentContentType.BOUNDARY,
+        target_id=None,
+        created_at=at(1),
     )
     reading = EmotionalReading(
-        id=new_id("emo"), vessel_id=vessel.id, intensity=8, stage=1, timestamp=at(3),
+        id=new_id("emo"),
+        vessel_id=vessel.id,
+        intensity=8,
+        stage=1,
+        timestamp=at(3),
         context="after the call",
     )
     delivered = make_event(
-        session.id, status=OutboxStatus.DELIVERED, attempts=2, last_error="timeout",
-        delivered_at=at(1), payload={"nested": {"a": [1, 2]}, "flag": True},
+        session.id,
+        status=OutboxStatus.DELIVERED,
+        attempts=2,
+        last_error="timeout",
+        delivered_at=at(1),
+        payload={"nested": {"a": [1, 2]}, "flag": True},
     )
 
     async with uow_factory() as uow:
@@ -221,15 +290,25 @@ async def test_updates_are_persisted_field_by_field(db_engine: Engine) -> None:
     pair = await seed_pair(db_engine)
     uow_factory = PiccoloUnitOfWorkFactory(db_engine)
     invitation = Invitation(
-        id=new_id("inv"), session_id=pair.session.id, invited_by_id=pair.a.id, name=None,
-        status=InvitationStatus.PENDING, created_at=T0, expires_at=at(60),
+        id=new_id("inv"),
+        session_id=pair.session.id,
+        invited_by_id=pair.a.id,
+        name=None,
+        status=InvitationStatus.PENDING,
+        created_at=T0,
+        expires_at=at(60),
     )
     progress = StageProgress(
-        id=new_id("stp"), session_id=pair.session.id, user_id=pair.a.id, stage=0,
-        status=StageStatus.IN_PROGRESS, started_at=T0,
+        id=new_id("stp"),
+        session_id=pair.session.id,
+        user_id=pair.a.id,
+        stage=0,
+        status=StageStatus.IN_PROGRESS,
+        started_at=T0,
     )
-    vessel = UserVessel(id=new_id("ves"), session_id=pair.session.id, user_id=pair.a.id,
-                        created_at=T0)
+    vessel = UserVessel(
+        id=new_id("ves"), session_id=pair.session.id, user_id=pair.a.id, created_at=T0
+    )
     async with uow_factory() as uow:
         await uow.invitations.add(invitation)
         await uow.progress.add(progress)
@@ -237,18 +316,28 @@ async def test_updates_are_persisted_field_by_field(db_engine: Engine) -> None:
         await uow.commit()
 
     user = dataclasses.replace(
-        pair.a, email="new@example.com", push_token="tok", biometric_enabled=True,
-        last_mood_intensity=3, privacy_preferences={"allowSessionInvites": False}, updated_at=at(9),
+        pair.a,
+        email="new@example.com",
+        push_token="tok",
+        biometric_enabled=True,
+        last_mood_intensity=3,
+        privacy_preferences={"allowSessionInvites": False},
+        updated_at=at(9),
     )
     session = dataclasses.replace(
-        pair.session, status=SessionStatus.PAUSED, topic_frame="money",
-        topic_frame_confirmed_at=at(3), updated_at=at(3),
+        pair.session,
+        status=SessionStatus.PAUSED,
+        topic_frame="money",
+        topic_frame_confirmed_at=at(3),
+        updated_at=at(3),
     )
     invitation = dataclasses.replace(
         invitation, status=InvitationStatus.ACCEPTED, accepted_at=at(2), message_confirmed=True
     )
     progress = dataclasses.replace(
-        progress, status=StageStatus.COMPLETED, completed_at=at(4),
+        progress,
+        status=StageStatus.COMPLETED,
+        completed_at=at(4),
         gates_satisfied={"compactSigned": True},
     )
     vessel = dataclasses.replace(vessel, last_viewed_at=at(5), last_seen_chat_item_id="msg_9")
@@ -270,117 +359,6 @@ async def test_updates_are_persisted_field_by_field(db_engine: Engine) -> None:
         assert await uow.progress.for_session(session.id) == [progress]
         assert await uow.vessels.user_vessels_of(pair.a.id) == [vessel]
         assert member in await uow.relationships.memberships_of(pair.a.id)
-
-
-async def test_updating_a_missing_row_is_not_found(db_engine: Engine) -> None:
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        with pytest.raises(NotFound):
-            await uow.users.update(make_user())
-        with pytest.raises(NotFound):
-            await uow.relationships.update_member(RelationshipMember("rel_x", "usr_x", T0))
-
-
-@pytest.mark.parametrize(
-    "case",
-    ["same id", "same email", "member pair", "progress stage", "user vessel", "shared vessel"],
-)
-async def test_unique_violations_raise_duplicate_key_and_transaction_goes_on(
-    db_engine: Engine, case: str
-) -> None:
-    pair = await seed_pair(db_engine)
-    sid, uid = pair.session.id, pair.a.id
-    # (what is already there, the insert that collides with it)
-    first, second = {
-        "same id": (None, dataclasses.replace(make_user(), id=uid)),
-        "same email": (
-            dataclasses.replace(pair.a, email="same@example.com"),
-            make_user(email="same@example.com"),
-        ),
-        "member pair": (None, RelationshipMember(pair.relationship.id, uid, at(1))),
-        "progress stage": (
-            StageProgress(new_id("stp"), sid, uid, 1, StageStatus.IN_PROGRESS, T0),
-            StageProgress(new_id("stp"), sid, uid, 1, StageStatus.COMPLETED, T0),
-        ),
-        "user vessel": (UserVessel(new_id("ves"), sid, uid, T0), UserVessel(new_id("ves"), sid, uid, T0)),
-        "shared vessel": (SharedVessel(new_id("shv"), sid, T0), SharedVessel(new_id("shv"), sid, T0)),
-    }[case]
-
-    async def write(uow: Any, record: Any) -> None:
-        if isinstance(record, User):
-            if await uow.users.get(record.id) == pair.a and record.id == pair.a.id and first:
-                await uow.users.update(record)
-            else:
-                await uow.users.insert_if_absent(record)
-        elif isinstance(record, RelationshipMember):
-            await uow.relationships.add_member(record)
-        elif isinstance(record, StageProgress):
-            await uow.progress.add(record)
-        elif isinstance(record, UserVessel):
-            await uow.vessels.add_user_vessel(record)
-        else:
-            await uow.vessels.add_shared_vessel(record)
-
-    uow_factory = PiccoloUnitOfWorkFactory(db_engine)
-    if first is not None:
-        async with uow_factory() as uow:
-            await write(uow, first)
-            await uow.commit()
-    later = make_session(pair.relationship.id, status=SessionStatus.CREATED)
-    async with uow_factory() as uow:
-        with pytest.raises(DuplicateKey):
-            await write(uow, second)
-        # The refused insert must not poison the transaction (PostgreSQL would, had the driver
-        # raised): later writes in it still commit.
-        await uow.sessions.add(later)
-        await uow.commit()
-    async with uow_factory() as uow:
-        assert await uow.sessions.get(later.id) == later
-
-
-async def test_unique_violation_on_update_is_duplicate_key(db_engine: Engine) -> None:
-    pair = await seed_pair(db_engine)
-    uow_factory = PiccoloUnitOfWorkFactory(db_engine)
-    async with uow_factory() as uow:
-        await uow.users.update(dataclasses.replace(pair.a, email="taken@example.com"))
-        await uow.commit()
-    async with uow_factory() as uow:
-        with pytest.raises(DuplicateKey):
-            await uow.users.update(dataclasses.replace(pair.b, email="taken@example.com"))
-    async with uow_factory() as uow:
-        assert (await uow.users.get(pair.b.id)) == pair.b
-
-
-async def test_get_many_returns_only_existing_users(db_engine: Engine) -> None:
-    pair = await seed_pair(db_engine)
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        found = await uow.users.get_many([pair.a.id, "usr_missing", pair.b.id, pair.a.id])
-        assert found == {pair.a.id: pair.a, pair.b.id: pair.b}
-        assert await uow.users.get_many([]) == {}
-
-
-async def test_sessions_for_relationships_newest_first_with_status_filter(
-    db_engine: Engine,
-) -> None:
-    pair = await seed_pair(db_engine)
-    other = await seed_pair(db_engine)
-    rel = pair.relationship.id
-    older = make_session(rel, created_at=at(-10), status=SessionStatus.RESOLVED)
-    # Same created_at: the id breaks the tie, descending.
-    tie_low = make_session(rel, id="ses_tie_a", created_at=at(5), status=SessionStatus.WAITING)
-    tie_high = make_session(rel, id="ses_tie_b", created_at=at(5), status=SessionStatus.PAUSED)
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        for session in (older, tie_low, tie_high):
-            await uow.sessions.add(session)
-        await uow.commit()
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        everything = await uow.sessions.for_relationships([rel])
-        assert [s.id for s in everything] == [tie_high.id, tie_low.id, pair.session.id, older.id]
-        live = await uow.sessions.for_relationships(
-            [rel, other.relationship.id], frozenset({SessionStatus.ACTIVE, SessionStatus.PAUSED})
-        )
-        assert {s.id for s in live} == {tie_high.id, pair.session.id, other.session.id}
-        assert await uow.sessions.for_relationships([]) == []
-        assert await uow.sessions.for_relationships([rel], frozenset()) == []
 
 
 async def test_message_lane_shows_only_my_rows_oldest_first(db_engine: Engine) -> None:
@@ -405,7 +383,8 @@ async def test_message_lane_shows_only_my_rows_oldest_first(db_engine: Engine) -
         # The newest `limit`, still oldest first; `before` pages back in time.
         assert await uow.messages.lane(sid, a, limit=2) == [ai_to_a, a_later]
         assert await uow.messages.lane(sid, a, limit=2, before=a_later.timestamp) == [
-            a_said, ai_to_a,
+            a_said,
+            ai_to_a,
         ]
         assert await uow.messages.lane(sid, a, limit=5, before=a_said.timestamp) == []
 
@@ -414,36 +393,3 @@ async def test_message_lane_shows_only_my_rows_oldest_first(db_engine: Engine) -
     async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
         assert await uow.messages.lane(sid, a, limit=50) == []
         assert await uow.messages.lane(sid, b, limit=50) == [b_said, ai_to_b, a_to_b]
-
-
-async def test_listing_queries_order_and_limits(db_engine: Engine) -> None:
-    pair = await seed_pair(db_engine)
-    sid = pair.session.id
-    vessel = UserVessel(new_id("ves"), sid, pair.a.id, T0)
-    readings = [
-        EmotionalReading(new_id("emo"), vessel.id, intensity=i, stage=1, timestamp=at(i))
-        for i in range(5)
-    ]
-    events = [make_event(sid, created_at=at(i)) for i in range(3)]
-    events.append(make_event(sid, created_at=at(-1), status=OutboxStatus.DELIVERED))
-    invitations = [
-        Invitation(new_id("inv"), sid, pair.a.id, None, InvitationStatus.EXPIRED, at(i), at(9))
-        for i in range(2)
-    ]
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        await uow.vessels.add_user_vessel(vessel)
-        for reading in readings:
-            await uow.emotions.add(reading)
-        for event in events:
-            await uow.outbox.add(event)
-        for invitation in invitations:
-            await uow.invitations.add(invitation)
-        await uow.commit()
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        newest = await uow.emotions.for_vessel(vessel.id, limit=3)
-        assert [r.intensity for r in newest] == [4, 3, 2]
-        assert await uow.outbox.pending(limit=2) == events[:2]
-        assert await uow.outbox.for_session(sid) == [events[3], *events[:3]]
-        assert await uow.invitations.for_session(sid) == invitations[1]
-        assert await uow.invitations.for_session("ses_none") is None
-        assert await uow.users.get("usr_none") is None

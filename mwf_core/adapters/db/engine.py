@@ -100,4 +100,3 @@ async def stop_engine(engine: Engine) -> None:
     """Close the PostgreSQL pool if one is open; nothing to do for SQLite."""
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
         await engine.close_connection_pool()
-

@@ -15,6 +15,7 @@ from mwf_core.domain.errors import DuplicateKey
 from mwf_core.domain.records import (
     ConsentRecord,
     EmotionalReading,
+    IdempotencyRecord,
     Invitation,
     Message,
     OutboxEvent,
@@ -32,6 +33,7 @@ from .mapping import TableRepository, run, to_row, to_utc
 from .tables import (
     ConsentRecordTable,
     EmotionalReadingTable,
+    IdempotencyKeyTable,
     InvitationTable,
     MessageTable,
     OutboxTable,
@@ -42,6 +44,7 @@ from .tables import (
     StageProgressTable,
     UserTable,
     UserVesselTable,
+    idempotency_key,
     member_key,
 )
 
@@ -203,8 +206,7 @@ class PiccoloStageProgressRepository(TableRepository):
 
     async def delete_for_user(self, session_id: str, user_id: str) -> int:
         return await self._delete(
-            (StageProgressTable.session_id == session_id)
-            & (StageProgressTable.user_id == user_id)
+            (StageProgressTable.session_id == session_id) & (StageProgressTable.user_id == user_id)
         )
 
 
@@ -244,9 +246,7 @@ class _SharedVessels(TableRepository):
 
 def _lane(session_id: str, user_id: str) -> Combinable:
     mine = (MessageTable.sender_id == user_id) & MessageTable.for_user_id.is_null()
-    return (MessageTable.session_id == session_id) & (
-        mine | (MessageTable.for_user_id == user_id)
-    )
+    return (MessageTable.session_id == session_id) & (mine | (MessageTable.for_user_id == user_id))
 
 
 class PiccoloMessageRepository(TableRepository):
@@ -323,4 +323,17 @@ class PiccoloOutboxRepository(TableRepository):
         return await self._select(
             OutboxTable.session_id == session_id,
             order_by=(OutboxTable.created_at, OutboxTable.id),
+        )
+
+
+class PiccoloIdempotencyRepository(TableRepository):
+    table = IdempotencyKeyTable
+    record = IdempotencyRecord
+
+    async def get(self, user_id: str, request_id: str) -> IdempotencyRecord | None:
+        return await self._first(IdempotencyKeyTable.id == idempotency_key(user_id, request_id))
+
+    async def add(self, record: IdempotencyRecord) -> None:
+        await self._insert_row(
+            {"id": idempotency_key(record.user_id, record.request_id), **to_row(record)}
         )

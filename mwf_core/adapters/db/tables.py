@@ -8,6 +8,8 @@ the repositories query. Tables are bound to an engine with `engine.bind_tables`,
 
 from __future__ import annotations
 
+import hashlib
+
 from piccolo.columns import (
     JSONB,
     Boolean,
@@ -57,9 +59,7 @@ class RelationshipMemberTable(Table, tablename="relationship_members"):
     # The record has no id of its own; the key is derived from the pair (see member_key), so
     # the database still never generates one.
     id = Varchar(length=2 * ID_LENGTH + 1, primary_key=True, default=None)
-    relationship_id = ForeignKey(
-        RelationshipTable, null=False, on_delete=OnDelete.cascade
-    )
+    relationship_id = ForeignKey(RelationshipTable, null=False, on_delete=OnDelete.cascade)
     user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
     joined_at = _at()
     nickname = Text(null=True, default=None)
@@ -123,9 +123,7 @@ class UserVesselTable(Table, tablename="user_vessels"):
 
 class SharedVesselTable(Table, tablename="shared_vessels"):
     id = _id()
-    session_id = ForeignKey(
-        SessionTable, null=False, unique=True, on_delete=OnDelete.cascade
-    )
+    session_id = ForeignKey(SessionTable, null=False, unique=True, on_delete=OnDelete.cascade)
     created_at = _at()
 
 
@@ -182,6 +180,21 @@ class OutboxTable(Table, tablename="outbox"):
     delivered_at = _at(null=True)
 
 
+class IdempotencyKeyTable(Table, tablename="idempotency_keys"):
+    # A hash of (user_id, request_id): a fixed-length key whatever the client sent.
+    id = _id()
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    request_id = Varchar(length=128, default=None)
+    operation = Varchar(length=64, default=None)
+    fingerprint = Varchar(length=64, default=None)
+    resource_id = Varchar(length=ID_LENGTH, default=None)
+    created_at = _at()
+
+
+def idempotency_key(user_id: str, request_id: str) -> str:
+    return hashlib.sha256(f"{user_id}\x00{request_id}".encode()).hexdigest()
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     UserTable,
     RelationshipTable,
@@ -195,4 +208,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     ConsentRecordTable,
     EmotionalReadingTable,
     OutboxTable,
+    IdempotencyKeyTable,
 )

@@ -34,6 +34,7 @@ from .errors import mapped_errors
 from .repositories import (
     PiccoloConsentRepository,
     PiccoloEmotionRepository,
+    PiccoloIdempotencyRepository,
     PiccoloInvitationRepository,
     PiccoloMessageRepository,
     PiccoloOutboxRepository,
@@ -88,6 +89,7 @@ class PiccoloUnitOfWork:
         self.consents = PiccoloConsentRepository()
         self.emotions = PiccoloEmotionRepository()
         self.outbox = _RecordingOutboxRepository(self._events)
+        self.idempotency = PiccoloIdempotencyRepository()
 
     @property
     def committed(self) -> bool:

@@ -1,28 +1,11 @@
-"""In-memory adapters for the core's ports: a transactional store, a clock and an id source.
-
-    factory = InMemoryUnitOfWorkFactory()
-    async with factory() as uow:        # works on a deep copy of the committed store
-        await uow.users.insert_if_absent(user)
-        await uow.commit()              # swaps the copy in; leaving without it rolls back
-    factory.published                   # outbox events handed over after commit, in order
-
-Rows are copied on the way in and out, like a database: a use case that changes a record and
-forgets to call `update` loses the change. Unique rules follow the real schema. A commit whose
-snapshot is stale (another unit of work committed writes in between) raises
-`ConcurrencyConflict`, which the use-case runner retries. No I/O anywhere.
-"""
+"""In-memory implementations of the repository Protocols (mwf_core.ports.repositories)."""
 
 from __future__ import annotations
 
-import copy
-import itertools
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from typing import Any, Self, TypeVar
+from datetime import datetime
 
 from mwf_core.domain.enums import OutboxStatus, SessionStatus
-from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey, NotFound
+from mwf_core.domain.errors import DuplicateKey, NotFound
 from mwf_core.domain.records import (
     ConsentRecord,
     EmotionalReading,
@@ -39,115 +22,7 @@ from mwf_core.domain.records import (
     UserVessel,
 )
 
-R = TypeVar("R")
-
-
-# --------------------------------------------------------------------------- system ports
-
-
-class FakeClock:
-    """`Clock`: a settable, advanceable aware-UTC time that never moves on its own."""
-
-    def __init__(self, start: datetime | None = None) -> None:
-        self._now = start or datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
-        self._check(self._now)
-
-    @staticmethod
-    def _check(value: datetime) -> None:
-        if value.tzinfo is None or value.utcoffset() != timedelta(0):
-            raise ValueError(f"FakeClock keeps aware UTC times only, not {value!r}")
-
-    def now(self) -> datetime:
-        return self._now
-
-    def set(self, value: datetime) -> None:
-        self._check(value)
-        self._now = value
-
-    def advance(self, delta: timedelta | None = None, **kwargs: float) -> datetime:
-        self._now += delta if delta is not None else timedelta(**kwargs)
-        return self._now
-
-
-class SequentialIds:
-    """`IdGenerator`: "id-0001", "id-0002", ... (so ids also sort in creation order)."""
-
-    def __init__(self, prefix: str = "id") -> None:
-        self._prefix = prefix
-        self._counter = itertools.count(1)
-
-    def new_id(self) -> str:
-        return f"{self._prefix}-{next(self._counter):04d}"
-
-
-# --------------------------------------------------------------------------- the store
-
-
-@dataclass
-class Store:
-    """Every table, keyed like the database's primary keys."""
-
-    users: dict[str, User] = field(default_factory=dict)
-    relationships: dict[str, Relationship] = field(default_factory=dict)
-    members: dict[tuple[str, str], RelationshipMember] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
-    invitations: dict[str, Invitation] = field(default_factory=dict)
-    progress: dict[str, StageProgress] = field(default_factory=dict)
-    user_vessels: dict[str, UserVessel] = field(default_factory=dict)
-    shared_vessels: dict[str, SharedVessel] = field(default_factory=dict)
-    messages: dict[str, Message] = field(default_factory=dict)
-    consents: dict[str, ConsentRecord] = field(default_factory=dict)
-    emotions: dict[str, EmotionalReading] = field(default_factory=dict)
-    outbox: dict[str, OutboxEvent] = field(default_factory=dict)
-    idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
-
-
-def _copy(record: R) -> R:
-    return copy.deepcopy(record)
-
-
-class _Table:
-    """Shared plumbing: every repository reads and writes the unit of work's working copy."""
-
-    def __init__(self, uow: InMemoryUnitOfWork) -> None:
-        self._uow = uow
-
-    @property
-    def _s(self) -> Store:
-        return self._uow.working
-
-    def _insert(self, table: dict[Any, Any], key: Any, record: Any) -> None:
-        if key in table:
-            raise DuplicateKey(f"{type(record).__name__} {key!r} already exists")
-        table[key] = _copy(record)
-        self._uow.dirty = True
-
-    def _replace(self, table: dict[Any, Any], key: Any, record: Any) -> None:
-        if key not in table:
-            raise NotFound(f"{type(record).__name__} {key!r} not found")
-        table[key] = _copy(record)
-        self._uow.dirty = True
-
-    def _drop(self, table: dict[Any, Any], keep: Callable[[Any], bool]) -> int:
-        doomed = [key for key, row in table.items() if not keep(row)]
-        for key in doomed:
-            del table[key]
-        if doomed:
-            self._uow.dirty = True
-        return len(doomed)
-
-    @staticmethod
-    def _unique(rows: Iterable[Any], record: Any, *fields: str) -> None:
-        """DuplicateKey when another row has the same non-null values in `fields`."""
-        values = tuple(getattr(record, name) for name in fields)
-        if any(value is None for value in values):
-            return
-        for row in rows:
-            if row.id != record.id and tuple(getattr(row, n) for n in fields) == values:
-                raise DuplicateKey(f"{type(record).__name__}: duplicate {fields}={values}")
-
-
-# --------------------------------------------------------------------------- repositories
+from .store import _copy, _Table
 
 
 class InMemoryUserRepository(_Table):
@@ -205,7 +80,8 @@ class InMemoryRelationshipRepository(_Table):
         self._replace(self._s.members, (member.relationship_id, member.user_id), member)
 
     async def lock(self, relationship_id: str) -> None:
-        """A no-op: units of work here run one at a time between awaits."""
+        """A no-op (see `InMemoryUnitOfWork.wait_for_lock` for the optional race model)."""
+        await self._uow.wait_for_lock()
 
 
 class InMemorySessionRepository(_Table):
@@ -364,75 +240,3 @@ class InMemoryIdempotencyRepository(_Table):
 
     async def add(self, record: IdempotencyRecord) -> None:
         self._insert(self._s.idempotency, (record.user_id, record.request_id), record)
-
-
-# --------------------------------------------------------------------------- unit of work
-
-
-class InMemoryUnitOfWork:
-    """`UnitOfWork` over an `InMemoryUnitOfWorkFactory`'s committed store."""
-
-    def __init__(self, factory: InMemoryUnitOfWorkFactory) -> None:
-        self._factory = factory
-        self._entered = False
-        self._start_version = -1
-        self.working = Store()
-        self.dirty = False
-        self.committed = False
-        self.added_events: list[OutboxEvent] = []
-        self.users = InMemoryUserRepository(self)
-        self.relationships = InMemoryRelationshipRepository(self)
-        self.sessions = InMemorySessionRepository(self)
-        self.invitations = InMemoryInvitationRepository(self)
-        self.progress = InMemoryStageProgressRepository(self)
-        self.vessels = InMemoryVesselRepository(self)
-        self.messages = InMemoryMessageRepository(self)
-        self.consents = InMemoryConsentRepository(self)
-        self.emotions = InMemoryEmotionRepository(self)
-        self.outbox = InMemoryOutboxRepository(self)
-        self.idempotency = InMemoryIdempotencyRepository(self)
-
-    async def __aenter__(self) -> Self:
-        if self._entered:
-            raise RuntimeError("a unit of work is single-use")
-        self._entered = True
-        self.working = copy.deepcopy(self._factory.store)
-        self._start_version = self._factory.version
-        self._factory.opened += 1
-        return self
-
-    async def commit(self) -> None:
-        if not self._entered or self.committed:
-            raise RuntimeError("commit() only once, inside `async with`")
-        if self._factory.fail_commits > 0:
-            self._factory.fail_commits -= 1
-            raise ConcurrencyConflict("injected serialization failure")
-        if self.dirty:
-            if self._factory.version != self._start_version:
-                raise ConcurrencyConflict("another unit of work committed first")
-            self._factory.store = self.working
-            self._factory.version += 1
-        self.committed = True
-
-    async def __aexit__(self, *exc_info: Any) -> None:
-        # Without commit() the working copy is simply dropped: that is the rollback.
-        if self.committed and self.added_events:
-            self._factory.published.extend(self.added_events)
-
-
-class InMemoryUnitOfWorkFactory:
-    """`UnitOfWorkFactory`. `published` is the on-commit sink: outbox events, in the order
-    they were added, appended only once their unit of work has committed."""
-
-    def __init__(self) -> None:
-        self.store = Store()
-        self.version = 0
-        self.published: list[OutboxEvent] = []
-        self.opened = 0
-        self.fail_commits = 0  # set > 0 to make the next commits raise ConcurrencyConflict
-
-    def __call__(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self)
-
-    def published_names(self) -> list[str]:
-        return [event.name for event in self.published]
