@@ -31,3 +31,7 @@ lint: $(STAMP)
 
 proto: $(STAMP)
 	$(BIN)/python -m mwf.codegen
+
+# Ratios measured side by side in one run (never asserted in tests).
+bench: $(STAMP)
+	GRPC_VERBOSITY=ERROR $(BIN)/python -m bench.gateway_overhead

@@ -95,7 +95,6 @@ class SessionServicer(session_service_pb2_grpc.SessionServiceServicer):
                               ) -> pb.GetSessionStateResponse:
         actor = require_user()
         state = await self._c.sessions.state(actor, request.session_id)
-        compact = await self._c.stage0.compact_status(actor, request.session_id)
         report = state.report
         response = pb.GetSessionStateResponse(
             session=convert.session(report.view),
@@ -104,11 +103,10 @@ class SessionServicer(session_service_pb2_grpc.SessionServiceServicer):
             milestones=_milestones(report),
             messages=[convert.message(m) for m in state.messages],
             has_more_messages=state.has_more_messages,
-            compact=_compact(compact),
+            compact=_compact(state.compact),
         )
-        if report.context.invitation is not None:
-            member_view = await self._c.invitations.for_session(actor, request.session_id)
-            response.invitation.CopyFrom(_member_invitation(member_view))
+        if state.invitation is not None:
+            response.invitation.CopyFrom(_member_invitation(state.invitation))
         return response
 
     @unary

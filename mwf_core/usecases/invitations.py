@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from mwf_core.domain import events
 from mwf_core.domain.enums import InvitationStatus, SessionStatus, Stage, StageStatus
@@ -26,7 +27,7 @@ from mwf_core.domain.stage0 import invitation_status_as_seen
 from mwf_core.ports.repositories import UnitOfWork
 
 from .runtime import Dependencies, in_transaction, new_event
-from .session_view import load_context
+from .session_view import SessionContext, load_context
 
 DECLINE_REASON_MAX = 500
 
@@ -62,6 +63,27 @@ def _name(user: User | None) -> str | None:
     return (user.first_name or user.name) if user else None
 
 
+async def read_member_invitation(
+    uow: UnitOfWork, context: SessionContext, now: datetime
+) -> MemberInvitation | None:
+    invitation = context.invitation
+    if invitation is None:
+        return None
+    if context.is_inviter:
+        inviter: User | None = context.viewer
+    elif context.partner is not None and context.partner.id == invitation.invited_by_id:
+        inviter = context.partner
+    else:
+        inviter = await uow.users.get(invitation.invited_by_id)
+    return MemberInvitation(
+        invitation,
+        invitation_status_as_seen(invitation, now),
+        context.is_inviter,
+        _name(inviter),
+        context.session,
+    )
+
+
 class InvitationUseCases:
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
@@ -71,17 +93,10 @@ class InvitationUseCases:
 
         async def work(uow: UnitOfWork) -> MemberInvitation:
             context = await load_context(uow, session_id, actor)
-            invitation = context.invitation
+            invitation = await read_member_invitation(uow, context, self._deps.clock.now())
             if invitation is None:
                 raise NotFound("Invitation not found")
-            inviter = await uow.users.get(invitation.invited_by_id)
-            return MemberInvitation(
-                invitation,
-                invitation_status_as_seen(invitation, self._deps.clock.now()),
-                context.is_inviter,
-                _name(inviter),
-                context.session,
-            )
+            return invitation
 
         return await in_transaction(self._deps.uow, work)
 

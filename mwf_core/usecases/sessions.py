@@ -31,6 +31,7 @@ from mwf_core.domain.records import (
 from mwf_core.domain.stage0 import INVITATION_TTL, propose_topic_frame
 from mwf_core.ports.repositories import UnitOfWork
 
+from .invitations import MemberInvitation, read_member_invitation
 from .runtime import Dependencies, check_request_id, fingerprint, in_transaction
 from .session_view import (
     SessionContext,
@@ -39,6 +40,7 @@ from .session_view import (
     load_context,
     session_view,
 )
+from .stage0 import CompactStatus, read_compact_status
 
 INVITE_NAME_MAX = 100
 CONTEXT_MAX = 5000
@@ -86,6 +88,8 @@ class SessionState:
     messages: list[Message]
     has_more_messages: bool
     partner_last_viewed_at: datetime | None
+    compact: CompactStatus
+    invitation: MemberInvitation | None
 
 
 def _validate_create(request: CreateSessionRequest, actor: User) -> None:
@@ -371,6 +375,8 @@ class SessionUseCases:
                 messages=messages[-STATE_MESSAGE_LIMIT:],
                 has_more_messages=has_more,
                 partner_last_viewed_at=partner_seen,
+                compact=await read_compact_status(uow, context),
+                invitation=await read_member_invitation(uow, context, self._deps.clock.now()),
             )
 
         return await in_transaction(self._deps.uow, work)

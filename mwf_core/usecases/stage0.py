@@ -48,6 +48,26 @@ def _signed_at(row: StageProgress | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
+async def read_compact_status(uow: UnitOfWork, context: SessionContext) -> CompactStatus:
+    """Signing state for the context's viewer; the partner's stays hidden until they signed."""
+    viewer_id = context.viewer.id
+    mine = context.compact_signed(viewer_id)
+    partner_id = context.partner.id if context.partner else None
+    visible = partner_compact_visible(mine) and partner_id is not None
+    partner_signed = visible and context.compact_signed(partner_id)
+    sessions = await uow.sessions.for_relationships([context.session.relationship_id])
+    return CompactStatus(
+        my_signed=mine,
+        my_signed_at=_signed_at(context.row(viewer_id, Stage.ONBOARDING)),
+        partner_signed=partner_signed,
+        partner_signed_at=(
+            _signed_at(context.row(partner_id, Stage.ONBOARDING)) if visible else None
+        ),
+        can_advance=mine and (context.is_inviter or partner_signed),
+        is_first_session=len(sessions) <= 1,
+    )
+
+
 def _require_creator(context: SessionContext) -> Invitation:
     if context.invitation is None or not context.is_inviter:
         raise Forbidden("Only the person who created the session can do this")
@@ -132,22 +152,7 @@ class Stage0UseCases:
         """Signing state; the partner's is hidden until the caller has signed."""
 
         async def work(uow: UnitOfWork) -> CompactStatus:
-            context = await load_context(uow, session_id, actor)
-            mine = context.compact_signed(actor.id)
-            partner_id = context.partner.id if context.partner else None
-            visible = partner_compact_visible(mine) and partner_id is not None
-            partner_signed = visible and context.compact_signed(partner_id)
-            sessions = await uow.sessions.for_relationships([context.session.relationship_id])
-            return CompactStatus(
-                my_signed=mine,
-                my_signed_at=_signed_at(context.row(actor.id, Stage.ONBOARDING)),
-                partner_signed=partner_signed,
-                partner_signed_at=(
-                    _signed_at(context.row(partner_id, Stage.ONBOARDING)) if visible else None
-                ),
-                can_advance=mine and (context.is_inviter or partner_signed),
-                is_first_session=len(sessions) <= 1,
-            )
+            return await read_compact_status(uow, await load_context(uow, session_id, actor))
 
         return await in_transaction(self._deps.uow, work)
 
