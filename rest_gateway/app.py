@@ -22,6 +22,7 @@ from rest_gateway.rpc import (
     RPC_TIMEOUT,
     channel_stubs,
     choose_request_id,
+    has_credentials,
 )
 
 log = logging.getLogger(__name__)
@@ -117,6 +118,21 @@ async def _request_id_middleware(request: web.Request, handler: Handler) -> web.
     return response
 
 
+# Reachable without signing in: health, and the invitation link an invitee opens first.
+_PUBLIC_ROUTES = frozenset(
+    [("GET", path) for path in HEALTH_PATHS]
+    + [("GET", f"{prefix}/invitations/{{id}}") for prefix in ("/api", "/api/v1")]
+)
+
+
+def _needs_credentials(request: web.Request) -> bool:
+    if request.match_info.http_exception is not None:
+        return False  # unknown route or method: the 404/405 says more than a 401 would
+    route = request.match_info.route.resource
+    path = route.canonical if route is not None else request.path
+    return (request.method, path) not in _PUBLIC_ROUTES
+
+
 def _body_too_large(limit: int) -> ApiError:
     return ApiError(413, "VALIDATION_ERROR", f"Request body exceeds the limit of {limit} bytes")
 
@@ -129,6 +145,10 @@ def _envelope_middleware(max_body_bytes: int) -> Middleware:
             # caught by client_max_size when a handler reads them.
             if request.content_length is not None and request.content_length > max_body_bytes:
                 raise _body_too_large(max_body_bytes)
+            if _needs_credentials(request) and not has_credentials(request):
+                # Signed-out callers learn nothing about the request's shape: 401 comes
+                # before any validation, as in the original app.
+                raise ApiError(401, "UNAUTHORIZED", "Authentication required")
             return await handler(request)
         except ApiError as err:
             return err.response()

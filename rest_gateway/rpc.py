@@ -47,6 +47,10 @@ def outgoing_metadata(request: web.Request) -> tuple[tuple[str, str], ...]:
     return tuple(pairs)
 
 
+def has_credentials(request: web.Request) -> bool:
+    return bool(request.headers.get("authorization") or request.headers.get("x-e2e-user-id"))
+
+
 def stub(request: web.Request) -> session_service_pb2_grpc.SessionServiceStub:
     return request.app[SESSION_STUB]
 

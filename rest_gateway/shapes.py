@@ -292,9 +292,9 @@ def accepted_invitation(resp: svc.AcceptInvitationResponse) -> Json:
 def person(p: svc.Person) -> Json:
     last = p.last_session
     return {
-        "id": p.id,
+        "id": text(p.id),
         "relationshipId": p.relationship_id,
-        "name": p.name,
+        "name": text(p.name),
         "nickname": text(p.nickname),
         "initials": p.initials,
         "connectedSince": when(p, "connect_time"),

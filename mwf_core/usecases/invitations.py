@@ -143,6 +143,8 @@ class InvitationUseCases:
             is_member = any(m.user_id == actor.id for m in members)
             if invitation.status is InvitationStatus.ACCEPTED and is_member:
                 return await self._joined(uow, session)
+            if any(m.user_id not in (actor.id, invitation.invited_by_id) for m in members):
+                raise Forbidden("This invitation is for someone else")
             now = self._deps.clock.now()
             seen = invitation_status_as_seen(invitation, now)
             if seen is InvitationStatus.EXPIRED:
@@ -162,9 +164,6 @@ class InvitationUseCases:
                 raise ValidationFailed("This invitation is not ready to be accepted yet")
             if not actor.allows_session_invites():
                 raise InvitesBlocked("Your privacy settings do not allow session invitations")
-            others = [m for m in members if m.user_id not in (actor.id, invitation.invited_by_id)]
-            if others:
-                raise Forbidden("This invitation is for someone else")
             await self._join(uow, actor, invitation, session, is_member)
             return await self._joined(uow, session)
 

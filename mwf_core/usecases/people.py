@@ -44,6 +44,10 @@ class PeopleUseCases:
                 user = await uow.users.get(other.user_id) if other else None
                 sessions = await uow.sessions.for_relationships([mine.relationship_id])
                 name = display_name(user, mine)
+                if name is None and sessions:
+                    # Not joined yet and no nickname: the name the inviter gave the invitation.
+                    invitation = await uow.invitations.for_session(sessions[-1].id)
+                    name = invitation.name if invitation else None
                 people.append(
                     PersonView(
                         id=user.id if user else None,

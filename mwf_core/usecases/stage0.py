@@ -132,6 +132,11 @@ class Stage0UseCases:
             else:
                 stage0.gates_satisfied = {**stage0.gates_satisfied, **signed}
                 await uow.progress.update(stage0)
+            if context.is_inviter and partner_id is not None and partner_signed:
+                # The invitee signed first and has been waiting for this signature.
+                waiting = context.row(partner_id, Stage.ONBOARDING)
+                if waiting is not None and waiting.status is not StageStatus.COMPLETED:
+                    await self._advance_to_witness(uow, waiting, {})
             await self._touch(uow, context)
             await uow.outbox.add(
                 new_event(self._deps, events.session_channel(session_id),

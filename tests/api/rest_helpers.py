@@ -19,21 +19,10 @@ from mwf_core.adapters.db.tables import (
     StageProgressTable,
     UserTable,
 )
-from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWork
 
 from .harness import Stack
 
 ISO_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
-
-# The idempotency store (AIP-155 request ids) is part of the UnitOfWork port, but the Piccolo
-# unit of work may not provide it yet; those tests are expected to fail until it does.
-IDEMPOTENCY_STORED = hasattr(PiccoloUnitOfWork(None), "idempotency")  # type: ignore[arg-type]
-IDEMPOTENCY_MISSING = (
-    "PiccoloUnitOfWork has no `idempotency` repository (mwf_core/adapters/db/unit_of_work.py) "
-    "and no idempotency table exists, so a request id makes the use case raise AttributeError "
-    "(500 INTERNAL_ERROR)"
-)
-
 
 def parse_iso(value: str) -> datetime:
     assert ISO_MS.match(value), value

@@ -65,7 +65,7 @@ async def test_accept_is_refused_to_the_inviter_and_to_a_third_person(stack: Sta
     path = f"/api/invitations/{ids['invitation_id']}/accept"
     await stack.error("POST", path, "alice", status=400, code="VALIDATION_ERROR")
     await stack.ok("POST", path, "bob")
-    await stack.error("POST", path, "carol", status=400, code="VALIDATION_ERROR")
+    await stack.error("POST", path, "carol", status=403, code="FORBIDDEN")
     assert (await stack.ok("GET", "/api/sessions", "carol"))["items"] == []
     await stack.error("GET", f"/api/sessions/{ids['session_id']}", "carol", status=403,
                       code="FORBIDDEN")
@@ -195,7 +195,7 @@ async def test_simultaneous_accepts_let_exactly_one_person_in(stack: Stack) -> N
     results = await asyncio.gather(*(stack.call("POST", path, who) for who in people))
     winners = [who for who, (code, _) in zip(people, results, strict=True) if code == 200]
     assert len(winners) == 1, results
-    assert all(code == 400 and body["error"]["code"] == "VALIDATION_ERROR"
+    assert all(code == 403 and body["error"]["code"] == "FORBIDDEN"
                for code, body in results if code != 200), results
     members = results[people.index(winners[0])][1]["data"]["session"]["members"]
     assert len(members) == 2

@@ -79,7 +79,7 @@ async def test_inviter_context_never_reaches_the_partner(stack: Stack) -> None:
 
     # The walk reached the places the context could leak from, and bob did get the frame.
     assert len(bob.bodies) > 40
-    assert any(frame in text for _, text in bob.bodies if "/state" in _)
+    assert any(frame in text for where, text in bob.bodies if "/state" in where)
     assert "money" in frame  # the frame is derived from the context's first sentence
     assert_never_seen([anonymous, bob])
 

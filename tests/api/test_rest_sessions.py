@@ -10,8 +10,6 @@ import pytest
 
 from .harness import Stack, both_at_stage1, stage0_to_invited
 from .rest_helpers import (
-    IDEMPOTENCY_MISSING,
-    IDEMPOTENCY_STORED,
     create_session,
     parse_iso,
     set_session_status,
@@ -306,10 +304,6 @@ async def test_overlong_idempotency_key_is_refused(stack: Stack) -> None:
     assert (await stack.ok("GET", "/api/sessions", "alice"))["items"] == []
 
 
-idempotency = pytest.mark.xfail(not IDEMPOTENCY_STORED, strict=True, reason=IDEMPOTENCY_MISSING)
-
-
-@idempotency
 async def test_create_session_idempotency_key_replays(stack: Stack) -> None:
     body = {"inviteName": "Bob", "context": "We argue about chores."}
     headers = {"Idempotency-Key": "create-1"}
@@ -323,7 +317,6 @@ async def test_create_session_idempotency_key_replays(stack: Stack) -> None:
     assert other["session"]["id"] != first["session"]["id"]
 
 
-@idempotency
 async def test_create_session_idempotency_key_with_another_body_is_refused(stack: Stack) -> None:
     headers = {"Idempotency-Key": "create-2"}
     await stack.ok("POST", "/api/sessions", "alice", {"inviteName": "Bob"}, status=201,

@@ -206,9 +206,6 @@ async def test_progress_before_the_partner_joins(stack: Stack) -> None:
     assert progress["myProgress"]["stage"] == 1
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Stage0UseCases.sign_compact advances the invitee only when the invitee signs after the "
-    "inviter; an invitee who signed first stays at stage 0 forever once the inviter signs"))
 async def test_invitee_who_signed_first_reaches_stage_one_when_the_inviter_signs(
     stack: Stack,
 ) -> None:
