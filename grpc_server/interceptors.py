@@ -97,6 +97,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             identity = await self._verifier.verify(credentials)
             current_user.set(await self._ensure_user(identity))
         except DomainError as error:
+            if details.method in OPTIONAL_AUTH_METHODS:
+                # A stale token must not hide a public page: carry on as anonymous.
+                return handler
             return _aborting_handler(handler, status_for(error))
         except Exception:
             log.exception("authentication failed unexpectedly")

@@ -100,16 +100,17 @@ CASES = [
     Case("GetInvitation", lambda i: pb.GetInvitationRequest(invitation_id=i.invitation_id),
          lambda r, i: r.invitation.id == i.invitation_id and r.invitation.topic_frame == "",
          expect={"owner": OK, "partner": OK, "stranger": OK, "anonymous": OK}),
-    # Only one person can take it up; after that a third person is told it was processed.
+    # The inviter cannot answer their own invitation; once the partner has joined, a third
+    # person is refused (the stranger cells run after bob accepted).
     Case("AcceptInvitation", lambda i: pb.AcceptInvitationRequest(invitation_id=i.invitation_id),
          lambda r, i: r.session_id == i.session_id and r.status == t.SESSION_STATUS_ACTIVE,
          setup_for={"partner": frame_confirmed},
-         expect={"owner": INVALID, "partner": OK, "stranger": INVALID,
+         expect={"owner": INVALID, "partner": OK, "stranger": FORBIDDEN,
                  "anonymous": UNAUTHENTICATED}),
     Case("DeclineInvitation",
          lambda i: pb.DeclineInvitationRequest(invitation_id=i.invitation_id),
          lambda r, i: r.declined, setup_for={"partner": frame_confirmed},
-         expect={"owner": INVALID, "partner": OK, "stranger": INVALID,
+         expect={"owner": INVALID, "partner": OK, "stranger": FORBIDDEN,
                  "anonymous": UNAUTHENTICATED}),
 ]
 

@@ -97,6 +97,17 @@ async def test_concurrent_first_requests_create_one_user(
     assert await user_count("user_2race") == 1 and await user_count() == 1
 
 
+async def test_taken_email_does_not_block_sign_in(clerk_stack_any_db: Stack,
+                                                 clerk: FakeClerk) -> None:
+    first = await clerk_stack_any_db.stub.GetMe(
+        pb.GetMeRequest(), metadata=bearer(clerk.token("user_2one", email="shared@example.test")))
+    second = await clerk_stack_any_db.stub.GetMe(
+        pb.GetMeRequest(), metadata=bearer(clerk.token("user_2two", email="shared@example.test")))
+    assert first.user.id != second.user.id
+    assert (first.user.email, second.user.email) == ("shared@example.test", "")
+    assert await user_count() == 2
+
+
 # --- tokens that must be refused ----------------------------------------------------------------
 
 Forger = Callable[[FakeClerk], str]
@@ -151,6 +162,23 @@ async def test_dev_tokens_are_not_accepted_when_clerk_is_configured(clerk_stack:
     await fails(clerk_stack.stub.GetMe(pb.GetMeRequest(), metadata=bearer(dev)),
                 *UNAUTHENTICATED)
     assert await user_count() == 0
+
+
+# A stale token must not hide a public page (the original's optionalAuth ignored it).
+@pytest.mark.parametrize("name", ["expired", "garbage"])
+async def test_public_invitation_ignores_a_bad_token(clerk_stack: Stack, clerk: FakeClerk,
+                                                    name: str) -> None:
+    inviter = bearer(clerk.token("user_2inviter"))
+    made = await clerk_stack.stub.CreateSession(pb.CreateSessionRequest(invite_name="Bob"),
+                                                metadata=inviter)
+    request = pb.GetInvitationRequest(invitation_id=made.invitation_id)
+    assert (await clerk_stack.stub.GetInvitation(request)).invitation.id == made.invitation_id
+    status, _ = await clerk_stack.call(
+        "GET", f"/api/invitations/{made.invitation_id}",
+        headers={"Authorization": f"Bearer {BAD_TOKENS[name](clerk)}"})
+    answer = await clerk_stack.stub.GetInvitation(request,
+                                                  metadata=bearer(BAD_TOKENS[name](clerk)))
+    assert (status, answer.invitation.is_inviter) == (200, False)
 
 
 # --- the E2E bypass ------------------------------------------------------------------------------

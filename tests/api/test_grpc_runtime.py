@@ -89,8 +89,9 @@ async def test_graceful_shutdown_reports_not_serving_and_drains(
     stack = await open_stack(sqlite_url, tmp_path)
     running = await start_grpc_server(stack.container, "127.0.0.1", 0)
     channel = grpc.aio.insecure_channel(f"127.0.0.1:{running.port}")
+    entered, release = asyncio.Event(), asyncio.Event()
+    in_flight: asyncio.Future[Any] | None = None
     try:
-        entered, release = asyncio.Event(), asyncio.Event()
         original = stack.container.identity.me
 
         async def slow_me(actor: Any) -> Any:
@@ -121,6 +122,9 @@ async def test_graceful_shutdown_reports_not_serving_and_drains(
             await stub.GetMe(pb.GetMeRequest(), metadata=stack.metadata("alice"), timeout=3)
         assert info.value.code() == grpc.StatusCode.UNAVAILABLE
     finally:
+        release.set()
+        if in_flight is not None and not in_flight.done():
+            in_flight.cancel()
         await channel.close()
         await running.stop(0)
         await close_stack(stack)
