@@ -239,7 +239,8 @@ class SessionServicer(session_service_pb2_grpc.SessionServiceServicer):
     @unary
     async def ListPeople(self, request: pb.ListPeopleRequest, context: Context
                          ) -> pb.ListPeopleResponse:
-        people = await self._c.people.list(require_user())
+        people, token = await self._c.people.list(require_user(), request.page_size,
+                                                  request.page_token)
         return pb.ListPeopleResponse(people=[
             pb.Person(
                 id=p.id or "",
@@ -256,7 +257,7 @@ class SessionServicer(session_service_pb2_grpc.SessionServiceServicer):
                 active_session_count=p.active_session_count,
             )
             for p in people
-        ])
+        ], next_page_token=token)
 
     @unary
     async def RecordEmotion(self, request: pb.RecordEmotionRequest, context: Context
@@ -271,9 +272,10 @@ class SessionServicer(session_service_pb2_grpc.SessionServiceServicer):
     @unary
     async def ListEmotions(self, request: pb.ListEmotionsRequest, context: Context
                            ) -> pb.ListEmotionsResponse:
-        readings = await self._c.emotions.list(require_user(), request.session_id,
-                                               request.page_size)
-        return pb.ListEmotionsResponse(readings=[convert.reading(r) for r in readings])
+        readings, token = await self._c.emotions.list(require_user(), request.session_id,
+                                                      request.page_size, request.page_token)
+        return pb.ListEmotionsResponse(readings=[convert.reading(r) for r in readings],
+                                       next_page_token=token)
 
 
 def _compact(status: CompactStatus) -> types_pb2.CompactStatus:

@@ -25,7 +25,7 @@ def generate(out_root: Path) -> Path:
     target = out_root / GENERATED_PACKAGE
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    subprocess.run(
+    result = subprocess.run(
         [
             sys.executable,
             "-m",
@@ -38,9 +38,12 @@ def generate(out_root: Path) -> Path:
             f"--mypy_grpc_out={out_root}",
             *protos,
         ],
-        check=True,
         cwd=PROTO_ROOT,
+        capture_output=True,
+        text=True,
     )
+    if result.returncode != 0:
+        raise SystemExit(f"protoc failed:\n{result.stdout}{result.stderr}")
     (target / "__init__.py").write_text('"""Generated from proto/mwf/v1 by mwf.codegen."""\n')
     return target
 

@@ -371,8 +371,12 @@ class UpdateNicknameResponse(_message.Message):
     def __init__(self, nickname: _Optional[str] = ...) -> None: ...
 
 class ListPeopleRequest(_message.Message):
-    __slots__ = ()
-    def __init__(self) -> None: ...
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class SessionSummary(_message.Message):
     __slots__ = ("id", "status", "update_time")
@@ -405,10 +409,12 @@ class Person(_message.Message):
     def __init__(self, id: _Optional[str] = ..., relationship_id: _Optional[str] = ..., name: _Optional[str] = ..., nickname: _Optional[str] = ..., initials: _Optional[str] = ..., connect_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., last_session: _Optional[_Union[SessionSummary, _Mapping]] = ..., active_session_count: _Optional[int] = ...) -> None: ...
 
 class ListPeopleResponse(_message.Message):
-    __slots__ = ("people",)
+    __slots__ = ("people", "next_page_token")
     PEOPLE_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     people: _containers.RepeatedCompositeFieldContainer[Person]
-    def __init__(self, people: _Optional[_Iterable[_Union[Person, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, people: _Optional[_Iterable[_Union[Person, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class RecordEmotionRequest(_message.Message):
     __slots__ = ("session_id", "intensity", "context", "request_id")
@@ -431,15 +437,19 @@ class RecordEmotionResponse(_message.Message):
     def __init__(self, reading: _Optional[_Union[_types_pb2.EmotionalReading, _Mapping]] = ..., suggest_exercise: _Optional[bool] = ...) -> None: ...
 
 class ListEmotionsRequest(_message.Message):
-    __slots__ = ("session_id", "page_size")
+    __slots__ = ("session_id", "page_size", "page_token")
     SESSION_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     session_id: str
     page_size: int
-    def __init__(self, session_id: _Optional[str] = ..., page_size: _Optional[int] = ...) -> None: ...
+    page_token: str
+    def __init__(self, session_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
 
 class ListEmotionsResponse(_message.Message):
-    __slots__ = ("readings",)
+    __slots__ = ("readings", "next_page_token")
     READINGS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     readings: _containers.RepeatedCompositeFieldContainer[_types_pb2.EmotionalReading]
-    def __init__(self, readings: _Optional[_Iterable[_Union[_types_pb2.EmotionalReading, _Mapping]]] = ...) -> None: ...
+    next_page_token: str
+    def __init__(self, readings: _Optional[_Iterable[_Union[_types_pb2.EmotionalReading, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...

@@ -8,6 +8,7 @@ from mwf_core.domain.errors import DuplicateKey, ValidationFailed, field_error
 from mwf_core.domain.records import EmotionalReading, IdempotencyRecord, User
 from mwf_core.ports.repositories import UnitOfWork
 
+from .pagination import check_page_size, decode_offset, page
 from .runtime import Dependencies, check_request_id, fingerprint, in_transaction
 from .session_view import load_context
 
@@ -96,15 +97,19 @@ class EmotionUseCases:
             raise field_error("request_id", "This request id was already used")
         return RecordedReading(reading, reading.intensity >= EXERCISE_THRESHOLD)
 
-    async def list(self, actor: User, session_id: str, limit: int = 0) -> list[EmotionalReading]:
-        """The caller's own readings in the session, newest first (at most 50)."""
-        if limit < 0 or limit > LIST_MAX:
-            raise field_error("page_size", f"limit must be between 1 and {LIST_MAX}")
+    async def list(
+        self, actor: User, session_id: str, page_size: int = 0, page_token: str = ""
+    ) -> tuple[list[EmotionalReading], str]:
+        """The caller's own readings in the session, newest first, 50 a page at most, and
+        the token of the next (older) page."""
+        size = check_page_size(page_size, LIST_MAX)
+        offset = decode_offset(page_token)
 
-        async def work(uow: UnitOfWork) -> list[EmotionalReading]:
+        async def work(uow: UnitOfWork) -> tuple[list[EmotionalReading], str]:
             ctx = await load_context(uow, session_id, actor)
             if ctx.my_vessel is None:
-                return []
-            return await uow.emotions.for_vessel(ctx.my_vessel.id, limit or LIST_MAX)
+                return [], ""
+            readings = await uow.emotions.for_vessel(ctx.my_vessel.id, offset + size + 1)
+            return page(readings, offset, size)
 
         return await in_transaction(self._deps.uow, work)

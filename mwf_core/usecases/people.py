@@ -11,9 +11,11 @@ from mwf_core.domain.privacy import display_name, initials
 from mwf_core.domain.records import Session, User
 from mwf_core.ports.repositories import UnitOfWork
 
+from .pagination import check_page_size, decode_offset, page
 from .runtime import Dependencies, in_transaction
 
 NICKNAME_MAX = 100
+PAGE_MAX = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,11 +34,16 @@ class PeopleUseCases:
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
 
-    async def list(self, actor: User) -> list[PersonView]:
-        """One entry per relationship, most recently active first. A person invited by name
-        who has not joined yet has no id; their name is the caller's nickname for them."""
+    async def list(
+        self, actor: User, page_size: int = 0, page_token: str = ""
+    ) -> tuple[list[PersonView], str]:
+        """One entry per relationship, most recently active first (100 a page at most). A
+        person invited by name who has not joined yet has no id; their name is the caller's
+        nickname for them, else the name on the invitation."""
+        size = check_page_size(page_size, PAGE_MAX)
+        offset = decode_offset(page_token)
 
-        async def work(uow: UnitOfWork) -> list[PersonView]:
+        async def work(uow: UnitOfWork) -> tuple[list[PersonView], str]:
             people: list[PersonView] = []
             for mine in await uow.relationships.memberships_of(actor.id):
                 members = await uow.relationships.members(mine.relationship_id)
@@ -66,7 +73,7 @@ class PeopleUseCases:
                 key=lambda p: p.last_session.updated_at if p.last_session else p.connected_since,
                 reverse=True,
             )
-            return people
+            return page(people, offset, size)
 
         return await in_transaction(self._deps.uow, work)
 

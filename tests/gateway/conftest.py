@@ -56,15 +56,24 @@ async def backend() -> AsyncIterator[Backend]:
         await server.stop(None)
 
 
+SIGNED_IN = "Bearer gateway-test-token"
+
+
 @pytest.fixture
 async def make_client(backend: Backend) -> AsyncIterator[MakeClient]:
     """Builds gateway clients; keyword arguments go to create_app (target overrides the channel)."""
     async with AsyncExitStack() as stack:
 
-        async def make(target: str | None = None, **app_kwargs: Any) -> TestClient[Any, Any]:
+        async def make(
+            target: str | None = None, signed_in: bool = True, **app_kwargs: Any
+        ) -> TestClient[Any, Any]:
             channel = grpc.aio.insecure_channel(target or backend.target)
             stack.push_async_callback(channel.close)
-            client: TestClient[Any, Any] = TestClient(TestServer(create_app(channel, **app_kwargs)))
+            # Signed in by default: the gateway answers 401 before anything else otherwise.
+            headers = {"Authorization": SIGNED_IN} if signed_in else {}
+            client: TestClient[Any, Any] = TestClient(
+                TestServer(create_app(channel, **app_kwargs)), headers=headers
+            )
             await stack.enter_async_context(client)
             return client
 

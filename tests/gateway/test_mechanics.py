@@ -140,8 +140,9 @@ async def test_request_id_is_echoed_on_errors_too(client: Client) -> None:
 
 
 async def test_public_invitation_works_without_authorization(
-    client: Client, backend: Backend
+    make_client: MakeClient, backend: Backend
 ) -> None:
+    client = await make_client(signed_in=False)
     resp = await client.get("/api/invitations/inv-9")
     assert resp.status == 200
     data = (await resp.json())["data"]
@@ -198,7 +199,8 @@ async def test_run_gateway_serves_until_stopped(backend: Backend) -> None:
     )
     bound = await asyncio.wait_for(port, 5)
     async with aiohttp.ClientSession() as http:
-        async with http.get(f"http://127.0.0.1:{bound}/api/auth/me") as resp:
+        async with http.get(f"http://127.0.0.1:{bound}/api/auth/me",
+                            headers={"Authorization": "Bearer t"}) as resp:
             assert resp.status == 200
         async with http.get(f"http://127.0.0.1:{bound}/health") as resp:
             assert resp.status == 200

@@ -52,15 +52,15 @@ async def test_readings_are_own_only_newest_first(app: App, alice: User, bob: Us
         app.clock.advance(minutes=1)
         await app.emotions.record(alice, sid, intensity)
     await app.emotions.record(bob, sid, 9, "private to Bob")
-    assert [r.intensity for r in await app.emotions.list(alice, sid)] == [6, 4, 2]
-    assert [r.intensity for r in await app.emotions.list(alice, sid, limit=2)] == [6, 4]
-    assert [r.context for r in await app.emotions.list(bob, sid)] == ["private to Bob"]
+    assert [r.intensity for r in (await app.emotions.list(alice, sid))[0]] == [6, 4, 2]
+    assert [r.intensity for r in (await app.emotions.list(alice, sid, page_size=2))[0]] == [6, 4]
+    assert [r.context for r in (await app.emotions.list(bob, sid))[0]] == ["private to Bob"]
 
 
 @pytest.mark.parametrize("limit", [-1, 51])
 async def test_list_limit(app: App, alice: User, active: tuple[str, str], limit: int) -> None:
     with pytest.raises(ValidationFailed) as caught:
-        await app.emotions.list(alice, active[0], limit=limit)
+        (await app.emotions.list(alice, active[0], page_size=limit))[0]
     assert list(caught.value.details) == ["page_size"]
 
 
@@ -83,4 +83,4 @@ async def test_after_leaving_there_is_nothing_to_record_into(app: App, alice: Us
     await app.lifecycle.leave(bob, active[0])
     with pytest.raises(ValidationFailed):
         await app.emotions.record(bob, active[0], 4)
-    assert await app.emotions.list(bob, active[0]) == []
+    assert (await app.emotions.list(bob, active[0]))[0] == []

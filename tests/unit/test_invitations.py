@@ -186,9 +186,9 @@ async def test_a_third_person_cannot_decline_for_the_partner(
 async def test_once_accepted_nobody_else_can_accept(app: App, bob: User, carol: User,
                                                    invited: tuple[str, str]) -> None:
     await app.invitations.accept(bob, invited[1])
-    with pytest.raises(ValidationFailed):
+    # Carol is not the invitee of a taken invitation: she may neither accept nor decline it.
+    with pytest.raises(Forbidden):
         await app.invitations.accept(carol, invited[1])
-    # Carol is not the invitee of a taken invitation: she may not even try to decline it.
     with pytest.raises(Forbidden):
         await app.invitations.decline(carol, invited[1])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mwf_core.domain.enums import InvitationStatus, SessionStatus
-from mwf_core.domain.errors import SessionNotActive, ValidationFailed
+from mwf_core.domain.errors import Forbidden, SessionNotActive, ValidationFailed
 from mwf_core.domain.records import User
 
 from .conftest import App
@@ -20,7 +20,7 @@ async def test_two_people_accepting_one_link_only_one_joins(
     app: App, alice: User, bob: User, carol: User, invited: tuple[str, str]
 ) -> None:
     app.db.on_lock = lambda: app.invitations.accept(carol, invited[1])
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Forbidden):
         await app.invitations.accept(bob, invited[1])
     members = {m.user_id for m in app.store.members.values()}
     assert members == {alice.id, carol.id}
