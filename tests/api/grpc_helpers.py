@@ -2,29 +2,21 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-import json
-import time
 from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
-import jwt
 import pytest
-from aiohttp import web
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
-from jwt.algorithms import RSAAlgorithm
 
 from mwf.v1 import session_service_pb2 as pb
 from mwf_core.adapters.db.tables import InvitationTable, UserTable
+from tests.fakes.clerk import FakeClerk as BaseFakeClerk
+from tests.fakes.clerk import new_rsa_key, serve_fake_clerk
 
 from .harness import Stack
 
@@ -173,72 +165,20 @@ async def user_count(auth_subject: str | None = None) -> int:
 
 # --- a loopback Clerk JWKS ----------------------------------------------------------------
 
-KID = "ins_api_test_key"
 APP_ORIGIN = "https://app.example.test"
 
 
-@dataclass
-class FakeClerk:
-    issuer: str
-    private_key: rsa.RSAPrivateKey
-    requests: list[str] = field(default_factory=list)
+class FakeClerk(BaseFakeClerk):
+    """Tokens as the mobile app's browser build sends them: azp and a profile included."""
 
-    @property
-    def jwks_url(self) -> str:
-        return f"{self.issuer}/.well-known/jwks.json"
-
-    @property
-    def public_pem(self) -> bytes:
-        return self.private_key.public_key().public_bytes(
-            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
-        )
-
-    def claims(self, sub: str, **overrides: Any) -> dict[str, Any]:
-        now = int(time.time())
-        claims: dict[str, Any] = {"iss": self.issuer, "sub": sub, "sid": "sess_api",
-                                  "azp": APP_ORIGIN, "iat": now - 1, "nbf": now - 2,
-                                  "exp": now + 120, "email": f"{sub}@example.test",
-                                  "first_name": "Clerk", "last_name": "Person", **overrides}
-        return {k: v for k, v in claims.items() if v is not None}
-
-    def token(self, sub: str, *, kid: str = KID, key: Any = None, **overrides: Any) -> str:
-        return jwt.encode(self.claims(sub, **overrides), key or self.private_key, "RS256",
-                          headers={"kid": kid})
-
-
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).decode("ascii").rstrip("=")
-
-
-def forge_token(header: dict[str, Any], claims: dict[str, Any], hmac_key: bytes | None) -> str:
-    """A JWT assembled by hand, for headers PyJWT refuses to produce (alg none, HS256+PEM)."""
-    signing_input = _b64(json.dumps(header).encode()) + "." + _b64(json.dumps(claims).encode())
-    signature = b""
-    if hmac_key is not None:
-        signature = hmac.new(hmac_key, signing_input.encode(), hashlib.sha256).digest()
-    return signing_input + "." + _b64(signature)
+    def claims(self, sub: str = "user_2abc", **overrides: Any) -> dict[str, Any]:
+        profile = {"azp": APP_ORIGIN, "email": f"{sub}@example.test",
+                   "first_name": "Clerk", "last_name": "Person"}
+        return super().claims(sub, **{**profile, **overrides})
 
 
 @asynccontextmanager
 async def fake_clerk() -> AsyncIterator[FakeClerk]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    jwk = json.loads(RSAAlgorithm.to_jwk(key.public_key()))
-    jwk.update(kid=KID, use="sig", alg="RS256")
-    state: list[FakeClerk] = []
-
-    async def jwks(request: web.Request) -> web.Response:
-        state[0].requests.append(request.path)
-        return web.json_response({"keys": [jwk]})
-
-    app = web.Application()
-    app.router.add_get("/.well-known/jwks.json", jwks)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = runner.addresses[0][1]
-    state.append(FakeClerk(issuer=f"http://127.0.0.1:{port}", private_key=key))
-    try:
-        yield state[0]
-    finally:
-        await runner.cleanup()
+    async with serve_fake_clerk(new_rsa_key(), FakeClerk) as fake:
+        assert isinstance(fake, FakeClerk)
+        yield fake

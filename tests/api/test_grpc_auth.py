@@ -15,16 +15,15 @@ from mwf.v1 import session_service_pb2 as pb
 from mwf_core.adapters.auth import ClerkTokenVerifier
 from mwf_core.bootstrap import build_verifier
 from mwf_core.config import Settings
+from tests.fakes.clerk import KID, forge_token
 
 from .conftest import close_stack, open_stack
 from .grpc_helpers import (
     APP_ORIGIN,
-    KID,
     UNAUTHENTICATED,
     FakeClerk,
     fails,
     fake_clerk,
-    forge_token,
     user_count,
 )
 from .harness import Stack

@@ -12,8 +12,9 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mwf_core.adapters.auth import ClerkTokenVerifier
 from mwf_core.ports.auth import Identity
+from tests.fakes.clerk import KID, forge_token
 
-from .conftest import KID, ExpectUnauthorized, FakeJwks, forge_token
+from .conftest import ExpectUnauthorized, FakeJwks
 
 
 def bearer(token: str) -> dict[str, str]:
