@@ -22,15 +22,46 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from mwf.v1 import types_pb2 as mwf_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!mwf/v1/conversation_service.proto\x12\x06mwf.v12\x15\n\x13\x43onversationServiceb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n!mwf/v1/conversation_service.proto\x12\x06mwf.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12mwf/v1/types.proto\"g\n\x12SendMessageRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x12\n\nrequest_id\x18\x03 \x01(\t\x12\x18\n\x10refining_need_id\x18\x04 \x01(\t\"z\n\x10UserMessageEvent\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12/\n\x0b\x63reate_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x18\n\x10refining_need_id\x18\x04 \x01(\t\"\x1a\n\nChunkEvent\x12\x0c\n\x04text\x18\x01 \x01(\t\":\n\rMetadataEvent\x12)\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\">\n\x11TextCompleteEvent\x12)\n\x08metadata\x18\x01 \x01(\x0b\x32\x17.google.protobuf.Struct\"N\n\rCompleteEvent\x12\x12\n\nmessage_id\x18\x01 \x01(\t\x12)\n\x08metadata\x18\x02 \x01(\x0b\x32\x17.google.protobuf.Struct\"I\n\nErrorEvent\x12\x0f\n\x07message\x18\x01 \x01(\t\x12\x11\n\tretryable\x18\x02 \x01(\x08\x12\x17\n\x0fuser_message_id\x18\x03 \x01(\t\"\xa4\x02\n\x13SendMessageResponse\x12\x30\n\x0cuser_message\x18\x01 \x01(\x0b\x32\x18.mwf.v1.UserMessageEventH\x00\x12#\n\x05\x63hunk\x18\x02 \x01(\x0b\x32\x12.mwf.v1.ChunkEventH\x00\x12)\n\x08metadata\x18\x03 \x01(\x0b\x32\x15.mwf.v1.MetadataEventH\x00\x12\x32\n\rtext_complete\x18\x04 \x01(\x0b\x32\x19.mwf.v1.TextCompleteEventH\x00\x12)\n\x08\x63omplete\x18\x05 \x01(\x0b\x32\x15.mwf.v1.CompleteEventH\x00\x12#\n\x05\x65rror\x18\x06 \x01(\x0b\x32\x12.mwf.v1.ErrorEventH\x00\x42\x07\n\x05\x65vent\"\xb3\x01\n\x13ListMessagesRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tpage_size\x18\x02 \x01(\x05\x12/\n\x0b\x62\x65\x66ore_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nafter_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x14\n\x0coldest_first\x18\x05 \x01(\x08\"K\n\x14ListMessagesResponse\x12!\n\x08messages\x18\x01 \x03(\x0b\x32\x0f.mwf.v1.Message\x12\x10\n\x08has_more\x18\x02 \x01(\x08\".\n\x18GetInitialMessageRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"=\n\x19GetInitialMessageResponse\x12 \n\x07message\x18\x01 \x01(\x0b\x32\x0f.mwf.v1.Message\"R\n\x17\x43onfirmFeelHeardRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tconfirmed\x18\x02 \x01(\x08\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x03 \x01(\t\"\xe6\x01\n\x18\x43onfirmFeelHeardResponse\x12\x11\n\tconfirmed\x18\x01 \x01(\x08\x12\x30\n\x0c\x63onfirm_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0b\x63\x61n_advance\x18\x03 \x01(\x08\x12\x19\n\x11partner_completed\x18\x04 \x01(\x08\x12+\n\x12transition_message\x18\x05 \x01(\x0b\x32\x0f.mwf.v1.Message\x12(\n\x11\x61\x64vanced_to_stage\x18\x06 \x01(\x0e\x32\r.mwf.v1.Stage2\xdb\x02\n\x13\x43onversationService\x12H\n\x0bSendMessage\x12\x1a.mwf.v1.SendMessageRequest\x1a\x1b.mwf.v1.SendMessageResponse0\x01\x12I\n\x0cListMessages\x12\x1b.mwf.v1.ListMessagesRequest\x1a\x1c.mwf.v1.ListMessagesResponse\x12X\n\x11GetInitialMessage\x12 .mwf.v1.GetInitialMessageRequest\x1a!.mwf.v1.GetInitialMessageResponse\x12U\n\x10\x43onfirmFeelHeard\x12\x1f.mwf.v1.ConfirmFeelHeardRequest\x1a .mwf.v1.ConfirmFeelHeardResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.conversation_service_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_CONVERSATIONSERVICE']._serialized_start=45
-  _globals['_CONVERSATIONSERVICE']._serialized_end=66
+  _globals['_SENDMESSAGEREQUEST']._serialized_start=128
+  _globals['_SENDMESSAGEREQUEST']._serialized_end=231
+  _globals['_USERMESSAGEEVENT']._serialized_start=233
+  _globals['_USERMESSAGEEVENT']._serialized_end=355
+  _globals['_CHUNKEVENT']._serialized_start=357
+  _globals['_CHUNKEVENT']._serialized_end=383
+  _globals['_METADATAEVENT']._serialized_start=385
+  _globals['_METADATAEVENT']._serialized_end=443
+  _globals['_TEXTCOMPLETEEVENT']._serialized_start=445
+  _globals['_TEXTCOMPLETEEVENT']._serialized_end=507
+  _globals['_COMPLETEEVENT']._serialized_start=509
+  _globals['_COMPLETEEVENT']._serialized_end=587
+  _globals['_ERROREVENT']._serialized_start=589
+  _globals['_ERROREVENT']._serialized_end=662
+  _globals['_SENDMESSAGERESPONSE']._serialized_start=665
+  _globals['_SENDMESSAGERESPONSE']._serialized_end=957
+  _globals['_LISTMESSAGESREQUEST']._serialized_start=960
+  _globals['_LISTMESSAGESREQUEST']._serialized_end=1139
+  _globals['_LISTMESSAGESRESPONSE']._serialized_start=1141
+  _globals['_LISTMESSAGESRESPONSE']._serialized_end=1216
+  _globals['_GETINITIALMESSAGEREQUEST']._serialized_start=1218
+  _globals['_GETINITIALMESSAGEREQUEST']._serialized_end=1264
+  _globals['_GETINITIALMESSAGERESPONSE']._serialized_start=1266
+  _globals['_GETINITIALMESSAGERESPONSE']._serialized_end=1327
+  _globals['_CONFIRMFEELHEARDREQUEST']._serialized_start=1329
+  _globals['_CONFIRMFEELHEARDREQUEST']._serialized_end=1411
+  _globals['_CONFIRMFEELHEARDRESPONSE']._serialized_start=1414
+  _globals['_CONFIRMFEELHEARDRESPONSE']._serialized_end=1644
+  _globals['_CONVERSATIONSERVICE']._serialized_start=1647
+  _globals['_CONVERSATIONSERVICE']._serialized_end=1994
 # @@protoc_insertion_point(module_scope)

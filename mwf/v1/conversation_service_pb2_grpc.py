@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from mwf.v1 import conversation_service_pb2 as mwf_dot_v1_dot_conversation__service__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -25,7 +26,8 @@ if _version_not_supported:
 
 
 class ConversationServiceStub:
-    """The private chat between each person and the AI mediator. Its RPCs are declared with the streaming mediator (issue 3).
+    """The private chat between each person and the AI mediator. Every person has their own lane:
+    nothing here ever returns the partner's messages or the mediator's replies to the partner.
     """
 
     def __init__(self, channel):
@@ -34,15 +36,88 @@ class ConversationServiceStub:
         Args:
             channel: A grpc.Channel.
         """
+        self.SendMessage = channel.unary_stream(
+                '/mwf.v1.ConversationService/SendMessage',
+                request_serializer=mwf_dot_v1_dot_conversation__service__pb2.SendMessageRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_conversation__service__pb2.SendMessageResponse.FromString,
+                _registered_method=True)
+        self.ListMessages = channel.unary_unary(
+                '/mwf.v1.ConversationService/ListMessages',
+                request_serializer=mwf_dot_v1_dot_conversation__service__pb2.ListMessagesRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_conversation__service__pb2.ListMessagesResponse.FromString,
+                _registered_method=True)
+        self.GetInitialMessage = channel.unary_unary(
+                '/mwf.v1.ConversationService/GetInitialMessage',
+                request_serializer=mwf_dot_v1_dot_conversation__service__pb2.GetInitialMessageRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_conversation__service__pb2.GetInitialMessageResponse.FromString,
+                _registered_method=True)
+        self.ConfirmFeelHeard = channel.unary_unary(
+                '/mwf.v1.ConversationService/ConfirmFeelHeard',
+                request_serializer=mwf_dot_v1_dot_conversation__service__pb2.ConfirmFeelHeardRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_conversation__service__pb2.ConfirmFeelHeardResponse.FromString,
+                _registered_method=True)
 
 
 class ConversationServiceServicer:
-    """The private chat between each person and the AI mediator. Its RPCs are declared with the streaming mediator (issue 3).
+    """The private chat between each person and the AI mediator. Every person has their own lane:
+    nothing here ever returns the partner's messages or the mediator's replies to the partner.
     """
+
+    def SendMessage(self, request, context):
+        """Sends the caller's message and streams the mediator's reply (REST: POST
+        /sessions/{id}/messages/stream as server-sent events). Events come in this order:
+        user_message, chunk..., metadata, text_complete, complete; or user_message then error.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListMessages(self, request, context):
+        """The caller's lane, chronological (REST: GET /sessions/{id}/messages).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetInitialMessage(self, request, context):
+        """The mediator's greeting in an empty lane; calling again returns the same greeting
+        (REST: POST /sessions/{id}/messages/initial).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmFeelHeard(self, request, context):
+        """The caller says whether they feel heard; yes moves them from stage 1 to stage 2
+        (REST: POST /sessions/{id}/feel-heard).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
 
 
 def add_ConversationServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
+            'SendMessage': grpc.unary_stream_rpc_method_handler(
+                    servicer.SendMessage,
+                    request_deserializer=mwf_dot_v1_dot_conversation__service__pb2.SendMessageRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_conversation__service__pb2.SendMessageResponse.SerializeToString,
+            ),
+            'ListMessages': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListMessages,
+                    request_deserializer=mwf_dot_v1_dot_conversation__service__pb2.ListMessagesRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_conversation__service__pb2.ListMessagesResponse.SerializeToString,
+            ),
+            'GetInitialMessage': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetInitialMessage,
+                    request_deserializer=mwf_dot_v1_dot_conversation__service__pb2.GetInitialMessageRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_conversation__service__pb2.GetInitialMessageResponse.SerializeToString,
+            ),
+            'ConfirmFeelHeard': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmFeelHeard,
+                    request_deserializer=mwf_dot_v1_dot_conversation__service__pb2.ConfirmFeelHeardRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_conversation__service__pb2.ConfirmFeelHeardResponse.SerializeToString,
+            ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
             'mwf.v1.ConversationService', rpc_method_handlers)
@@ -52,5 +127,114 @@ def add_ConversationServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class ConversationService:
-    """The private chat between each person and the AI mediator. Its RPCs are declared with the streaming mediator (issue 3).
+    """The private chat between each person and the AI mediator. Every person has their own lane:
+    nothing here ever returns the partner's messages or the mediator's replies to the partner.
     """
+
+    @staticmethod
+    def SendMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/mwf.v1.ConversationService/SendMessage',
+            mwf_dot_v1_dot_conversation__service__pb2.SendMessageRequest.SerializeToString,
+            mwf_dot_v1_dot_conversation__service__pb2.SendMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListMessages(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.ConversationService/ListMessages',
+            mwf_dot_v1_dot_conversation__service__pb2.ListMessagesRequest.SerializeToString,
+            mwf_dot_v1_dot_conversation__service__pb2.ListMessagesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetInitialMessage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.ConversationService/GetInitialMessage',
+            mwf_dot_v1_dot_conversation__service__pb2.GetInitialMessageRequest.SerializeToString,
+            mwf_dot_v1_dot_conversation__service__pb2.GetInitialMessageResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmFeelHeard(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.ConversationService/ConfirmFeelHeard',
+            mwf_dot_v1_dot_conversation__service__pb2.ConfirmFeelHeardRequest.SerializeToString,
+            mwf_dot_v1_dot_conversation__service__pb2.ConfirmFeelHeardResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)

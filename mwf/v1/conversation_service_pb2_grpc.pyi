@@ -5,6 +5,7 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from mwf.v1 import conversation_service_pb2 as _conversation_service_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -26,22 +27,95 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class ConversationServiceStub:
-    """The private chat between each person and the AI mediator. Its RPCs are declared with the streaming mediator (issue 3)."""
+    """The private chat between each person and the AI mediator. Every person has their own lane:
+    nothing here ever returns the partner's messages or the mediator's replies to the partner.
+    """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> ConversationServiceAsyncStub: ...
+    SendMessage: _grpc.UnaryStreamMultiCallable[_conversation_service_pb2.SendMessageRequest, _conversation_service_pb2.SendMessageResponse]
+    """Sends the caller's message and streams the mediator's reply (REST: POST
+    /sessions/{id}/messages/stream as server-sent events). Events come in this order:
+    user_message, chunk..., metadata, text_complete, complete; or user_message then error.
+    """
+    ListMessages: _grpc.UnaryUnaryMultiCallable[_conversation_service_pb2.ListMessagesRequest, _conversation_service_pb2.ListMessagesResponse]
+    """The caller's lane, chronological (REST: GET /sessions/{id}/messages)."""
+    GetInitialMessage: _grpc.UnaryUnaryMultiCallable[_conversation_service_pb2.GetInitialMessageRequest, _conversation_service_pb2.GetInitialMessageResponse]
+    """The mediator's greeting in an empty lane; calling again returns the same greeting
+    (REST: POST /sessions/{id}/messages/initial).
+    """
+    ConfirmFeelHeard: _grpc.UnaryUnaryMultiCallable[_conversation_service_pb2.ConfirmFeelHeardRequest, _conversation_service_pb2.ConfirmFeelHeardResponse]
+    """The caller says whether they feel heard; yes moves them from stage 1 to stage 2
+    (REST: POST /sessions/{id}/feel-heard).
+    """
 
 @_typing.type_check_only
 class ConversationServiceAsyncStub(ConversationServiceStub):
-    """The private chat between each person and the AI mediator. Its RPCs are declared with the streaming mediator (issue 3)."""
+    """The private chat between each person and the AI mediator. Every person has their own lane:
+    nothing here ever returns the partner's messages or the mediator's replies to the partner.
+    """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
+    SendMessage: _aio.UnaryStreamMultiCallable[_conversation_service_pb2.SendMessageRequest, _conversation_service_pb2.SendMessageResponse]  # type: ignore[assignment]
+    """Sends the caller's message and streams the mediator's reply (REST: POST
+    /sessions/{id}/messages/stream as server-sent events). Events come in this order:
+    user_message, chunk..., metadata, text_complete, complete; or user_message then error.
+    """
+    ListMessages: _aio.UnaryUnaryMultiCallable[_conversation_service_pb2.ListMessagesRequest, _conversation_service_pb2.ListMessagesResponse]  # type: ignore[assignment]
+    """The caller's lane, chronological (REST: GET /sessions/{id}/messages)."""
+    GetInitialMessage: _aio.UnaryUnaryMultiCallable[_conversation_service_pb2.GetInitialMessageRequest, _conversation_service_pb2.GetInitialMessageResponse]  # type: ignore[assignment]
+    """The mediator's greeting in an empty lane; calling again returns the same greeting
+    (REST: POST /sessions/{id}/messages/initial).
+    """
+    ConfirmFeelHeard: _aio.UnaryUnaryMultiCallable[_conversation_service_pb2.ConfirmFeelHeardRequest, _conversation_service_pb2.ConfirmFeelHeardResponse]  # type: ignore[assignment]
+    """The caller says whether they feel heard; yes moves them from stage 1 to stage 2
+    (REST: POST /sessions/{id}/feel-heard).
+    """
 
 class ConversationServiceServicer(metaclass=_abc_1.ABCMeta):
-    """The private chat between each person and the AI mediator. Its RPCs are declared with the streaming mediator (issue 3)."""
+    """The private chat between each person and the AI mediator. Every person has their own lane:
+    nothing here ever returns the partner's messages or the mediator's replies to the partner.
+    """
 
-    ...
+    @_abc_1.abstractmethod
+    def SendMessage(
+        self,
+        request: _conversation_service_pb2.SendMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_abc.Iterator[_conversation_service_pb2.SendMessageResponse], _abc.AsyncIterator[_conversation_service_pb2.SendMessageResponse]]:
+        """Sends the caller's message and streams the mediator's reply (REST: POST
+        /sessions/{id}/messages/stream as server-sent events). Events come in this order:
+        user_message, chunk..., metadata, text_complete, complete; or user_message then error.
+        """
+
+    @_abc_1.abstractmethod
+    def ListMessages(
+        self,
+        request: _conversation_service_pb2.ListMessagesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_conversation_service_pb2.ListMessagesResponse, _abc.Awaitable[_conversation_service_pb2.ListMessagesResponse]]:
+        """The caller's lane, chronological (REST: GET /sessions/{id}/messages)."""
+
+    @_abc_1.abstractmethod
+    def GetInitialMessage(
+        self,
+        request: _conversation_service_pb2.GetInitialMessageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_conversation_service_pb2.GetInitialMessageResponse, _abc.Awaitable[_conversation_service_pb2.GetInitialMessageResponse]]:
+        """The mediator's greeting in an empty lane; calling again returns the same greeting
+        (REST: POST /sessions/{id}/messages/initial).
+        """
+
+    @_abc_1.abstractmethod
+    def ConfirmFeelHeard(
+        self,
+        request: _conversation_service_pb2.ConfirmFeelHeardRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_conversation_service_pb2.ConfirmFeelHeardResponse, _abc.Awaitable[_conversation_service_pb2.ConfirmFeelHeardResponse]]:
+        """The caller says whether they feel heard; yes moves them from stage 1 to stage 2
+        (REST: POST /sessions/{id}/feel-heard).
+        """
 
 def add_ConversationServiceServicer_to_server(servicer: ConversationServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

@@ -15,6 +15,7 @@ from .enums import (
     SessionStatus,
     SessionType,
     StageStatus,
+    TurnStatus,
 )
 
 DEFAULT_PRIVACY_PREFERENCES: dict[str, bool] = {
@@ -193,3 +194,27 @@ class IdempotencyRecord:
     fingerprint: str
     resource_id: str
     created_at: datetime
+
+
+@dataclass(slots=True)
+class Turn:
+    """One send of a user message and the mediator's reply to it.
+
+    The row makes a send idempotent and safe to retry: `(user_id, request_id)` is unique; only
+    the holder of a live lease may call the model; a retry may take over a FAILED turn or one
+    whose lease ran out (its process died), never a RUNNING one.
+    """
+
+    id: str
+    session_id: str
+    user_id: str
+    request_id: str
+    fingerprint: str
+    user_message_id: str
+    status: TurnStatus
+    created_at: datetime
+    updated_at: datetime
+    lease_expires_at: datetime | None = None
+    attempts: int = 0
+    reply_message_id: str | None = None
+    error: str | None = None

@@ -18,6 +18,7 @@ from mwf_core.domain.records import (
     Session,
     SharedVessel,
     StageProgress,
+    Turn,
     User,
     UserVessel,
 )
@@ -104,10 +105,20 @@ class VesselRepository(Protocol):
 class MessageRepository(Protocol):
     async def add(self, message: Message) -> None: ...
 
+    async def get(self, message_id: str) -> Message | None: ...
+
     async def lane(
-        self, session_id: str, user_id: str, limit: int, before: datetime | None = None
+        self,
+        session_id: str,
+        user_id: str,
+        limit: int,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        oldest_first: bool = False,
     ) -> list[Message]:
-        """One user's lane, oldest first: (sender = me AND for_user IS NULL) OR for_user = me."""
+        """One user's lane, returned oldest first: (sender = me AND for_user IS NULL) OR
+        for_user = me. The page is the newest `limit` rows in the window, or the oldest
+        ones with `oldest_first`."""
 
     async def delete_lane(self, session_id: str, user_id: str) -> int: ...
 
@@ -140,6 +151,21 @@ class IdempotencyRepository(Protocol):
         """Raises DuplicateKey when (user_id, request_id) exists (a concurrent retry)."""
 
 
+class TurnRepository(Protocol):
+    async def add(self, turn: Turn) -> None:
+        """Raises DuplicateKey when (user_id, request_id) exists (a concurrent retry)."""
+
+    async def get(self, turn_id: str) -> Turn | None: ...
+
+    async def by_request(self, user_id: str, request_id: str) -> Turn | None: ...
+
+    async def claim(self, turn_id: str, now: datetime, lease_until: datetime) -> bool:
+        """Take the turn for one model call: only when it is FAILED, or RUNNING with a lease
+        that ran out. Atomic: of two concurrent claims at most one wins."""
+
+    async def update(self, turn: Turn) -> None: ...
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without `commit()` rolls back.
 
@@ -159,6 +185,7 @@ class UnitOfWork(Protocol):
     emotions: EmotionRepository
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
+    turns: TurnRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -10,7 +10,7 @@ from datetime import datetime
 
 from piccolo.custom_types import Combinable
 
-from mwf_core.domain.enums import OutboxStatus, SessionStatus
+from mwf_core.domain.enums import OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey
 from mwf_core.domain.records import (
     ConsentRecord,
@@ -24,6 +24,7 @@ from mwf_core.domain.records import (
     Session,
     SharedVessel,
     StageProgress,
+    Turn,
     User,
     UserVessel,
 )
@@ -42,6 +43,7 @@ from .tables import (
     SessionTable,
     SharedVesselTable,
     StageProgressTable,
+    TurnTable,
     UserTable,
     UserVesselTable,
     idempotency_key,
@@ -256,20 +258,31 @@ class PiccoloMessageRepository(TableRepository):
     async def add(self, message: Message) -> None:
         await self._insert(message)
 
+    async def get(self, message_id: str) -> Message | None:
+        return await self._first(MessageTable.id == message_id)
+
     async def lane(
-        self, session_id: str, user_id: str, limit: int, before: datetime | None = None
+        self,
+        session_id: str,
+        user_id: str,
+        limit: int,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        oldest_first: bool = False,
     ) -> list[Message]:
         where = _lane(session_id, user_id)
         if before is not None:
             where = where & (MessageTable.timestamp < to_utc(before))
-        # Newest `limit` first, then flipped: the page nearest `before`, read oldest first.
-        newest = await self._select(
+        if after is not None:
+            where = where & (MessageTable.timestamp > to_utc(after))
+        page = await self._select(
             where,
             order_by=(MessageTable.timestamp, MessageTable.id),
-            ascending=False,
+            ascending=oldest_first,
             limit=max(limit, 0),
         )
-        return list(reversed(newest))
+        # Whichever end the page was taken from, it is read chronologically.
+        return page if oldest_first else list(reversed(page))
 
     async def delete_lane(self, session_id: str, user_id: str) -> int:
         return await self._delete(_lane(session_id, user_id))
@@ -337,3 +350,42 @@ class PiccoloIdempotencyRepository(TableRepository):
         await self._insert_row(
             {"id": idempotency_key(record.user_id, record.request_id), **to_row(record)}
         )
+
+
+class PiccoloTurnRepository(TableRepository):
+    table = TurnTable
+    record = Turn
+
+    async def add(self, turn: Turn) -> None:
+        await self._insert(turn)
+
+    async def get(self, turn_id: str) -> Turn | None:
+        return await self._first(TurnTable.id == turn_id)
+
+    async def by_request(self, user_id: str, request_id: str) -> Turn | None:
+        return await self._first(
+            (TurnTable.user_id == user_id) & (TurnTable.request_id == request_id)
+        )
+
+    async def claim(self, turn_id: str, now: datetime, lease_until: datetime) -> bool:
+        # One conditional UPDATE: the database decides which of two racing claims wins.
+        claimable = (TurnTable.status == TurnStatus.FAILED.value) | (
+            (TurnTable.status == TurnStatus.RUNNING.value)
+            & (TurnTable.lease_expires_at < to_utc(now))
+        )
+        claimed = await run(
+            TurnTable.update(
+                {
+                    TurnTable.status: TurnStatus.RUNNING.value,
+                    TurnTable.lease_expires_at: to_utc(lease_until),
+                    TurnTable.attempts: TurnTable.attempts + 1,
+                    TurnTable.updated_at: to_utc(now),
+                }
+            )
+            .where((TurnTable.id == turn_id) & claimable)
+            .returning(TurnTable.id)
+        )
+        return bool(claimed)
+
+    async def update(self, turn: Turn) -> None:
+        await self._update(turn)

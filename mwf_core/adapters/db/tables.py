@@ -191,6 +191,23 @@ class IdempotencyKeyTable(Table, tablename="idempotency_keys"):
     created_at = _at()
 
 
+class TurnTable(Table, tablename="turns"):
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    request_id = Varchar(length=128, default=None)
+    fingerprint = Varchar(length=64, default=None)
+    # No foreign key: a turn outlives a lane deleted by DELETE /sessions/:id only by cascade.
+    user_message_id = Varchar(length=ID_LENGTH, default=None)
+    status = Varchar(length=16, default=None)
+    created_at = _at()
+    updated_at = _at()
+    lease_expires_at = _at(null=True)
+    attempts = Integer(default=0)
+    reply_message_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    error = Text(null=True, default=None)
+
+
 def idempotency_key(user_id: str, request_id: str) -> str:
     return hashlib.sha256(f"{user_id}\x00{request_id}".encode()).hexdigest()
 
@@ -209,4 +226,5 @@ ALL_TABLES: tuple[type[Table], ...] = (
     EmotionalReadingTable,
     OutboxTable,
     IdempotencyKeyTable,
+    TurnTable,
 )

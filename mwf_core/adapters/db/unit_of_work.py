@@ -41,6 +41,7 @@ from .repositories import (
     PiccoloRelationshipRepository,
     PiccoloSessionRepository,
     PiccoloStageProgressRepository,
+    PiccoloTurnRepository,
     PiccoloUserRepository,
     PiccoloVesselRepository,
 )
@@ -90,6 +91,7 @@ class PiccoloUnitOfWork:
         self.emotions = PiccoloEmotionRepository()
         self.outbox = _RecordingOutboxRepository(self._events)
         self.idempotency = PiccoloIdempotencyRepository()
+        self.turns = PiccoloTurnRepository()
 
     @property
     def committed(self) -> bool:

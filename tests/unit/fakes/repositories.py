@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mwf_core.domain.enums import OutboxStatus, SessionStatus
+from mwf_core.domain.enums import OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey, NotFound
 from mwf_core.domain.records import (
     ConsentRecord,
@@ -18,6 +18,7 @@ from mwf_core.domain.records import (
     Session,
     SharedVessel,
     StageProgress,
+    Turn,
     User,
     UserVessel,
 )
@@ -185,15 +186,23 @@ class InMemoryMessageRepository(_Table):
     async def add(self, message: Message) -> None:
         self._insert(self._s.messages, message.id, message)
 
+    async def get(self, message_id: str) -> Message | None:
+        return _copy(self._s.messages.get(message_id))
+
     async def lane(
-        self, session_id: str, user_id: str, limit: int, before: datetime | None = None
+        self, session_id: str, user_id: str, limit: int, before: datetime | None = None,
+        after: datetime | None = None, oldest_first: bool = False,
     ) -> list[Message]:
         rows = [
             m for m in self._s.messages.values()
-            if _in_lane(m, session_id, user_id) and (before is None or m.timestamp < before)
+            if _in_lane(m, session_id, user_id)
+            and (before is None or m.timestamp < before)
+            and (after is None or m.timestamp > after)
         ]
         rows.sort(key=lambda m: (m.timestamp, m.id))
-        return _copy(rows[-limit:] if limit > 0 else [])
+        if limit <= 0:
+            return []
+        return _copy(rows[:limit] if oldest_first else rows[-limit:])
 
     async def delete_lane(self, session_id: str, user_id: str) -> int:
         return self._drop(self._s.messages, lambda m: not _in_lane(m, session_id, user_id))
@@ -240,3 +249,36 @@ class InMemoryIdempotencyRepository(_Table):
 
     async def add(self, record: IdempotencyRecord) -> None:
         self._insert(self._s.idempotency, (record.user_id, record.request_id), record)
+
+
+class InMemoryTurnRepository(_Table):
+    async def add(self, turn: Turn) -> None:
+        if any(t.user_id == turn.user_id and t.request_id == turn.request_id
+               for t in self._s.turns.values()):
+            raise DuplicateKey(f"turn for request {turn.request_id!r} already exists")
+        self._insert(self._s.turns, turn.id, turn)
+
+    async def get(self, turn_id: str) -> Turn | None:
+        return _copy(self._s.turns.get(turn_id))
+
+    async def by_request(self, user_id: str, request_id: str) -> Turn | None:
+        found = [t for t in self._s.turns.values()
+                 if t.user_id == user_id and t.request_id == request_id]
+        return _copy(found[0]) if found else None
+
+    async def claim(self, turn_id: str, now: datetime, lease_until: datetime) -> bool:
+        turn = self._s.turns.get(turn_id)
+        expired = turn is not None and turn.status is TurnStatus.RUNNING and (
+            turn.lease_expires_at is None or turn.lease_expires_at < now
+        )
+        if turn is None or not (turn.status is TurnStatus.FAILED or expired):
+            return False
+        turn.status = TurnStatus.RUNNING
+        turn.lease_expires_at = lease_until
+        turn.attempts += 1
+        turn.updated_at = now
+        self._uow.dirty = True
+        return True
+
+    async def update(self, turn: Turn) -> None:
+        self._replace(self._s.turns, turn.id, turn)

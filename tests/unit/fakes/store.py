@@ -20,6 +20,7 @@ from mwf_core.domain.records import (
     Session,
     SharedVessel,
     StageProgress,
+    Turn,
     User,
     UserVessel,
 )
@@ -47,6 +48,7 @@ class Store:
     emotions: dict[str, EmotionalReading] = field(default_factory=dict)
     outbox: dict[str, OutboxEvent] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
+    turns: dict[str, Turn] = field(default_factory=dict)
 
 
 def _copy(record: R) -> R:

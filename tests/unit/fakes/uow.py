@@ -19,6 +19,7 @@ from .repositories import (
     InMemoryRelationshipRepository,
     InMemorySessionRepository,
     InMemoryStageProgressRepository,
+    InMemoryTurnRepository,
     InMemoryUserRepository,
     InMemoryVesselRepository,
 )
@@ -47,6 +48,7 @@ class InMemoryUnitOfWork:
         self.emotions = InMemoryEmotionRepository(self)
         self.outbox = InMemoryOutboxRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
+        self.turns = InMemoryTurnRepository(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:
