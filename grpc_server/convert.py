@@ -22,8 +22,11 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
 
 
 def stage(number: int | None) -> int:
-    """Original stage number (0-4) → proto enum value (number + 1)."""
-    return 0 if number is None else int(number) + 1
+    """Original stage number (0-4) → proto enum value (number + 1). The refinement prompt's
+    messages (stored as 21) belong to stage 2."""
+    if number is None:
+        return 0
+    return int(number if number <= 4 else 2) + 1
 
 
 def session_status(value: SessionStatus) -> int:

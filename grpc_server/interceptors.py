@@ -95,6 +95,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
             if details.method in OPTIONAL_AUTH_METHODS:
                 # A stale token must not hide a public page: carry on as anonymous.
                 return handler
+            log.info("rpc %s %s (%s) request_id=%s", details.method.rsplit("/", 1)[-1],
+                     error.code.value, error.message, request_id.get())
             return _aborting_handler(handler, status_for(error))
         except Exception:
             log.exception("authentication failed unexpectedly")

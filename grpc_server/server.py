@@ -10,15 +10,24 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
-from mwf.v1 import session_service_pb2, session_service_pb2_grpc
+from mwf.v1 import (
+    conversation_service_pb2,
+    conversation_service_pb2_grpc,
+    session_service_pb2,
+    session_service_pb2_grpc,
+)
 from mwf_core.bootstrap import Container
 
+from .conversation_servicer import ConversationServicer
 from .interceptors import AuthInterceptor, RequestIdInterceptor
 from .session_servicer import SessionServicer
 
 log = logging.getLogger("mwf.grpc")
 
-SERVICE_NAMES = (session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,)
+SERVICE_NAMES = (
+    session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
+    conversation_service_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
+)
 SHUTDOWN_GRACE_SECONDS = 5.0
 
 
@@ -45,6 +54,9 @@ async def start_grpc_server(container: Container, host: str, port: int) -> Runni
     )
     session_service_pb2_grpc.add_SessionServiceServicer_to_server(
         SessionServicer(container), server
+    )
+    conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server(
+        ConversationServicer(container), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

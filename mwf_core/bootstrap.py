@@ -21,14 +21,19 @@ from mwf_core.adapters.db.engine import (
 )
 from mwf_core.adapters.db.migrate import apply_migrations
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
+from mwf_core.adapters.llm.fixtures import FixtureLanguageModel
+from mwf_core.adapters.llm.offline import OfflineMediator
 from mwf_core.adapters.realtime.in_process import InProcessBroker
 from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.config import Settings
 from mwf_core.ports.auth import TokenVerifier
+from mwf_core.ports.llm import LanguageModel
+from mwf_core.usecases.conversation import ConversationUseCases
 from mwf_core.usecases.emotions import EmotionUseCases
 from mwf_core.usecases.identity import IdentityUseCases
 from mwf_core.usecases.invitations import InvitationUseCases
 from mwf_core.usecases.lifecycle import LifecycleUseCases
+from mwf_core.usecases.messages import MessageUseCases
 from mwf_core.usecases.people import PeopleUseCases
 from mwf_core.usecases.runtime import Dependencies
 from mwf_core.usecases.sessions import SessionUseCases
@@ -50,6 +55,9 @@ class Container:
     lifecycle: LifecycleUseCases
     people: PeopleUseCases
     emotions: EmotionUseCases
+    llm: LanguageModel
+    messages: MessageUseCases
+    conversation: ConversationUseCases
 
     async def close(self) -> None:
         await stop_engine(self.engine)
@@ -59,13 +67,18 @@ def build_verifier(settings: Settings) -> TokenVerifier:
     """Clerk when configured; otherwise local dev tokens, which production refuses."""
     primary: TokenVerifier
     if settings.uses_clerk:
-        issuer = settings.clerk_issuer or ""
+        if not settings.clerk_issuer:
+            raise RuntimeError(
+                "CLERK_JWKS_URL is set without CLERK_ISSUER: tokens are only trusted with their "
+                "issuer checked; set CLERK_ISSUER to your Clerk Frontend API URL"
+            )
+        issuer = settings.clerk_issuer
         primary = ClerkTokenVerifier(
             issuer=issuer,
             jwks_url=settings.clerk_jwks_url,
             authorized_parties=settings.clerk_authorized_parties,
         )
-        log.info("auth: Clerk tokens (issuer %s)", issuer or "unchecked")
+        log.info("auth: Clerk tokens (issuer %s)", issuer)
     else:
         if settings.production:
             raise RuntimeError(
@@ -79,6 +92,31 @@ def build_verifier(settings: Settings) -> TokenVerifier:
         log.warning("auth: E2E bypass headers accepted (x-e2e-user-id)")
         return BypassOrPrimaryVerifier(E2EBypassVerifier(settings.environment), primary)
     return primary
+
+
+def build_language_model(settings: Settings) -> LanguageModel:
+    """MOCK_LLM → fixtures; AWS credentials → Bedrock; otherwise the offline mediator."""
+    if settings.mock_llm:
+        if settings.production:
+            raise RuntimeError("MOCK_LLM is for end-to-end tests and refused in production")
+        log.warning("mediator: MOCK_LLM fixtures (fixture %s)",
+                    settings.e2e_fixture_id or "from the X-E2E-Fixture-ID header")
+        return FixtureLanguageModel(settings.e2e_fixtures_dir,
+                                    default_fixture_id=settings.e2e_fixture_id or "")
+    if settings.aws_credentials:
+        from mwf_core.adapters.llm.bedrock import BedrockLanguageModel
+
+        log.info("mediator: AWS Bedrock (%s / %s, region %s)", settings.bedrock_sonnet_model_id,
+                 settings.bedrock_haiku_model_id, settings.aws_region)
+        return BedrockLanguageModel(
+            mediator_model_id=settings.bedrock_sonnet_model_id,
+            mechanic_model_id=settings.bedrock_haiku_model_id,
+            region=settings.aws_region,
+            endpoint_url=settings.bedrock_endpoint_url,
+        )
+    log.info("mediator: OFFLINE mediator - deterministic prompts, not a language model "
+             "(configure AWS credentials for Bedrock)")
+    return OfflineMediator()
 
 
 async def open_database(settings: Settings, *, migrate: bool) -> Any:
@@ -108,6 +146,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         ids=UuidIds(),
         app_url=settings.app_url,
     )
+    llm = build_language_model(settings)
     return Container(
         settings=settings,
         engine=engine,
@@ -120,4 +159,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         lifecycle=LifecycleUseCases(deps),
         people=PeopleUseCases(deps),
         emotions=EmotionUseCases(deps),
+        llm=llm,
+        messages=MessageUseCases(deps, llm),
+        conversation=ConversationUseCases(deps, llm),
     )

@@ -7,6 +7,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+DEFAULT_SONNET = "us.anthropic.claude-sonnet-4-5-20250929-v1:0"
+DEFAULT_HAIKU = "us.anthropic.claude-haiku-4-5-20251001-v1:0"
+
+# Any of these means "an AWS account is configured": boto3 finds the rest by itself.
+_AWS_CREDENTIAL_VARIABLES = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_PROFILE",
+    "AWS_BEARER_TOKEN_BEDROCK",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+)
+
 
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
@@ -37,6 +50,17 @@ class Settings:
     dev_secret: str | None = None
     dev_secret_path: Path = Path(".mwf/dev-token-secret")
     max_body_bytes: int = 100 * 1024
+    # The mediator's models: Bedrock when AWS credentials exist, else the offline mediator;
+    # MOCK_LLM=true selects the end-to-end fixtures instead of either.
+    mock_llm: bool = False
+    e2e_fixture_id: str | None = None
+    e2e_fixtures_dir: Path | None = None
+    aws_region: str = "us-east-1"
+    aws_credentials: bool = False
+    bedrock_endpoint_url: str | None = None
+    bedrock_sonnet_model_id: str = DEFAULT_SONNET
+    bedrock_haiku_model_id: str = DEFAULT_HAIKU
+    log_prompts: bool = False
 
     @property
     def production(self) -> bool:
@@ -65,4 +89,18 @@ class Settings:
             e2e_auth_bypass=_flag(env.get("E2E_AUTH_BYPASS")),
             dev_secret=env.get("MWF_DEV_TOKEN_SECRET") or None,
             dev_secret_path=Path(env.get("MWF_DEV_TOKEN_SECRET_FILE", ".mwf/dev-token-secret")),
+            mock_llm=_flag(env.get("MOCK_LLM")),
+            e2e_fixture_id=env.get("E2E_FIXTURE_ID") or None,
+            e2e_fixtures_dir=Path(env["E2E_FIXTURES_DIR"]) if env.get("E2E_FIXTURES_DIR")
+            else None,
+            aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
+            aws_credentials=any(env.get(name) for name in _AWS_CREDENTIAL_VARIABLES),
+            bedrock_endpoint_url=env.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None,
+            bedrock_sonnet_model_id=env.get("BEDROCK_SONNET_MODEL_ID")
+            or DEFAULT_SONNET,
+            bedrock_haiku_model_id=env.get("BEDROCK_HAIKU_MODEL_ID")
+            or DEFAULT_HAIKU,
+            # Prompts hold people's private words: stored only when asked for explicitly.
+            log_prompts=_flag(env.get("MWF_LOG_PROMPTS"))
+            and not _flag(env.get("DISABLE_PROMPT_LOGGING")),
         )

@@ -118,10 +118,12 @@ async def _request_id_middleware(request: web.Request, handler: Handler) -> web.
     return response
 
 
-# Reachable without signing in: health, and the invitation link an invitee opens first.
+# Reachable without signing in: health, and the invitation link an invitee opens first. The
+# stream route answers its own 401, in the plain (non-envelope) shape the app expects there.
 _PUBLIC_ROUTES = frozenset(
     [("GET", path) for path in HEALTH_PATHS]
     + [("GET", f"{prefix}/invitations/{{id}}") for prefix in ("/api", "/api/v1")]
+    + [("POST", f"{prefix}/sessions/{{id}}/messages/stream") for prefix in ("/api", "/api/v1")]
 )
 
 
@@ -155,7 +157,8 @@ def _envelope_middleware(max_body_bytes: int) -> Middleware:
         except web.HTTPRequestEntityTooLarge:
             return _body_too_large(max_body_bytes).response()
         except web.HTTPMethodNotAllowed as exc:
-            response = route_not_found(request.method, request.path, status=405).response()
+            # Express answers an unknown method with 404 too; the Allow header still helps.
+            response = route_not_found(request.method, request.path).response()
             response.headers["Allow"] = ", ".join(sorted(exc.allowed_methods))
             return response
         except web.HTTPNotFound:

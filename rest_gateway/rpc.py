@@ -11,10 +11,13 @@ import grpc
 from aiohttp import web
 from grpc_health.v1 import health_pb2_grpc
 
-from mwf.v1 import session_service_pb2_grpc
+from mwf.v1 import conversation_service_pb2_grpc, session_service_pb2_grpc
 from rest_gateway.errors import from_rpc_error
 
 SESSION_STUB = web.AppKey("session_stub", session_service_pb2_grpc.SessionServiceStub)
+CONVERSATION_STUB = web.AppKey(
+    "conversation_stub", conversation_service_pb2_grpc.ConversationServiceStub
+)
 HEALTH_STUB = web.AppKey("health_stub", health_pb2_grpc.HealthStub)
 RPC_TIMEOUT = web.AppKey("rpc_timeout", float)
 HEALTH_TIMEOUT = web.AppKey("health_timeout", float)
@@ -51,6 +54,12 @@ def has_credentials(request: web.Request) -> bool:
     return bool(request.headers.get("authorization") or request.headers.get("x-e2e-user-id"))
 
 
+def conversation_stub(
+    request: web.Request,
+) -> conversation_service_pb2_grpc.ConversationServiceStub:
+    return request.app[CONVERSATION_STUB]
+
+
 def stub(request: web.Request) -> session_service_pb2_grpc.SessionServiceStub:
     return request.app[SESSION_STUB]
 
@@ -68,4 +77,5 @@ async def call(request: web.Request, method: Callable[..., Awaitable[Resp]], mes
 def channel_stubs(channel: grpc.aio.Channel, app: web.Application) -> None:
     """One stub per service on the shared channel (stubs are cheap; the channel is not)."""
     app[SESSION_STUB] = session_service_pb2_grpc.SessionServiceStub(channel)
+    app[CONVERSATION_STUB] = conversation_service_pb2_grpc.ConversationServiceStub(channel)
     app[HEALTH_STUB] = health_pb2_grpc.HealthStub(channel)

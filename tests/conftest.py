@@ -127,7 +127,13 @@ def postgres_server_url() -> Iterator[str]:
     as_postgres = ["runuser", "-u", "postgres", "--"] if as_root else []
     data = tempfile.mkdtemp(prefix="mwf-pgtest.")
     if as_root:
-        shutil.chown(data, "postgres", "postgres")
+        try:
+            shutil.chown(data, "postgres", "postgres")
+        except LookupError:
+            _postgres_unavailable(
+                "running as root, and there is no 'postgres' OS user to own a throwaway "
+                "cluster (PostgreSQL refuses to run as root): install postgresql"
+            )
     port = _free_port()
     initdb = [f"{bindir}/initdb", "-D", data, "-U", "postgres", "-A", "trust", "-E", "UTF8"]
     options = (

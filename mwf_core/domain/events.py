@@ -22,3 +22,8 @@ def session_channel(session_id: str) -> str:
 
 def user_channel(user_id: str) -> str:
     return USER_CHANNEL.format(user_id=user_id)
+PARTNER_STAGE_COMPLETED = "partner.stage_completed"
+PARTNER_ADVANCED = "partner.advanced"
+PARTNER_ACTIVITY = "partner.activity"
+MESSAGE_ERROR = "message.error"
+SAFETY_CONCERN = "safety.concern_detected"

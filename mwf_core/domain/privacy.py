@@ -38,8 +38,15 @@ PARTNER_VISIBLE_GATE_KEYS = frozenset(
 )
 
 
-def partner_visible_gates(gates: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in gates.items() if key in PARTNER_VISIBLE_GATE_KEYS}
+# The partner's signature is hidden until the viewer has signed too (the compact's own rule).
+COMPACT_GATE_KEYS = frozenset({"compactSigned", "signedAt"})
+
+
+def partner_visible_gates(gates: dict[str, Any], viewer_signed_compact: bool) -> dict[str, Any]:
+    visible = PARTNER_VISIBLE_GATE_KEYS
+    if not viewer_signed_compact:
+        visible = visible - COMPACT_GATE_KEYS
+    return {key: value for key, value in gates.items() if key in visible}
 
 
 def partner_compact_visible(i_have_signed: bool) -> bool:

@@ -21,6 +21,14 @@ def invitation_status_as_seen(invitation: Invitation, now: datetime) -> Invitati
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+_COMMON_OPENERS = frozenset(
+    {
+        "a", "an", "the", "my", "our", "we", "i", "it", "he", "she", "they", "this", "that", "when",
+        "every", "since", "after", "before", "there", "his", "her", "their", "me", "us", "you",
+        "your", "why", "how", "what", "lately", "recently", "sometimes", "always", "money", "work",
+        "home", "chores",
+    }
+)
 _NAME_SUFFIX = re.compile(r"['’-]")
 _WORD = re.compile(r"[\w'’-]+|[^\w\s]", re.UNICODE)
 
@@ -39,7 +47,11 @@ def propose_topic_frame(context: str | None, names: list[str | None]) -> str:
     banned = {part.lower() for name in names if name for part in name.split()}
     kept: list[str] = []
     for index, token in enumerate(_WORD.findall(first_sentence)):
-        looks_like_name = index > 0 and token[:1].isupper() and token not in {"I", "I'm", "I’m"}
+        # A capitalised word is most likely a name, unless it opens the sentence as one of
+        # the everyday words sentences start with.
+        looks_like_name = token[:1].isupper() and token not in {"I", "I'm", "I’m"} and (
+            index > 0 or token.lower() not in _COMMON_OPENERS
+        )
         # "Bob's" and "Bob-the-builder" still name Bob.
         stem = _NAME_SUFFIX.split(token.lower(), maxsplit=1)[0]
         if stem in banned or looks_like_name:

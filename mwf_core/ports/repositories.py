@@ -132,6 +132,8 @@ class ConsentRepository(Protocol):
 class EmotionRepository(Protocol):
     async def add(self, reading: EmotionalReading) -> None: ...
 
+    async def get(self, reading_id: str) -> EmotionalReading | None: ...
+
     async def for_vessel(self, vessel_id: str, limit: int) -> list[EmotionalReading]:
         """Newest first."""
 

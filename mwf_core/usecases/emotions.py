@@ -49,7 +49,7 @@ class EmotionUseCases:
             if request_id:
                 previous = await uow.idempotency.get(actor.id, request_id)
                 if previous is not None:
-                    if previous.fingerprint != body_hash:
+                    if previous.operation != "RecordEmotion" or previous.fingerprint != body_hash:
                         raise field_error("request_id", "This request id was already used "
                                           "for a different request")
                     return await self._replayed(uow, actor, session_id, previous.resource_id)
@@ -90,10 +90,8 @@ class EmotionUseCases:
         self, uow: UnitOfWork, actor: User, session_id: str, reading_id: str
     ) -> RecordedReading:
         ctx = await load_context(uow, session_id, actor)
-        readings = await uow.emotions.for_vessel(ctx.my_vessel.id, LIST_MAX) if ctx.my_vessel \
-            else []
-        reading = next((r for r in readings if r.id == reading_id), None)
-        if reading is None:
+        reading = await uow.emotions.get(reading_id)
+        if reading is None or ctx.my_vessel is None or reading.vessel_id != ctx.my_vessel.id:
             raise field_error("request_id", "This request id was already used")
         return RecordedReading(reading, reading.intensity >= EXERCISE_THRESHOLD)
 

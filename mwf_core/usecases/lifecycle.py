@@ -9,14 +9,16 @@ from mwf_core.domain import events
 from mwf_core.domain.enums import (
     ARCHIVABLE_SESSION_STATUSES,
     LIVE_SESSION_STATUSES,
+    InvitationStatus,
     SessionStatus,
 )
 from mwf_core.domain.errors import SessionNotActive, ValidationFailed, field_error
 from mwf_core.domain.records import User
+from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
 from .runtime import Dependencies, in_transaction, new_event
-from .session_view import SessionContext, load_context
+from .session_view import load_locked_context
 
 PAUSE_REASON_MAX = 500
 
@@ -37,7 +39,7 @@ class LifecycleUseCases:
         event_name: str, actor_key: str, time_key: str,
     ) -> tuple[datetime, SessionStatus]:
         async def work(uow: UnitOfWork) -> tuple[datetime, SessionStatus]:
-            context = await self._locked_context(uow, session_id, actor)
+            context = await load_locked_context(uow, session_id, actor)
             if context.session.status is not required:
                 raise SessionNotActive(
                     f"Session is {context.session.status.value}, not {required.value}"
@@ -48,20 +50,12 @@ class LifecycleUseCases:
             await uow.sessions.update(context.session)
             await uow.outbox.add(
                 new_event(self._deps, events.session_channel(session_id), event_name,
-                          session_id, {actor_key: actor.id, time_key: now.isoformat(),
+                          session_id, {actor_key: actor.id, time_key: js_iso(now),
                                        "excludeUserId": actor.id})
             )
             return now, new
 
         return await in_transaction(self._deps.uow, work)
-
-    async def _locked_context(
-        self, uow: UnitOfWork, session_id: str, actor: User
-    ) -> SessionContext:
-        session = await uow.sessions.get(session_id)
-        if session is not None:
-            await uow.relationships.lock(session.relationship_id)
-        return await load_context(uow, session_id, actor)
 
     async def pause(self, actor: User, session_id: str, reason: str = "") -> tuple[datetime,
                                                                                     SessionStatus]:
@@ -88,7 +82,7 @@ class LifecycleUseCases:
         """
 
         async def work(uow: UnitOfWork) -> datetime:
-            context = await self._locked_context(uow, session_id, actor)
+            context = await load_locked_context(uow, session_id, actor)
             if context.session.status not in ARCHIVABLE_SESSION_STATUSES | {
                 SessionStatus.ARCHIVED
             }:
@@ -116,7 +110,8 @@ class LifecycleUseCases:
     async def leave(self, actor: User, session_id: str) -> LeftSession:
         """Deletes the caller's private data in a session and tells the partner.
 
-        - A live session becomes ABANDONED.
+        - A live session becomes ABANDONED and a pending invitation stops working.
+        - Afterwards the caller has no access to the session (a second DELETE is a 403).
         - The caller's lane, stage progress and private vessel are deleted; the partner keeps
           everything of theirs.
         - The partner is notified on the session channel and their user channel (the original
@@ -124,7 +119,7 @@ class LifecycleUseCases:
         """
 
         async def work(uow: UnitOfWork) -> LeftSession:
-            context = await self._locked_context(uow, session_id, actor)
+            context = await load_locked_context(uow, session_id, actor)
             now = self._deps.clock.now()
             abandoned = context.session.status in LIVE_SESSION_STATUSES
             if abandoned:
@@ -135,6 +130,11 @@ class LifecycleUseCases:
             deleted += await uow.progress.delete_for_user(session_id, actor.id)
             if context.my_vessel is not None:
                 deleted += await uow.vessels.delete_user_vessel(context.my_vessel.id)
+            invitation = context.invitation
+            if invitation is not None and invitation.status is InvitationStatus.PENDING:
+                # The link must stop offering to join a session that has ended.
+                invitation.status = InvitationStatus.EXPIRED
+                await uow.invitations.update(invitation)
             notified = context.partner is not None
             if context.partner is not None:
                 payload = {"leftBy": actor.id, "status": context.session.status.value,

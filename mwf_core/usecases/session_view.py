@@ -91,6 +91,17 @@ class SessionContext:
         )
 
 
+async def load_locked_context(
+    uow: UnitOfWork, session_id: str, viewer: User
+) -> SessionContext:
+    """Lock the session's relationship first, then load: for writes that decide on both
+    partners' state (the lock serialises them; reading after it sees the winner's commit)."""
+    session = await uow.sessions.get(session_id)
+    if session is not None:
+        await uow.relationships.lock(session.relationship_id)
+    return await load_context(uow, session_id, viewer)
+
+
 async def load_context(uow: UnitOfWork, session_id: str, viewer: User) -> SessionContext:
     session = await uow.sessions.get(session_id)
     if session is None:
@@ -98,6 +109,11 @@ async def load_context(uow: UnitOfWork, session_id: str, viewer: User) -> Sessio
     members = await uow.relationships.members(session.relationship_id)
     me = next((m for m in members if m.user_id == viewer.id), None)
     if me is None:
+        raise Forbidden("You do not have access to this session")
+    my_vessel = await uow.vessels.user_vessel(session.id, viewer.id)
+    if my_vessel is None:
+        # A member who has not joined this session (a known person invited by id, before
+        # accepting) or who left it sees nothing of it.
         raise Forbidden("You do not have access to this session")
     partner_member = next((m for m in members if m.user_id != viewer.id), None)
     partner = await uow.users.get(partner_member.user_id) if partner_member else None
@@ -109,17 +125,23 @@ async def load_context(uow: UnitOfWork, session_id: str, viewer: User) -> Sessio
         partner=partner,
         invitation=await uow.invitations.for_session(session.id),
         progress=await uow.progress.for_session(session.id),
-        my_vessel=await uow.vessels.user_vessel(session.id, viewer.id),
+        my_vessel=my_vessel,
     )
     if partner is not None:
         context.partner_vessel = await uow.vessels.user_vessel(session.id, partner.id)
     return context
 
 
-def _progress_view(row: StageProgress | None, *, for_partner: bool) -> ProgressView | None:
+def _progress_view(
+    row: StageProgress | None, *, for_partner: bool, viewer_signed: bool = True
+) -> ProgressView | None:
     if row is None:
         return None
-    gates = partner_visible_gates(row.gates_satisfied) if for_partner else dict(row.gates_satisfied)
+    gates = (
+        partner_visible_gates(row.gates_satisfied, viewer_signed)
+        if for_partner
+        else dict(row.gates_satisfied)
+    )
     return ProgressView(row.stage, row.status, row.started_at, row.completed_at, gates)
 
 
@@ -159,7 +181,10 @@ def _actions(context: SessionContext) -> tuple[str, list[str], list[str]]:
         return (f"Waiting for {partner_name} to join", self_actions, partner_actions)
     if session.status is SessionStatus.CREATED:
         return ("Getting started", self_actions, partner_actions)
-    if context.partner is not None and not context.compact_signed(context.partner.id):
+    viewer_signed = context.compact_signed(viewer_id)
+    if (context.partner is not None and viewer_signed
+            and not context.compact_signed(context.partner.id)):
+        # Only once I have signed may I learn whether the partner has.
         partner_actions.append("sign_compact")
     stage = Stage(mine.stage) if mine else Stage.ONBOARDING
     return (f"Stage {int(stage)}: {stage.name.replace('_', ' ').title()}", self_actions,
@@ -175,7 +200,11 @@ def session_view(context: SessionContext) -> SessionView:
         session=context.session,
         partner=partner_view(context),
         my_progress=_progress_view(context.current(context.viewer.id), for_partner=False),
-        partner_progress=_progress_view(context.current(partner_id), for_partner=True),
+        partner_progress=_progress_view(
+            context.current(partner_id),
+            for_partner=True,
+            viewer_signed=context.compact_signed(context.viewer.id),
+        ),
         status_summary=summary,
         self_action_needed=self_actions,
         partner_action_needed=partner_actions,

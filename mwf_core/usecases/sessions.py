@@ -139,6 +139,11 @@ def _decode_cursor(token: str) -> tuple[datetime, str]:
     return moment, str(session_id)
 
 
+async def _archived_by(uow: UnitOfWork, session_id: str, user_id: str) -> bool:
+    vessel = await uow.vessels.user_vessel(session_id, user_id)
+    return vessel is not None and vessel.archived_at is not None
+
+
 class SessionUseCases:
     def __init__(self, deps: Dependencies) -> None:
         self._deps = deps
@@ -316,18 +321,26 @@ class SessionUseCases:
 
         async def work(uow: UnitOfWork) -> tuple[list[SessionView], str]:
             memberships = await uow.relationships.memberships_of(actor.id)
-            statuses = frozenset({status}) if status else None
+            # ARCHIVED also means "archived by me", whatever the session's own status.
+            statuses = frozenset({status}) if status and status is not SessionStatus.ARCHIVED \
+                else None
             sessions = await uow.sessions.for_relationships(
                 [m.relationship_id for m in memberships], statuses
             )
+            if status is SessionStatus.ARCHIVED:
+                sessions = [s for s in sessions if s.status is SessionStatus.ARCHIVED
+                            or await _archived_by(uow, s.id, actor.id)]
             if after is not None:
                 sessions = [s for s in sessions if (s.created_at, s.id) < after]
             views: list[SessionView] = []
             for session in sessions:
-                context = await load_context(uow, session.id, actor)
-                if context.my_vessel is None or context.my_vessel.archived_at is not None:
-                    continue
-                views.append(session_view(context))
+                vessel = await uow.vessels.user_vessel(session.id, actor.id)
+                if vessel is None:
+                    continue  # not joined yet, or left
+                archived_by_me = vessel.archived_at is not None
+                if archived_by_me and status is not SessionStatus.ARCHIVED:
+                    continue  # archiving is personal: hidden from my list only
+                views.append(session_view(await load_context(uow, session.id, actor)))
                 if len(views) > size:
                     break
             next_token = _encode_cursor(views[size - 1].session) if len(views) > size else ""

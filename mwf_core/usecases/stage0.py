@@ -17,10 +17,11 @@ from mwf_core.domain.errors import (
 )
 from mwf_core.domain.privacy import partner_compact_visible
 from mwf_core.domain.records import Invitation, StageProgress, User
+from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
 from .runtime import Dependencies, in_transaction, new_event
-from .session_view import SessionContext, load_context
+from .session_view import SessionContext, load_context, load_locked_context
 
 # Stage 0 actions are refused once a session has ended.
 _CLOSED = frozenset({SessionStatus.RESOLVED, SessionStatus.ABANDONED, SessionStatus.ARCHIVED})
@@ -112,8 +113,7 @@ class Stage0UseCases:
             raise field_error("agreed", "You must agree to the compact")
 
         async def work(uow: UnitOfWork) -> SignedCompact:
-            await self._lock_session(uow, session_id)
-            context = await load_context(uow, session_id, actor)
+            context = await load_locked_context(uow, session_id, actor)
             _require_open(context)
             stage0 = context.row(actor.id, Stage.ONBOARDING)
             if stage0 is None:
@@ -121,7 +121,7 @@ class Stage0UseCases:
             if context.compact_signed(actor.id):
                 raise Conflict("Compact already signed")
             now = self._deps.clock.now()
-            signed = {"compactSigned": True, "signedAt": now.isoformat()}
+            signed = {"compactSigned": True, "signedAt": js_iso(now)}
             partner_id = context.partner.id if context.partner else None
             partner_signed = partner_id is not None and context.compact_signed(partner_id)
             if not context.is_inviter and partner_signed:
@@ -141,17 +141,12 @@ class Stage0UseCases:
             await uow.outbox.add(
                 new_event(self._deps, events.session_channel(session_id),
                           events.PARTNER_SIGNED_COMPACT, session_id,
-                          {"signedBy": actor.id, "signedAt": now.isoformat(),
+                          {"signedBy": actor.id, "signedAt": js_iso(now),
                            "triggeredByUserId": actor.id})
             )
             return SignedCompact(now, partner_signed, context.is_inviter or partner_signed)
 
         return await in_transaction(self._deps.uow, work)
-
-    async def _lock_session(self, uow: UnitOfWork, session_id: str) -> None:
-        session = await uow.sessions.get(session_id)
-        if session is not None:
-            await uow.relationships.lock(session.relationship_id)
 
     async def compact_status(self, actor: User, session_id: str) -> CompactStatus:
         """Signing state; the partner's is hidden until the caller has signed."""
@@ -171,8 +166,7 @@ class Stage0UseCases:
         """
 
         async def work(uow: UnitOfWork) -> tuple[str, datetime]:
-            await self._lock_session(uow, session_id)
-            context = await load_context(uow, session_id, actor)
+            context = await load_locked_context(uow, session_id, actor)
             invitation = _require_creator(context)
             _require_open(context)
             session = context.session
@@ -208,8 +202,7 @@ class Stage0UseCases:
         """
 
         async def work(uow: UnitOfWork) -> Invitation:
-            await self._lock_session(uow, session_id)
-            context = await load_context(uow, session_id, actor)
+            context = await load_locked_context(uow, session_id, actor)
             invitation = _require_creator(context)
             _require_open(context)
             stage0 = context.row(actor.id, Stage.ONBOARDING)

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from rest_gateway.routes import auth, emotions, invitations, people, sessions, stage0
+from rest_gateway.routes import (
+    auth,
+    emotions,
+    invitations,
+    messages,
+    people,
+    sessions,
+    stage0,
+)
 from rest_gateway.routes.common import Route
 
 API_PREFIXES = ("/api/v1", "/api")
@@ -17,6 +25,7 @@ ROUTES: tuple[Route, ...] = (
     *invitations.ROUTES,
     *people.ROUTES,
     *emotions.ROUTES,
+    *messages.ROUTES,
 )
 
 

@@ -83,10 +83,10 @@ async def test_inviter_context_never_reaches_the_partner(stack: Stack) -> None:
     assert "money" in frame  # the frame is derived from the context's first sentence
     assert_never_seen([anonymous, bob])
 
-    # Once bob has left, what he gets back is still clean; alice still sees her session.
+    # Once bob has left he has no access at all; alice still sees her session.
     await bob.ok("DELETE", f"/api/sessions/{sid}")
-    await bob.ok("GET", f"/api/sessions/{sid}")
-    await bob.ok("GET", f"/api/sessions/{sid}/state")
+    await bob.ok("GET", f"/api/sessions/{sid}", status=403)
+    await bob.ok("GET", f"/api/sessions/{sid}/state", status=403)
     assert_never_seen([bob])
     state = await stack.ok("GET", f"/api/sessions/{sid}/state", "alice")
     assert state["session"]["status"] == "ABANDONED"

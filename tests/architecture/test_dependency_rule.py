@@ -18,7 +18,10 @@ STDLIB = set(sys.stdlib_module_names) | {"__future__"}
 ALLOWED: dict[str, set[str]] = {
     "mwf_core/domain": {"mwf_core.domain"},
     "mwf_core/ports": {"mwf_core.domain", "mwf_core.ports"},
-    "mwf_core/usecases": {"mwf_core.domain", "mwf_core.ports", "mwf_core.usecases"},
+    # The mediator is the AI pipeline's pure part: prompts, tool schema, filters, checks.
+    "mwf_core/mediator": {"mwf_core.domain", "mwf_core.ports", "mwf_core.mediator"},
+    "mwf_core/usecases": {"mwf_core.domain", "mwf_core.ports", "mwf_core.mediator",
+                          "mwf_core.usecases"},
     "rest_gateway": {"rest_gateway", "mwf.v1", "aiohttp", "grpc", "grpc_status",
                      "grpc_health", "google", "multidict", "yarl"},
 }

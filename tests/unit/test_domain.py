@@ -100,9 +100,11 @@ def test_a_decided_invitation_keeps_its_status_after_expiry() -> None:
 def test_partner_sees_gate_flags_and_times_but_not_private_text() -> None:
     gates = {"feelHeardConfirmed": True, "feelHeardConfirmedAt": "t", "feedback": "I felt...",
              "skipReason": "too raw", "compactSigned": True, "willingness": "no"}
-    assert partner_visible_gates(gates) == {
+    assert partner_visible_gates(gates, viewer_signed_compact=True) == {
         "feelHeardConfirmed": True, "feelHeardConfirmedAt": "t", "compactSigned": True,
     }
+    # Until I sign, I may not learn whether the partner signed.
+    assert "compactSigned" not in partner_visible_gates(gates, viewer_signed_compact=False)
 
 
 def test_partner_compact_is_visible_only_after_i_sign() -> None:

@@ -227,7 +227,7 @@ async def test_decline_without_reason_and_reason_limit(app: App, bob: User,
 async def test_accept_after_the_inviter_left_is_refused(app: App, alice: User, bob: User,
                                                         invited: tuple[str, str]) -> None:
     await app.lifecycle.leave(alice, invited[0])
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Expired):
         await app.invitations.accept(bob, invited[1])
 
 

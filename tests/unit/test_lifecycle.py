@@ -6,7 +6,7 @@ import pytest
 
 from mwf_core.domain import events
 from mwf_core.domain.enums import MessageRole, SessionStatus
-from mwf_core.domain.errors import SessionNotActive, ValidationFailed
+from mwf_core.domain.errors import Forbidden, SessionNotActive, ValidationFailed
 from mwf_core.domain.records import EmotionalReading, Message, User
 
 from .conftest import App
@@ -147,5 +147,5 @@ async def test_leaving_a_resolved_session_keeps_its_status(app: App, alice: User
     left = await app.lifecycle.leave(alice, active[0])
     assert left.session_abandoned is False
     assert app.store.sessions[active[0]].status is SessionStatus.RESOLVED
-    with pytest.raises(ValidationFailed):
-        await app.lifecycle.archive(alice, active[0])  # nothing of mine left to archive
+    with pytest.raises(Forbidden):
+        await app.lifecycle.archive(alice, active[0])  # having left, nothing is hers to see

@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from mwf_core.domain.enums import InvitationStatus, SessionStatus
-from mwf_core.domain.errors import Forbidden, SessionNotActive, ValidationFailed
+from mwf_core.domain.errors import Expired, Forbidden, SessionNotActive, ValidationFailed
 from mwf_core.domain.records import User
 
 from .conftest import App
@@ -60,6 +60,6 @@ async def test_accepting_while_the_inviter_leaves_does_not_revive_the_session(
 ) -> None:
     sid, invitation_id = invited
     app.db.on_lock = lambda: app.lifecycle.leave(alice, sid)
-    with pytest.raises(ValidationFailed):
+    with pytest.raises(Expired):
         await app.invitations.accept(bob, invitation_id)
     assert app.store.sessions[sid].status is SessionStatus.ABANDONED

@@ -309,6 +309,9 @@ class PiccoloEmotionRepository(TableRepository):
     async def add(self, reading: EmotionalReading) -> None:
         await self._insert(reading)
 
+    async def get(self, reading_id: str) -> EmotionalReading | None:
+        return await self._first(EmotionalReadingTable.id == reading_id)
+
     async def for_vessel(self, vessel_id: str, limit: int) -> list[EmotionalReading]:
         return await self._select(
             EmotionalReadingTable.vessel_id == vessel_id,

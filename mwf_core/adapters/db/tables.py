@@ -12,6 +12,7 @@ import hashlib
 
 from piccolo.columns import (
     JSONB,
+    BigInt,
     Boolean,
     ForeignKey,
     Integer,
@@ -228,3 +229,36 @@ ALL_TABLES: tuple[type[Table], ...] = (
     IdempotencyKeyTable,
     TurnTable,
 )
+
+
+class BrainActivityTable(Table, tablename="brain_activity"):
+    """One row per model or embedding call (mwf_core.domain.telemetry.BrainActivity)."""
+
+    id = _id()
+    created_at = _at()
+    activity_type = Varchar(length=16, default=None)
+    call_type = Varchar(length=255, default=None)
+    model_id = Varchar(length=255, default=None)
+    # Plain columns, no foreign keys: telemetry must survive a deleted session (cost history is
+    # kept), and accept calls made before their session or turn row exists (or never will).
+    session_id = Varchar(length=255, null=True, default=None)
+    turn_id = Varchar(length=255, null=True, default=None)
+    user_id = Varchar(length=255, null=True, default=None)
+    input_tokens = Integer(default=0)
+    output_tokens = Integer(default=0)
+    cache_read_tokens = Integer(default=0)
+    cache_write_tokens = Integer(default=0)
+    # The cost as an integer count of 1e-8 USD (the domain's quantum), NULL when the price is
+    # unknown. Not Numeric: Piccolo hands Decimals to SQLite as floats, and SQLite's NUMERIC keeps
+    # only 15 significant digits; an integer is exact on both engines and still sums in SQL.
+    cost_usd_e8 = BigInt(null=True, default=None)
+    price_known = Boolean(default=False)
+    duration_ms = Integer(default=0)
+    time_to_first_token_ms = Integer(null=True, default=None)
+    status = Varchar(length=16, default=None)
+    error = Text(null=True, default=None)
+    prompt = Text(null=True, default=None)
+    response = Text(null=True, default=None)
+
+
+ALL_TABLES = (*ALL_TABLES, BrainActivityTable)

@@ -223,6 +223,9 @@ class InMemoryEmotionRepository(_Table):
             raise NotFound(f"vessel {reading.vessel_id} not found")
         self._insert(self._s.emotions, reading.id, reading)
 
+    async def get(self, reading_id: str) -> EmotionalReading | None:
+        return _copy(self._s.emotions.get(reading_id))
+
     async def for_vessel(self, vessel_id: str, limit: int) -> list[EmotionalReading]:
         rows = [r for r in self._s.emotions.values() if r.vessel_id == vessel_id]
         rows.sort(key=lambda r: (r.timestamp, r.id), reverse=True)

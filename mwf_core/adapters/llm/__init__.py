@@ -1,0 +1,1 @@
+"""Language-model adapters: Bedrock, offline mediator, fixtures, telemetry wrapper."""

@@ -1,0 +1,149 @@
+"""Everything one turn's two model calls need, read once from this user's lane only."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mwf_core.domain.conversation import stage_key, stored_stage
+from mwf_core.domain.enums import MessageRole
+from mwf_core.domain.privacy import display_name
+from mwf_core.domain.records import Message, Turn, User
+from mwf_core.mediator.context import trim_history
+from mwf_core.mediator.crisis import SafetyAssessment, assess, resources_block
+from mwf_core.mediator.prompts import TurnFacts, build_prompt
+from mwf_core.mediator.reply_filter import ReplyFilter
+from mwf_core.mediator.state_tool import UPDATE_SESSION_STATE, CapturedState, parse_state
+from mwf_core.ports.llm import ChatTurn, LlmRequest, ModelRole
+from mwf_core.ports.repositories import UnitOfWork
+
+from .messages import require_chat
+from .session_view import load_context
+
+HISTORY_MESSAGES = 60  # read at most this much of the lane; the token budget trims further
+HISTORY_TOKENS = 6000
+CAPTURE_MAX_TOKENS = 1024
+REPLY_MAX_TOKENS = 1536
+
+
+def chat_turns(lane: list[Message]) -> list[ChatTurn]:
+    """The lane as a dialogue: the person's words as `user`, everything else the mediator
+    put in their lane as `assistant`; consecutive turns of one side are merged, because the
+    model expects the two sides to alternate."""
+    turns: list[ChatTurn] = []
+    for message in lane:
+        role = "user" if message.role is MessageRole.USER else "assistant"
+        if turns and turns[-1].role == role:
+            turns[-1] = ChatTurn(role, f"{turns[-1].text}\n\n{message.content}")
+        else:
+            turns.append(ChatTurn(role, message.content))
+    return turns
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedTurn:
+    turn: Turn
+    user: User
+    stage_key: str
+    facts: TurnFacts
+    history: tuple[ChatTurn, ...]
+    names: tuple[str, ...]
+    assessment: SafetyAssessment | None
+    hints: dict[str, Any] = field(default_factory=dict)
+    tool_name: str = UPDATE_SESSION_STATE.name
+
+    @property
+    def safety(self) -> dict[str, Any] | None:
+        """The `metadata.safety` payload: level and categories only, never the words."""
+        if self.assessment is None:
+            return None
+        return {"level": self.assessment.level.value,
+                "categories": list(self.assessment.categories)}
+
+    def _request(self, role: ModelRole, call_type: str, facts: TurnFacts,
+                 **extra: Any) -> LlmRequest:
+        static, per_turn = build_prompt(self.stage_key, facts)
+        return LlmRequest(
+            role=role, call_type=call_type, system_static=static, system_turn=per_turn,
+            messages=self.history, session_id=self.turn.session_id, turn_id=self.turn.id,
+            user_id=self.turn.user_id, hints=self.hints, **extra,
+        )
+
+    def capture_request(self) -> LlmRequest:
+        """Pass 1: the fast model must answer through the state tool."""
+        return self._request(ModelRole.MECHANIC, "state_capture", self.facts,
+                             tools=(UPDATE_SESSION_STATE,), force_tool=self.tool_name,
+                             max_tokens=CAPTURE_MAX_TOKENS)
+
+    def reply_request(self, captured: CapturedState) -> LlmRequest:
+        """Pass 2: the empathic model writes the visible reply, told what pass 1 recorded."""
+        facts = TurnFacts(**{**_fields(self.facts), "captured_summary": captured.summary()})
+        return self._request(ModelRole.MEDIATOR, "mediator_reply", facts,
+                             max_tokens=REPLY_MAX_TOKENS)
+
+    def parse_state(self, tool_input: Any) -> CapturedState:
+        return parse_state(tool_input, self.stage_key, names=self.names)
+
+    def new_filter(self) -> ReplyFilter:
+        return ReplyFilter()
+
+    def metadata(self, captured: CapturedState) -> dict[str, Any]:
+        payload = captured.to_metadata()
+        if self.safety is not None:
+            payload["safety"] = self.safety
+        return payload
+
+
+def _fields(facts: TurnFacts) -> dict[str, Any]:
+    return {name: getattr(facts, name) for name in TurnFacts.__dataclass_fields__}
+
+
+async def prepare_turn(
+    uow: UnitOfWork, actor: User, session_id: str, turn: Turn, user_message: Message,
+    fixture_id: str,
+) -> PreparedTurn:
+    context = await load_context(uow, session_id, actor)
+    require_chat(context)
+    mine = context.current(actor.id)
+    key = stage_key(context.session.status, mine.stage if mine else 0, context.is_inviter)
+    lane = await uow.messages.lane(session_id, actor.id, HISTORY_MESSAGES,
+                                   before=None, after=None)
+    # This turn's message is the last the model sees, even if another send landed later.
+    lane = [m for m in lane if m.timestamp <= user_message.timestamp]
+    in_stage = sum(1 for m in lane if m.role is MessageRole.USER
+                   and m.stage == stored_stage(key))
+    readings = await uow.emotions.for_vessel(context.my_vessel.id, 1) if context.my_vessel \
+        else []
+    user_name = actor.first_name or actor.name or ""
+    partner_name = display_name(context.partner, context.me) or (
+        context.invitation.name if context.invitation and context.is_inviter else ""
+    ) or ""
+    assessment = assess(user_message.content)
+    facts = TurnFacts(
+        user_name=user_name,
+        partner_name=partner_name,
+        stage_key=key,
+        turn_in_stage=max(in_stage, 1),
+        is_inviter=context.is_inviter,
+        topic_frame=context.session.topic_frame or "",
+        emotional_intensity=readings[0].intensity if readings else None,
+        crisis_block=resources_block(assessment),
+    )
+    history = trim_history(chat_turns(lane), HISTORY_TOKENS)
+    witness_gates = context.row(actor.id, 1).gates_satisfied if context.row(actor.id, 1) \
+        else {}
+    hints = {
+        "stage_key": key,
+        "turn_in_stage": facts.turn_in_stage,
+        "user_name": user_name,
+        "partner_name": partner_name,
+        "topic_frame": facts.topic_frame,
+        "is_inviter": context.is_inviter,
+        "fixture_id": fixture_id,
+        "state": {"feelHeardCheckOffered": bool(witness_gates.get("feelHeardCheckOffered")),
+                  "emotionalIntensity": facts.emotional_intensity},
+    }
+    names = tuple(n for n in (user_name, partner_name, actor.last_name) if n)
+    return PreparedTurn(turn=turn, user=actor, stage_key=key, facts=facts,
+                        history=tuple(history), names=names, assessment=assessment,
+                        hints=hints)
