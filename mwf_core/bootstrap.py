@@ -23,8 +23,10 @@ from mwf_core.adapters.db.migrate import apply_migrations
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.llm.fixtures import FixtureLanguageModel
 from mwf_core.adapters.llm.offline import OfflineMediator
+from mwf_core.adapters.llm.telemetry import TelemetryRecordingModel
 from mwf_core.adapters.realtime.in_process import InProcessBroker
 from mwf_core.adapters.system import SystemClock, UuidIds
+from mwf_core.adapters.telemetry import DatabaseTelemetrySink
 from mwf_core.config import Settings
 from mwf_core.ports.auth import TokenVerifier
 from mwf_core.ports.llm import LanguageModel
@@ -46,6 +48,7 @@ log = logging.getLogger("mwf")
 class Container:
     settings: Settings
     engine: Any
+    telemetry: DatabaseTelemetrySink
     broker: InProcessBroker
     verifier: TokenVerifier
     identity: IdentityUseCases
@@ -60,6 +63,7 @@ class Container:
     conversation: ConversationUseCases
 
     async def close(self) -> None:
+        await self.telemetry.stop()  # flushes what is queued before the pool closes
         await stop_engine(self.engine)
 
 
@@ -140,16 +144,22 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
              else settings.database_url.split("://", 1)[0])
     broker = InProcessBroker()
     log.info("realtime: in-process broker (outbox rows kept for later delivery)")
+    ids = UuidIds()
     deps = Dependencies(
         uow=PiccoloUnitOfWorkFactory(engine, on_commit=broker.publish),
         clock=SystemClock(),
-        ids=UuidIds(),
+        ids=ids,
         app_url=settings.app_url,
     )
-    llm = build_language_model(settings)
+    telemetry = DatabaseTelemetrySink(engine)
+    telemetry.start()
+    # Every model call, whichever adapter serves it, leaves one telemetry row.
+    llm = TelemetryRecordingModel(build_language_model(settings), telemetry, SystemClock(), ids,
+                                  log_prompts=settings.log_prompts)
     return Container(
         settings=settings,
         engine=engine,
+        telemetry=telemetry,
         broker=broker,
         verifier=verifier,
         identity=IdentityUseCases(deps),

@@ -139,15 +139,18 @@ async def test_invitation_confirm_needs_the_stage_zero_gates(stack: Stack) -> No
 async def test_stage_zero_actions_refused_once_the_session_ended(stack: Stack) -> None:
     declined = await stage0_to_invited(stack)
     await stack.ok("POST", f"/api/invitations/{declined['invitation_id']}/decline", "bob")
+    sid = declined["session_id"]
+    for path, body in (("compact/sign", {"agreed": True}), ("topic-frame/confirm", None),
+                       ("invitation/confirm", None)):
+        await stack.error("POST", f"/api/sessions/{sid}/{path}", "alice", body,
+                          status=400, code="SESSION_NOT_ACTIVE")
+    session = await stack.ok("GET", f"/api/sessions/{sid}", "alice")
+    assert session["session"]["status"] == "ABANDONED"
+    # Whoever left a session has no access to it any more.
     left = (await create_session(stack, invite_name="Carl"))["session"]["id"]
     await stack.ok("DELETE", f"/api/sessions/{left}", "alice")
-    for sid in (declined["session_id"], left):
-        for path, body in (("compact/sign", {"agreed": True}), ("topic-frame/confirm", None),
-                           ("invitation/confirm", None)):
-            await stack.error("POST", f"/api/sessions/{sid}/{path}", "alice", body,
-                              status=400, code="SESSION_NOT_ACTIVE")
-        session = await stack.ok("GET", f"/api/sessions/{sid}", "alice")
-        assert session["session"]["status"] == "ABANDONED"
+    await stack.error("POST", f"/api/sessions/{left}/compact/sign", "alice", {"agreed": True},
+                      status=403, code="FORBIDDEN")
 
 
 async def test_state_shape(stack: Stack) -> None:

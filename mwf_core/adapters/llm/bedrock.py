@@ -32,7 +32,7 @@ import functools
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -195,7 +195,10 @@ class BedrockLanguageModel:
 
         async def attempt() -> Any:
             try:
-                return call()
+                future = loop.run_in_executor(
+                    self._executor, functools.partial(contextvars.copy_context().run, call)
+                )
+                return await asyncio.wait_for(future, self._remaining(loop, deadline))
             except TimeoutError:
                 raise self._deadline_error("Converse") from None
             except LlmError:
@@ -258,7 +261,7 @@ class BedrockLanguageModel:
 
     # --- stream ---
 
-    async def stream(self, request: LlmRequest) -> AsyncIterator[StreamItem]:
+    async def stream(self, request: LlmRequest) -> AsyncGenerator[StreamItem, None]:
         check_request(request)
         model_id = self.model_id(request.role)
         kwargs = converse_kwargs(request, model_id)
@@ -342,9 +345,9 @@ class BedrockLanguageModel:
         return max(0.0, deadline - loop.time())
 
     def _deadline_error(self, operation: str) -> LlmError:
+        limit = self._timeouts.deadline_seconds
         return LlmError(
-            f"Bedrock {operation}: no complete answer within "
-            f"{self._timeouts.deadline_seconds:g}s",
+            f"Bedrock {operation}: no complete answer within {limit:g}s",
             retryable=True,
             code="timeout",
         )

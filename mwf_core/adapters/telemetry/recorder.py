@@ -208,8 +208,11 @@ class DatabaseTelemetrySink:
 
     def _give_up(self, activity: BrainActivity, error: Exception | None) -> None:
         self.failed += 1
-        log.error("telemetry: dropped a row that could not be written (%r): %s",
-                  error, loggable(activity))
+        log.error(
+            "telemetry: dropped a row that could not be written (%r): %s",
+            error,
+            loggable(activity),
+        )
 
 
 async def _in_empty_context(coro: Coroutine[Any, Any, None]) -> None:
