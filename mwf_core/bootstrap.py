@@ -32,6 +32,7 @@ from mwf_core.ports.auth import TokenVerifier
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.usecases.conversation import ConversationUseCases
 from mwf_core.usecases.emotions import EmotionUseCases
+from mwf_core.usecases.enrichment import EnrichmentUseCases
 from mwf_core.usecases.identity import IdentityUseCases
 from mwf_core.usecases.invitations import InvitationUseCases
 from mwf_core.usecases.lifecycle import LifecycleUseCases
@@ -61,9 +62,16 @@ class Container:
     llm: LanguageModel
     messages: MessageUseCases
     conversation: ConversationUseCases
+    enrichment: EnrichmentUseCases
+    model_adapter: Any
+
 
     async def close(self) -> None:
+        await self.enrichment.drain()
         await self.telemetry.stop()  # flushes what is queued before the pool closes
+        close_model = getattr(self.model_adapter, "close", None)
+        if close_model is not None:
+            close_model()  # Bedrock's worker threads and HTTP pool
         await stop_engine(self.engine)
 
 
@@ -154,8 +162,10 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
     telemetry = DatabaseTelemetrySink(engine)
     telemetry.start()
     # Every model call, whichever adapter serves it, leaves one telemetry row.
-    llm = TelemetryRecordingModel(build_language_model(settings), telemetry, SystemClock(), ids,
+    adapter = build_language_model(settings)
+    llm = TelemetryRecordingModel(adapter, telemetry, SystemClock(), ids,
                                   log_prompts=settings.log_prompts)
+    enrichment = EnrichmentUseCases(deps, llm)
     return Container(
         settings=settings,
         engine=engine,
@@ -171,5 +181,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         emotions=EmotionUseCases(deps),
         llm=llm,
         messages=MessageUseCases(deps, llm),
-        conversation=ConversationUseCases(deps, llm),
+        conversation=ConversationUseCases(deps, llm, after_reply=enrichment.schedule),
+        enrichment=enrichment,
+        model_adapter=adapter,
     )

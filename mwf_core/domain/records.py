@@ -218,3 +218,16 @@ class Turn:
     attempts: int = 0
     reply_message_id: str | None = None
     error: str | None = None
+
+
+@dataclass(slots=True)
+class ConversationMemory:
+    """What the mediator remembers of one person's lane beyond the recent messages: a rolling
+    summary and a few notable facts. Private to that person, like the lane itself."""
+
+    vessel_id: str
+    summary: str
+    updated_at: datetime
+    key_themes: list[str] = field(default_factory=list)
+    notable_facts: list[dict[str, str]] = field(default_factory=list)
+    summarized_messages: int = 0  # lane size when the summary was written

@@ -8,6 +8,7 @@ from typing import Any, Protocol, Self
 from mwf_core.domain.enums import SessionStatus
 from mwf_core.domain.records import (
     ConsentRecord,
+    ConversationMemory,
     EmotionalReading,
     IdempotencyRecord,
     Invitation,
@@ -168,6 +169,13 @@ class TurnRepository(Protocol):
     async def update(self, turn: Turn) -> None: ...
 
 
+class MemoryRepository(Protocol):
+    async def get(self, vessel_id: str) -> ConversationMemory | None: ...
+
+    async def save(self, memory: ConversationMemory) -> None:
+        """Insert or replace the memory of one vessel."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without `commit()` rolls back.
 
@@ -188,6 +196,7 @@ class UnitOfWork(Protocol):
     outbox: OutboxRepository
     idempotency: IdempotencyRepository
     turns: TurnRepository
+    memories: MemoryRepository
 
     async def __aenter__(self) -> Self: ...
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -70,12 +70,15 @@ class ConversationUseCases:
         *,
         lease: timedelta = timedelta(seconds=120),
         poll_seconds: float = 0.2,
+        after_reply: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self._deps = deps
         self._llm = llm
         self._lease = lease
         self._poll = poll_seconds
         self._store = TurnStore(deps)
+        # Slow enrichment (summary, facts) is started here and runs after the response.
+        self._after_reply = after_reply
 
     async def send(self, actor: User, request: SendRequest) -> AsyncIterator[TurnEvent]:
         """Store the caller's message and stream the mediator's reply (see module doc)."""
@@ -169,6 +172,8 @@ class ConversationUseCases:
             yield ReplyTextComplete(metadata)
             message_id = await self._store.complete(prepared, reply_text, captured)
             finished = True
+            if self._after_reply is not None:
+                self._after_reply(turn.session_id, turn.user_id, turn.id)
             yield ReplyStored(message_id, metadata)
         except LlmError as error:
             log.warning("turn %s failed: %s (%s)", turn.id, error, error.code)

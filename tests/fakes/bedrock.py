@@ -347,7 +347,7 @@ class FakeBedrock:
 
         async def after_delta() -> bool:
             """Hang and/or fail at the scripted points; True when the stream must end."""
-            if reply.hang_seconds and reply.hang_after_chunks == deltas:
+            if reply.hang_after_chunks and reply.hang_after_chunks == deltas:
                 await asyncio.sleep(reply.hang_seconds)
             if reply.stream_error and reply.stream_error_after == deltas:
                 await send(exception_frame(reply.stream_error, f"scripted {reply.stream_error}"))

@@ -262,3 +262,17 @@ class BrainActivityTable(Table, tablename="brain_activity"):
 
 
 ALL_TABLES = (*ALL_TABLES, BrainActivityTable)
+
+
+class ConversationMemoryTable(Table, tablename="conversation_memories"):
+    # One row per private vessel (the key is the vessel id); it goes when the vessel goes.
+    id = _id()
+    vessel_id = ForeignKey(UserVesselTable, null=False, unique=True, on_delete=OnDelete.cascade)
+    summary = Text(default="")
+    key_themes = JSONB(default=[])
+    notable_facts = JSONB(default=[])
+    summarized_messages = Integer(default=0)
+    updated_at = _at()
+
+
+ALL_TABLES = (*ALL_TABLES, ConversationMemoryTable)

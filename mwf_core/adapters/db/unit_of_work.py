@@ -31,6 +31,7 @@ from mwf_core.domain.records import OutboxEvent
 
 from .engine import is_postgres
 from .errors import mapped_errors
+from .memory_repository import PiccoloMemoryRepository
 from .repositories import (
     PiccoloConsentRepository,
     PiccoloEmotionRepository,
@@ -92,6 +93,7 @@ class PiccoloUnitOfWork:
         self.outbox = _RecordingOutboxRepository(self._events)
         self.idempotency = PiccoloIdempotencyRepository()
         self.turns = PiccoloTurnRepository()
+        self.memories = PiccoloMemoryRepository()
 
     @property
     def committed(self) -> bool:

@@ -8,6 +8,7 @@ from mwf_core.domain.enums import OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey, NotFound
 from mwf_core.domain.records import (
     ConsentRecord,
+    ConversationMemory,
     EmotionalReading,
     IdempotencyRecord,
     Invitation,
@@ -285,3 +286,14 @@ class InMemoryTurnRepository(_Table):
 
     async def update(self, turn: Turn) -> None:
         self._replace(self._s.turns, turn.id, turn)
+
+
+class InMemoryMemoryRepository(_Table):
+    async def get(self, vessel_id: str) -> ConversationMemory | None:
+        return _copy(self._s.memories.get(vessel_id))
+
+    async def save(self, memory: ConversationMemory) -> None:
+        if memory.vessel_id not in self._s.user_vessels:
+            raise NotFound(f"vessel {memory.vessel_id} not found")
+        self._s.memories[memory.vessel_id] = _copy(memory)
+        self._uow.dirty = True

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from mwf_core.domain.errors import DuplicateKey, NotFound
 from mwf_core.domain.records import (
     ConsentRecord,
+    ConversationMemory,
     EmotionalReading,
     IdempotencyRecord,
     Invitation,
@@ -49,6 +50,7 @@ class Store:
     outbox: dict[str, OutboxEvent] = field(default_factory=dict)
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     turns: dict[str, Turn] = field(default_factory=dict)
+    memories: dict[str, ConversationMemory] = field(default_factory=dict)
 
 
 def _copy(record: R) -> R:

@@ -14,6 +14,7 @@ from .repositories import (
     InMemoryEmotionRepository,
     InMemoryIdempotencyRepository,
     InMemoryInvitationRepository,
+    InMemoryMemoryRepository,
     InMemoryMessageRepository,
     InMemoryOutboxRepository,
     InMemoryRelationshipRepository,
@@ -49,6 +50,7 @@ class InMemoryUnitOfWork:
         self.outbox = InMemoryOutboxRepository(self)
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.turns = InMemoryTurnRepository(self)
+        self.memories = InMemoryMemoryRepository(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:
