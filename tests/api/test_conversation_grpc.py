@@ -176,7 +176,7 @@ async def test_list_messages_pages(stack: Stack) -> None:
         == ids[:2]
     await fails(stub(stack).ListMessages(pb.ListMessagesRequest(session_id=sid, page_size=501),
                                          metadata=md), *INVALID)
-    assert ["bob 0"] == [m.content for m in await lane(stack, "bob", sid) if m.role == "USER"]
+    assert [m.content for m in await lane(stack, "bob", sid) if m.role == "USER"] == ["bob 0"]
 
 
 async def test_initial_message_and_feel_heard(stack: Stack) -> None:

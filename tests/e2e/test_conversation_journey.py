@@ -1,0 +1,100 @@
+"""Stage 1 with the default offline mediator, over REST on both databases: Alice talks until the
+mediator offers the "I feel heard" check, confirms it and moves to stage 2, while Bob - still at
+stage 1 - never sees a word she wrote, in any response or realtime event meant for him."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from mwf_core.adapters.llm.offline import OfflineMediator
+from mwf_core.domain.records import OutboxEvent
+from tests.api.harness import Stack, both_at_stage1
+from tests.api.test_conversation_rest import lane, sse
+
+ALICE_SAYS = (
+    "I feel invisible when the marmalade jars pile up and nobody helps.",
+    "Last weekend I cleaned the whole kitchen alone while the accordion music played.",
+    "What hurts most is the silence afterwards, like my effort is a rumour.",
+    "I keep rehearsing the argument in my head on the tram.",
+    "I just want someone to say they noticed the marmalade and the tram rides.",
+)
+PRIVATE_WORDS = ("marmalade", "accordion", "rumour", "rehearsing", "tram", "invisible")
+
+
+def _drain(queue: asyncio.Queue[OutboxEvent]) -> list[OutboxEvent]:
+    found = []
+    while not queue.empty():
+        found.append(queue.get_nowait())
+    return found
+
+
+def _leaks(blob: Any) -> list[str]:
+    text = json.dumps(blob).lower() if not isinstance(blob, str) else blob.lower()
+    return [word for word in PRIVATE_WORDS if word in text]
+
+
+async def test_alice_is_heard_and_moves_on_while_bob_sees_nothing(stack: Stack) -> None:
+    assert isinstance(stack.container.conversation._llm, OfflineMediator)  # type: ignore
+    sid = (await both_at_stage1(stack))["session_id"]
+    bob_id = (await stack.ok("GET", "/api/auth/me", "bob"))["user"]["id"]
+    async with stack.container.broker.subscribe() as queue:
+        greeting = await stack.ok("POST", f"/api/sessions/{sid}/messages/initial", "alice")
+        assert greeting["message"]["role"] == "AI" and greeting["message"]["content"].strip()
+
+        # Alice talks until the mediator offers the check: at most five turns.
+        offered_at = None
+        for turn, words in enumerate(ALICE_SAYS, start=1):
+            got = await sse(stack, sid, "alice", {"content": words})
+            assert got.names() == ["user_message", "chunk", "metadata", "text_complete",
+                                   "complete"], got.events
+            assert got.text().strip()
+            if got.first("metadata")["metadata"].get("offerFeelHeardCheck") is True:
+                assert got.first("complete")["metadata"]["offerFeelHeardCheck"] is True
+                offered_at = turn
+                break
+            progress = await stack.ok("GET", f"/api/sessions/{sid}/progress", "alice")
+            assert progress["myProgress"]["stage"] == 1
+        assert offered_at is not None and offered_at <= 5
+        mine = await lane(stack, sid, "alice")
+        assert len(mine) == 1 + 2 * offered_at
+        assert any(_leaks(m["content"]) for m in mine if m["role"] == "AI")  # it reflects her
+
+        progress = await stack.ok("GET", f"/api/sessions/{sid}/progress", "alice")
+        assert progress["myProgress"]["stage"] == 1
+        assert progress["myProgress"]["gatesSatisfied"]["feelHeardCheckOffered"] is True
+
+        heard = await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", "alice",
+                               {"confirmed": True, "feedback": "The marmalade part mattered."})
+        assert heard["advancedToStage"] == 2 and heard["partnerCompleted"] is False
+        assert heard["transitionMessage"]["stage"] == 2
+        assert (await stack.ok("GET", f"/api/sessions/{sid}/progress", "alice"))[
+            "myProgress"]["stage"] == 2
+        bob_progress = await stack.ok("GET", f"/api/sessions/{sid}/progress", "bob")
+        assert bob_progress["myProgress"]["stage"] == 1
+        assert bob_progress["partnerProgress"]["stage"] == 2
+        assert [m["id"] for m in await lane(stack, sid, "alice")][-1] == \
+            heard["transitionMessage"]["id"]
+
+        # Everything Bob can read: none of Alice's words.
+        seen_by_bob = [
+            await lane(stack, sid, "bob"),
+            bob_progress,
+            await stack.ok("GET", f"/api/sessions/{sid}/state", "bob"),
+            await stack.ok("GET", f"/api/sessions/{sid}", "bob"),
+            await stack.ok("GET", "/api/sessions", "bob"),
+        ]
+        assert seen_by_bob[0] == []
+        for shown in seen_by_bob:
+            assert _leaks(shown) == [], shown
+        bob_events = [e for e in _drain(queue)
+                      if e.channel in (f"session:{sid}", f"user:{bob_id}")]
+        assert bob_events, "the session channel carried the journey's events"
+        for event in bob_events:
+            assert _leaks(event.payload) == [], (event.name, event.payload)
+
+        # Bob's own conversation starts fresh and stays his.
+        got = await sse(stack, sid, "bob", {"content": "I didn't know the kitchen was a thing."})
+        assert got.names()[-1] == "complete"
+        assert _leaks(got.events) == []
