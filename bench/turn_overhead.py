@@ -30,7 +30,6 @@ import json
 import logging
 import math
 import os
-import sys
 import tempfile
 import time
 import uuid
@@ -140,27 +139,42 @@ def rest_turn(stack: Stack) -> Turn:
 
 async def run_round(turn: Turn, lanes: list[list[Lane]], concurrency: int, count: int,
                     cell: Cell | None) -> None:
-    """`count` turns by `concurrency` workers in a closed loop; worker i uses session i's
-    lanes in turn. Samples go to `cell` (None: warm-up)."""
-    remaining = itertools.count()
+    """`count` measured turns with exactly `concurrency` streams in flight throughout.
+
+    A closed loop: worker i sends in session i (its two people in turn) again and again.
+    With c > 1 each worker's first turn only fills the pipeline, and workers keep sending
+    unmeasured turns until the last measured one is complete, so no measured turn runs with
+    fewer than c streams around it. Samples go to `cell` (None: warm-up)."""
+    state = {"started": 0, "done": 0}
+    finished = asyncio.Event()
 
     async def worker(index: int) -> None:
         own = itertools.cycle(lanes[index])
-        while next(remaining) < count:
+        filling = concurrency > 1
+        while not finished.is_set():
+            measured = not filling and state["started"] < count
+            filling = False
+            if measured:
+                state["started"] += 1
             try:
                 sample = await turn(next(own))
             except Exception as error:  # reported, never hidden
-                if cell is not None:
+                sample = None
+                if measured and cell is not None:
                     cell.failures.append(repr(error))
+            if not measured:
                 continue
-            if cell is not None:
+            if sample is not None and cell is not None:
                 cell.samples.append(sample)
+            state["done"] += 1
+            if state["done"] >= count:
+                finished.set()
 
     await asyncio.gather(*(worker(i) for i in range(concurrency)))
 
 
-async def measure(stack: Stack, levels: list[int], turns: int, warmup: int, rounds: int,
-                  progress: str) -> dict[tuple[int, str], Cell]:
+async def measure(stack: Stack, levels: list[int], turns: int, warmup: int,
+                  rounds: int) -> dict[tuple[int, str], Cell]:
     stack.container.conversation._llm = instant_model_for(stack.container)  # type: ignore[attr-defined]
     sessions = max(levels)
     lanes: list[list[Lane]] = []
@@ -174,11 +188,11 @@ async def measure(stack: Stack, levels: list[int], turns: int, warmup: int, roun
             await run_round(do[name], lanes, c, max(warmup, c), None)
 
     cells = {(c, name): Cell() for c in levels for name in TRANSPORTS}
-    # Per level: rounds of a multiple of c turns each, so every worker is busy the whole
-    # round; REST and gRPC alternate, and which goes first alternates too.
+    # Per level: rounds of at least c measured turns; REST and gRPC alternate, and which
+    # goes first alternates too.
     plan: dict[int, tuple[int, int]] = {}
     for c in levels:
-        size = c * max(1, math.ceil(turns / rounds / c))
+        size = max(c, math.ceil(turns / rounds))
         plan[c] = (size, math.ceil(turns / size))
     for r in range(max(n for _, n in plan.values())):
         order = TRANSPORTS if r % 2 == 0 else TRANSPORTS[::-1]
@@ -188,7 +202,6 @@ async def measure(stack: Stack, levels: list[int], turns: int, warmup: int, roun
                 continue
             for name in order:
                 await run_round(do[name], lanes, c, size, cells[(c, name)])
-        print(f"  {progress}: round {r + 1} done", file=sys.stderr, flush=True)
     await stack.container.telemetry.flush()
     return cells
 
@@ -219,8 +232,7 @@ async def bench_sqlite(args: argparse.Namespace) -> dict[tuple[int, str], Cell]:
     with tempfile.TemporaryDirectory() as scratch:
         stack = await open_stack(f"sqlite:///{scratch}/bench.sqlite3", Path(scratch))
         try:
-            return await measure(stack, args.levels, args.turns, args.warmup, args.rounds,
-                                 "SQLite")
+            return await measure(stack, args.levels, args.turns, args.warmup, args.rounds)
         finally:
             await close_stack(stack)
 
@@ -234,8 +246,7 @@ async def bench_postgres(server_url: str,
         with tempfile.TemporaryDirectory() as scratch:
             stack = await open_stack(url, Path(scratch))
             try:
-                return await measure(stack, args.levels, args.turns, args.warmup, args.rounds,
-                                     "PostgreSQL")
+                return await measure(stack, args.levels, args.turns, args.warmup, args.rounds)
             finally:
                 await close_stack(stack)
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mwf_core.adapters.auth import (
@@ -43,6 +44,9 @@ from mwf_core.usecases.sessions import SessionUseCases
 from mwf_core.usecases.stage0 import Stage0UseCases
 
 log = logging.getLogger("mwf")
+
+# The fixtures that ship with the service (E2E_FIXTURES_DIR points elsewhere).
+SHIPPED_FIXTURES = Path(__file__).parent / "adapters" / "llm" / "fixture_files"
 
 
 @dataclass(slots=True)
@@ -113,7 +117,7 @@ def build_language_model(settings: Settings) -> LanguageModel:
             raise RuntimeError("MOCK_LLM is for end-to-end tests and refused in production")
         log.warning("mediator: MOCK_LLM fixtures (fixture %s)",
                     settings.e2e_fixture_id or "from the X-E2E-Fixture-ID header")
-        return FixtureLanguageModel(settings.e2e_fixtures_dir,
+        return FixtureLanguageModel(settings.e2e_fixtures_dir or SHIPPED_FIXTURES,
                                     default_fixture_id=settings.e2e_fixture_id or "")
     if settings.aws_credentials:
         from mwf_core.adapters.llm.bedrock import BedrockLanguageModel

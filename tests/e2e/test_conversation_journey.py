@@ -8,8 +8,9 @@ import asyncio
 import json
 from typing import Any
 
-from mwf_core.adapters.llm.offline import OfflineMediator
+from mwf_core.adapters.llm.offline import OFFLINE_MODEL_ID
 from mwf_core.domain.records import OutboxEvent
+from mwf_core.ports.llm import ModelRole
 from tests.api.harness import Stack, both_at_stage1
 from tests.api.test_conversation_rest import lane, sse
 
@@ -36,7 +37,8 @@ def _leaks(blob: Any) -> list[str]:
 
 
 async def test_alice_is_heard_and_moves_on_while_bob_sees_nothing(stack: Stack) -> None:
-    assert isinstance(stack.container.conversation._llm, OfflineMediator)  # type: ignore
+    # The default model when no AWS credentials are configured (maybe behind telemetry).
+    assert stack.container.llm.model_id(ModelRole.MEDIATOR) == OFFLINE_MODEL_ID
     sid = (await both_at_stage1(stack))["session_id"]
     bob_id = (await stack.ok("GET", "/api/auth/me", "bob"))["user"]["id"]
     async with stack.container.broker.subscribe() as queue:
