@@ -35,3 +35,4 @@ proto: $(STAMP)
 # Ratios measured side by side in one run (never asserted in tests).
 bench: $(STAMP)
 	GRPC_VERBOSITY=ERROR $(BIN)/python -m bench.gateway_overhead
+	GRPC_VERBOSITY=ERROR $(BIN)/python -m bench.turn_overhead

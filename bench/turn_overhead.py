@@ -3,16 +3,18 @@
 For SQLite and PostgreSQL, over REST (server-sent events through the gateway) and direct gRPC
 (ConversationService.SendMessage), at each concurrency level: the time from sending a message
 to its first `chunk` event and to its `complete` event. With `bench.instant_model` in place of
-the mediator, that is database writes (two transactions and the telemetry rows), reading the
+the mediator, that is database writes (the turn's transactions and its telemetry rows), reading the
 lane, prompt building, the crisis check and the gRPC/SSE framing - nothing else.
 
 Concurrency c means c streams in flight at once, each on a session of its own (a closed loop of
-c workers; worker i always sends in session i, as its two people in turn). Sessions are set up
-beforehand (both people at stage 1), outside the timed part. REST and gRPC rounds are
-interleaved within one run so both see the same machine noise; the databases run one after
-the other (the tables bind to one engine per process). Client, gateway and gRPC server share
-one process and one event loop, as in the API tests: figures are for comparing, and this
-machine is shared, so the ratios mean more than the milliseconds. Nothing is asserted.
+c workers; worker i always sends in session i, as its two people in turn), for the whole time
+any measured turn runs. Sessions are set up beforehand (both people at stage 1), outside the
+timed part; lanes grow during the run (a turn reads at most the last 60 messages). REST and
+gRPC rounds are interleaved within one run so both see the same machine noise; the databases
+run one after the other (the tables bind to one engine per process). Client, gateway and gRPC
+server share one process and one event loop, as in the API tests: figures are for comparing,
+and this machine is shared, so the ratios mean more than the milliseconds. Nothing is
+asserted.
 
     .venv/bin/python -m bench.turn_overhead [--turns 40] [--warmup 5] [--concurrency 1,20]
 
@@ -30,10 +32,12 @@ import json
 import logging
 import math
 import os
+import sqlite3
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -43,11 +47,13 @@ import asyncpg
 from bench.instant_model import instant_model_for
 from mwf.v1 import conversation_service_pb2 as conv
 from mwf.v1 import conversation_service_pb2_grpc as conv_grpc
+from mwf_core.adapters.db.engine import POOL_MAX_SIZE
 from tests.api.conftest import close_stack, open_stack
 from tests.api.harness import Stack, both_at_stage1
 
 LOCAL_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 TRANSPORTS = ("gRPC", "REST")
+SQLITE_SYNC = {0: "OFF", 1: "NORMAL", 2: "FULL", 3: "EXTRA"}
 MESSAGE = "Nobody at home notices what I do, and I am tired of asking for help."
 
 
@@ -111,22 +117,24 @@ def rest_turn(stack: Stack) -> Turn:
         first = done = None
         response = await stack.http.post(f"/api/sessions/{session_id}/messages/stream",
                                          data=body, headers=headers)
-        if response.status != 200:
-            raise RuntimeError(f"HTTP {response.status}: {await response.text()}")
-        event = ""
-        async for raw in response.content:  # one line at a time, as the frames arrive
-            line = raw.decode().rstrip("\n")
-            if line.startswith("event: "):
-                event = line.removeprefix("event: ")
-            elif line.startswith("data: "):
-                if event == "chunk" and first is None:
-                    first = time.perf_counter()
-                elif event == "complete":
-                    done = time.perf_counter()
-                elif event == "error":
-                    raise RuntimeError(f"error event: {line}")
-                json.loads(line.removeprefix("data: "))  # a client decodes every frame
-        response.release()
+        try:
+            if response.status != 200:
+                raise RuntimeError(f"HTTP {response.status}: {await response.text()}")
+            event = ""
+            async for raw in response.content:  # one line at a time, as the frames arrive
+                line = raw.decode().rstrip("\n")
+                if line.startswith("event: "):
+                    event = line.removeprefix("event: ")
+                elif line.startswith("data: "):
+                    if event == "chunk" and first is None:
+                        first = time.perf_counter()
+                    elif event == "complete":
+                        done = time.perf_counter()
+                    elif event == "error":
+                        raise RuntimeError(f"error event: {line}")
+                    json.loads(line.removeprefix("data: "))  # a client decodes every frame
+        finally:
+            response.release()
         if first is None or done is None:
             raise RuntimeError("stream ended without chunk and complete")
         return Sample(first - started, done - started)
@@ -209,14 +217,17 @@ async def measure(stack: Stack, levels: list[int], turns: int, warmup: int,
 # --- databases ----------------------------------------------------------------------------
 
 
-async def postgres_server() -> str | None:
-    url = os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES_URL
+def postgres_server_url() -> str:
+    return os.environ.get("TEST_DATABASE_URL") or LOCAL_POSTGRES_URL
+
+
+async def answers(url: str) -> bool:
     try:
         connection = await asyncpg.connect(url, timeout=3)
     except Exception:
-        return None
+        return False
     await connection.close()
-    return url
+    return True
 
 
 async def admin(server_url: str, *statements: str) -> None:
@@ -228,17 +239,25 @@ async def admin(server_url: str, *statements: str) -> None:
         await connection.close()
 
 
-async def bench_sqlite(args: argparse.Namespace) -> dict[tuple[int, str], Cell]:
+Result = tuple[str, dict[tuple[int, str], Cell]]  # (settings that matter, cells)
+
+
+async def bench_sqlite(args: argparse.Namespace) -> Result:
     with tempfile.TemporaryDirectory() as scratch:
-        stack = await open_stack(f"sqlite:///{scratch}/bench.sqlite3", Path(scratch))
+        path = f"{scratch}/bench.sqlite3"
+        stack = await open_stack(f"sqlite:///{path}", Path(scratch))
         try:
-            return await measure(stack, args.levels, args.turns, args.warmup, args.rounds)
+            with closing(sqlite3.connect(path)) as db:  # what each new connection gets
+                journal = db.execute("PRAGMA journal_mode").fetchone()[0]
+                sync = SQLITE_SYNC.get(db.execute("PRAGMA synchronous").fetchone()[0], "?")
+            about = (f"SQLite {sqlite3.sqlite_version}, journal_mode={journal}, "
+                     f"synchronous={sync}, local temp file")
+            return about, await measure(stack, args.levels, args.turns, args.warmup, args.rounds)
         finally:
             await close_stack(stack)
 
 
-async def bench_postgres(server_url: str,
-                         args: argparse.Namespace) -> dict[tuple[int, str], Cell]:
+async def bench_postgres(server_url: str, args: argparse.Namespace) -> Result:
     name = f"mwf_bench_{uuid.uuid4().hex[:16]}"
     await admin(server_url, f'CREATE DATABASE "{name}"')
     try:
@@ -246,7 +265,17 @@ async def bench_postgres(server_url: str,
         with tempfile.TemporaryDirectory() as scratch:
             stack = await open_stack(url, Path(scratch))
             try:
-                return await measure(stack, args.levels, args.turns, args.warmup, args.rounds)
+                connection = await asyncpg.connect(url, timeout=10)
+                try:
+                    shown = [await connection.fetchval(f"SHOW {setting}")
+                             for setting in ("server_version", "fsync", "synchronous_commit")]
+                finally:
+                    await connection.close()
+                host = urlsplit(server_url).hostname
+                about = (f"PostgreSQL {shown[0].split()[0]} at {host}, fsync={shown[1]}, "
+                         f"synchronous_commit={shown[2]}, pool of {POOL_MAX_SIZE}")
+                return about, await measure(stack, args.levels, args.turns, args.warmup,
+                                            args.rounds)
             finally:
                 await close_stack(stack)
     finally:
@@ -264,6 +293,8 @@ def ratio(a: float, b: float) -> str:
 
 
 def report(results: dict[str, dict[tuple[int, str], Cell]], levels: list[int]) -> None:
+    """One line per (database, concurrency, transport), then the ratios of the same
+    percentile: REST/gRPC under each block, PostgreSQL/SQLite at the end."""
     metrics = (("first_chunk", "first chunk"), ("complete", "complete"))
     head = "  ".join(f"{label + ' p50/p95':>22}" for _, label in metrics)
     print(f"{'database':<10} {'conc':>4} {'transport':<11} {'n':>4}  {head}")
@@ -300,22 +331,28 @@ def report(results: dict[str, dict[tuple[int, str], Cell]], levels: list[int]) -
 async def main(args: argparse.Namespace) -> None:
     started = time.perf_counter()
     results: dict[str, dict[tuple[int, str], Cell]] = {}
-    results["SQLite"] = await bench_sqlite(args)
-    server = await postgres_server()
-    skipped = None
-    if server is None:
-        skipped = ("PostgreSQL: skipped - nothing answers at TEST_DATABASE_URL or "
-                   f"{LOCAL_POSTGRES_URL}")
+    about: list[str] = []
+    about_sqlite, results["SQLite"] = await bench_sqlite(args)
+    about.append(about_sqlite)
+    server = postgres_server_url()
+    if not await answers(server):
+        where = urlsplit(server)._replace(netloc=urlsplit(server).netloc.rpartition("@")[2])
+        about.append(f"PostgreSQL: SKIPPED - no server answers at {urlunsplit(where)} "
+                     "(set TEST_DATABASE_URL to a server whose user may CREATE DATABASE)")
     else:
-        results["PostgreSQL"] = await bench_postgres(server, args)
+        about_postgres, results["PostgreSQL"] = await bench_postgres(server, args)
+        about.append(about_postgres)
     elapsed = time.perf_counter() - started
-    print(f"Turn overhead with an instant model: request -> first `chunk` / -> `complete`, "
-          f"{args.turns} turns per cell after {args.warmup} warm-up, "
-          f"concurrency {','.join(map(str, args.levels))} (distinct sessions), one process")
+    print("Turn overhead with an instant model: request -> first `chunk` and -> `complete`")
+    print(f"{args.turns} measured turns per cell after max({args.warmup}, c) warm-up; "
+          "c streams in flight on c sessions;")
+    print(f"client, gateway and gRPC server in one process on {os.cpu_count()} CPUs")
+    for line in about:
+        print(f"  {line}")
     report(results, args.levels)
-    if skipped:
-        print(skipped)
-    print(f"({elapsed:.0f} s in all; nearest-rank percentiles; ratios of the same percentile)")
+    print(f"({elapsed:.0f} s in all; nearest-rank percentiles; a ratio compares the same "
+          "percentile,")
+    print(" below 1x the first named is faster)")
 
 
 def parse_args() -> argparse.Namespace:

@@ -108,3 +108,32 @@ class TurnStatus(StrEnum):
     RUNNING = "RUNNING"
     COMPLETED = "COMPLETED"
     FAILED = "FAILED"
+
+
+class NeedCategory(StrEnum):
+    """The six universal needs of stage 3 (the mediator's internal lens)."""
+
+    SAFETY = "SAFETY"
+    CONNECTION = "CONNECTION"
+    AUTONOMY = "AUTONOMY"
+    RECOGNITION = "RECOGNITION"
+    MEANING = "MEANING"
+    FAIRNESS = "FAIRNESS"
+
+
+class ProposalSource(StrEnum):
+    USER_SUBMITTED = "USER_SUBMITTED"
+    AI_SUGGESTED = "AI_SUGGESTED"
+    CURATED = "CURATED"
+
+
+class ProposalKind(StrEnum):
+    SHARED_PROPOSAL = "SHARED_PROPOSAL"  # both must agree
+    INDIVIDUAL_COMMITMENT = "INDIVIDUAL_COMMITMENT"  # one person volunteers
+
+
+class ProposalStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    REVISED = "REVISED"
+    REMOVED = "REMOVED"
+    CONVERTED_TO_AGREEMENT = "CONVERTED_TO_AGREEMENT"

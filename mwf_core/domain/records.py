@@ -11,7 +11,11 @@ from .enums import (
     ConsentDecision,
     InvitationStatus,
     MessageRole,
+    NeedCategory,
     OutboxStatus,
+    ProposalKind,
+    ProposalSource,
+    ProposalStatus,
     SessionStatus,
     SessionType,
     StageStatus,
@@ -218,6 +222,8 @@ class Turn:
     attempts: int = 0
     reply_message_id: str | None = None
     error: str | None = None
+    # What the reply's turn captured (the SSE `metadata`), so a retry can replay it too.
+    reply_metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -231,3 +237,60 @@ class ConversationMemory:
     key_themes: list[str] = field(default_factory=list)
     notable_facts: list[dict[str, str]] = field(default_factory=list)
     summarized_messages: int = 0  # lane size when the summary was written
+
+
+@dataclass(slots=True)
+class EmpathyDraft:
+    """Stage 2: one person's statement of the other's experience, private until they consent
+    to share it. One per (session, user); `version` grows by one on every update."""
+
+    id: str
+    session_id: str
+    user_id: str
+    content: str
+    ready_to_share: bool
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(slots=True)
+class IdentifiedNeed:
+    """Stage 3: a need in one person's private vessel. Live = neither superseded nor deleted;
+    a refine adds a new row and points the old one at it; a locked need never changes."""
+
+    id: str
+    vessel_id: str
+    need: str
+    category: NeedCategory
+    evidence: list[str]
+    confirmed: bool
+    created_at: datetime
+    ai_confidence: float | None = None
+    superseded_by_need_id: str | None = None
+    locked_at: datetime | None = None
+    deleted_at: datetime | None = None
+
+    @property
+    def live(self) -> bool:
+        return self.superseded_by_need_id is None and self.deleted_at is None
+
+
+@dataclass(slots=True)
+class StrategyProposal:
+    """Stage 4: one idea in the session's shared proposal inventory. A revise retires the old
+    row (REVISED) and adds a new one pointing at it; `needs_addressed` holds need ids."""
+
+    id: str
+    session_id: str
+    created_by_user_id: str | None  # None when the AI proposed it (or the account is gone)
+    description: str
+    needs_addressed: list[str]
+    source: ProposalSource
+    kind: ProposalKind
+    status: ProposalStatus
+    created_at: datetime
+    parent_proposal_id: str | None = None
+    captured_from_message_id: str | None = None
+    removed_at: datetime | None = None
+    removed_by_user_id: str | None = None

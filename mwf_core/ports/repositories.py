@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol, Self
 
-from mwf_core.domain.enums import SessionStatus
+from mwf_core.domain.enums import ProposalStatus, SessionStatus
 from mwf_core.domain.records import (
     ConsentRecord,
     ConversationMemory,
     EmotionalReading,
+    EmpathyDraft,
     IdempotencyRecord,
+    IdentifiedNeed,
     Invitation,
     Message,
     OutboxEvent,
@@ -19,6 +21,7 @@ from mwf_core.domain.records import (
     Session,
     SharedVessel,
     StageProgress,
+    StrategyProposal,
     Turn,
     User,
     UserVessel,
@@ -176,6 +179,50 @@ class MemoryRepository(Protocol):
         """Insert or replace the memory of one vessel."""
 
 
+class EmpathyDraftRepository(Protocol):
+    async def get(self, session_id: str, user_id: str) -> EmpathyDraft | None: ...
+
+    async def add(self, draft: EmpathyDraft) -> None:
+        """Raises DuplicateKey when this (session_id, user_id) already has a draft."""
+
+    async def update(self, draft: EmpathyDraft, expected_version: int) -> bool:
+        """Compare-and-set: save only while the stored row still has `expected_version`;
+        False when another writer got there first (nothing is written then)."""
+
+
+class NeedRepository(Protocol):
+    async def add(self, need: IdentifiedNeed) -> None: ...
+
+    async def get(self, need_id: str) -> IdentifiedNeed | None: ...
+
+    async def for_vessel(self, vessel_id: str, live_only: bool = True) -> list[IdentifiedNeed]:
+        """Oldest first; `live_only` leaves out superseded and deleted needs."""
+
+    async def supersede(self, need_id: str, new_need_id: str) -> bool:
+        """Point a live, unlocked need at its replacement; False (no write) otherwise."""
+
+    async def soft_delete(self, need_id: str, at: datetime) -> bool:
+        """Set `deleted_at` on a live, unlocked need; False (no write) otherwise."""
+
+
+class ProposalRepository(Protocol):
+    async def add(self, proposal: StrategyProposal) -> None: ...
+
+    async def get(self, proposal_id: str) -> StrategyProposal | None: ...
+
+    async def for_session(
+        self, session_id: str, statuses: frozenset[ProposalStatus] | None = None
+    ) -> list[StrategyProposal]:
+        """Oldest first (created_at, then id)."""
+
+    async def retire(
+        self, proposal_id: str, status: ProposalStatus, *,
+        removed_at: datetime | None = None, removed_by_user_id: str | None = None,
+    ) -> bool:
+        """Move an ACTIVE proposal to `status` (one conditional write, so of two partners
+        retiring it at once only one wins); False (no write) when it is not ACTIVE."""
+
+
 class UnitOfWork(Protocol):
     """One transaction. Leaving the block without `commit()` rolls back.
 
@@ -197,6 +244,9 @@ class UnitOfWork(Protocol):
     idempotency: IdempotencyRepository
     turns: TurnRepository
     memories: MemoryRepository
+    empathy_drafts: EmpathyDraftRepository
+    needs: NeedRepository
+    proposals: ProposalRepository
 
     async def __aenter__(self) -> Self: ...
 

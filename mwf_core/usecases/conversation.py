@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -100,13 +101,17 @@ class ConversationUseCases:
             await asyncio.sleep(self._poll)
             claim = await self._recheck(claim)
         if claim.reply is not None:
+            metadata = claim.turn.reply_metadata
             yield ReplyChunk(claim.reply.content)
-            yield ReplyMetadata({})
-            yield ReplyTextComplete({})
-            yield ReplyStored(claim.reply.id, {})
+            yield ReplyMetadata(metadata)
+            yield ReplyTextComplete(metadata)
+            yield ReplyStored(claim.reply.id, metadata)
             return
-        async for event in self._generate(actor, request, claim.turn, claim.user_message):
-            yield event
+        # aclosing: a consumer that leaves closes the model call before its own aclose returns.
+        async with aclosing(self._generate(actor, request, claim.turn,
+                                           claim.user_message)) as events:
+            async for event in events:
+                yield event
 
     async def _start(
         self, actor: User, request: SendRequest, request_id: str, body_hash: str
@@ -161,9 +166,10 @@ class ConversationUseCases:
             )
             captured = await self._capture(prepared)
             parts: list[str] = []
-            async for text in self._reply(prepared, captured):
-                parts.append(text)
-                yield ReplyChunk(text)
+            async with aclosing(self._reply(prepared, captured)) as texts:
+                async for text in texts:
+                    parts.append(text)
+                    yield ReplyChunk(text)
             reply_text = "".join(parts).strip()
             if not reply_text:
                 raise LlmError("The mediator gave no reply", retryable=True, code="empty_reply")

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mwf_core.domain.conversation import stage_key, stored_stage
-from mwf_core.domain.enums import MessageRole
+from mwf_core.domain.enums import MessageRole, ProposalStatus
 from mwf_core.domain.privacy import display_name
 from mwf_core.domain.records import Message, Turn, User
 from mwf_core.mediator.context import trim_history
@@ -17,8 +17,9 @@ from mwf_core.mediator.state_tool import UPDATE_SESSION_STATE, CapturedState, pa
 from mwf_core.ports.llm import ChatTurn, LlmRequest, ModelRole
 from mwf_core.ports.repositories import UnitOfWork
 
+from .conversation_store import EMPATHY_KEYS, NEEDS_KEY, REPAIR_KEY
 from .messages import require_chat
-from .session_view import load_context
+from .session_view import SessionContext, load_context
 
 HISTORY_MESSAGES = 60  # read at most this much of the lane; the token budget trims further
 HISTORY_TOKENS = 6000
@@ -119,6 +120,7 @@ async def prepare_turn(
         context.invitation.name if context.invitation and context.is_inviter else ""
     ) or ""
     assessment = assess(user_message.content)
+    stage_lines, stage_hints = await load_stage_data(uow, context, key)
     facts = TurnFacts(
         user_name=user_name,
         partner_name=partner_name,
@@ -128,6 +130,7 @@ async def prepare_turn(
         topic_frame=context.session.topic_frame or "",
         emotional_intensity=readings[0].intensity if readings else None,
         crisis_block=resources_block(assessment),
+        stage_data=stage_lines,
     )
     history = trim_history(chat_turns(lane), HISTORY_TOKENS)
     witness_gates = context.row(actor.id, 1).gates_satisfied if context.row(actor.id, 1) \
@@ -142,8 +145,55 @@ async def prepare_turn(
         "fixture_id": fixture_id,
         "state": {"feelHeardCheckOffered": bool(witness_gates.get("feelHeardCheckOffered")),
                   "emotionalIntensity": facts.emotional_intensity},
+        **stage_hints,
     }
     names = tuple(n for n in (user_name, partner_name, actor.last_name) if n)
     return PreparedTurn(turn=turn, user=actor, stage_key=key, facts=facts,
                         history=tuple(history), names=names, assessment=assessment,
                         hints=hints)
+
+
+async def load_stage_data(
+    uow: UnitOfWork, context: SessionContext, key: str
+) -> tuple[list[str], dict[str, Any]]:
+    """The current stage's data for the prompt (`TurnFacts.stage_data`) and the hints.
+
+    Only the caller's own draft and needs; in stage 4 also the shared proposal inventory, with
+    the needs each proposal addresses shown only where they are the caller's own.
+    """
+    me, vessel = context.viewer.id, context.my_vessel
+    if key in EMPATHY_KEYS:
+        draft = await uow.empathy_drafts.get(context.session.id, me)
+        if draft is None:
+            return ["No empathy statement drafted yet."], {}
+        ready = ", which they marked ready to share" if draft.ready_to_share else ""
+        return ([f"Their current empathy statement draft (version {draft.version}{ready}):\n"
+                 f"{draft.content}"], {"empathy_draft": draft.content})
+    if key not in (NEEDS_KEY, REPAIR_KEY) or vessel is None:
+        return [], {}
+    needs = await uow.needs.for_vessel(vessel.id)
+    labels = {n.id: n.need for n in needs}
+    hints: dict[str, Any] = {"needs": [{"id": n.id, "need": n.need, "category": n.category.value}
+                                       for n in needs]}
+    listed = "\n".join(f"- [{n.id}] {n.category.value}: {n.need}"
+                        + (" (confirmed; cannot change)" if n.locked_at else "") for n in needs)
+    lines = [f"Their needs (id, category, need):\n{listed}" if needs
+             else "No needs captured yet."]
+    if key == REPAIR_KEY:
+        active = await uow.proposals.for_session(context.session.id,
+                                                 frozenset({ProposalStatus.ACTIVE}))
+        rows = []
+        for p in active:
+            by = ("them" if p.created_by_user_id == me else "the AI"
+                  if p.created_by_user_id is None else "the other person")
+            own = [labels[i] for i in p.needs_addressed if i in labels]
+            rows.append(f"- [{p.id}] {p.description} (proposed by {by}"
+                        + (f"; meets their needs: {', '.join(own)})" if own else ")"))
+        lines.append("Shared proposals (id, description):\n" + "\n".join(rows) if rows
+                     else "No proposals on the shared list yet.")
+        hints["proposals"] = [
+            {"id": p.id, "description": p.description,
+             "needsAddressed": [i for i in p.needs_addressed if i in labels],
+             "mine": p.created_by_user_id == me} for p in active
+        ]
+    return lines, hints

@@ -3,13 +3,36 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from mwf_core.domain import events
-from mwf_core.domain.conversation import INVITATION_PHASE, stage_key, stored_stage
-from mwf_core.domain.enums import MessageRole, SessionStatus, Stage, TurnStatus
-from mwf_core.domain.records import Message, Turn, User
+from mwf_core.domain.conversation import (
+    INFORMED_EMPATHY,
+    INVITATION_PHASE,
+    stage_key,
+    stored_stage,
+)
+from mwf_core.domain.enums import (
+    MessageRole,
+    NeedCategory,
+    ProposalKind,
+    ProposalSource,
+    ProposalStatus,
+    SessionStatus,
+    Stage,
+    TurnStatus,
+)
+from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey
+from mwf_core.domain.records import (
+    EmpathyDraft,
+    IdentifiedNeed,
+    Message,
+    Session,
+    StrategyProposal,
+    Turn,
+    User,
+)
 from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
@@ -18,11 +41,15 @@ from .runtime import Dependencies, in_transaction, new_event
 from .session_view import load_context
 
 if TYPE_CHECKING:
-    from mwf_core.mediator.state_tool import CapturedState
+    from mwf_core.mediator.state_tool import CapturedState, NeedAction, ProposalOp
 
     from .conversation_context import PreparedTurn
 
 log = logging.getLogger("mwf.conversation")
+
+EMPATHY_KEYS = frozenset({str(int(Stage.PERSPECTIVE_STRETCH)), str(INFORMED_EMPATHY)})
+NEEDS_KEY = str(int(Stage.NEED_MAPPING))
+REPAIR_KEY = str(int(Stage.STRATEGIC_REPAIR))
 
 
 class TurnStore:
@@ -81,9 +108,10 @@ class TurnStore:
                 stage=stored_stage(prepared.stage_key), timestamp=now,
             )
             await uow.messages.add(reply)
-            await self._apply(uow, prepared, captured)
+            await self._apply(uow, prepared, captured, reply.id)
             current.status = TurnStatus.COMPLETED
             current.reply_message_id = reply.id
+            current.reply_metadata = prepared.metadata(captured)
             current.updated_at = now
             current.error = None
             await uow.turns.update(current)
@@ -97,9 +125,14 @@ class TurnStore:
         return await in_transaction(self._deps.uow, work)
 
     async def _apply(
-        self, uow: UnitOfWork, prepared: PreparedTurn, captured: CapturedState
+        self, uow: UnitOfWork, prepared: PreparedTurn, captured: CapturedState, reply_id: str
     ) -> None:
-        """The mediator proposes; only these records change, and never a stage."""
+        """The mediator proposes; only these records change, and never a stage.
+
+        Stage data (empathy draft, needs, proposals) is private to the writer except the
+        proposals, which are the session's shared inventory. Nothing is captured once the
+        session is RESOLVED (the chat is then a private tending conversation).
+        """
         session = await uow.sessions.get(prepared.turn.session_id)
         if session is None:
             return
@@ -123,6 +156,198 @@ class TurnStore:
                 witness.gates_satisfied = {**witness.gates_satisfied,
                                            "feelHeardCheckOffered": True}
                 await uow.progress.update(witness)
+        if session.status is SessionStatus.RESOLVED:
+            return
+        user_id = prepared.turn.user_id
+        if prepared.stage_key in EMPATHY_KEYS:
+            await self._save_draft(uow, session.id, user_id, captured)
+        elif prepared.stage_key == NEEDS_KEY:
+            await self._apply_needs(uow, session, user_id, captured)
+        elif prepared.stage_key == REPAIR_KEY and captured.stage4_proposals:
+            await self._apply_proposals(uow, session, user_id, captured.stage4_proposals,
+                                        reply_id)
+
+    # -- stage 2 / 21: the empathy draft (private) ---------------------------------------------
+
+    async def _save_draft(
+        self, uow: UnitOfWork, session_id: str, user_id: str, captured: CapturedState
+    ) -> None:
+        """Upsert the caller's draft, as the original: a new draft is not yet ready to share
+        (the person confirms it through the app), an update keeps `ready_to_share` as it was.
+        A concurrent writer of the same draft makes the whole turn's transaction retry."""
+        statement = captured.proposed_empathy_statement
+        if not (captured.offer_ready_to_share and statement):
+            return
+        now = self._deps.clock.now()
+        draft = await uow.empathy_drafts.get(session_id, user_id)
+        if draft is None:
+            try:
+                await uow.empathy_drafts.add(EmpathyDraft(
+                    id=self._deps.ids.new_id(), session_id=session_id, user_id=user_id,
+                    content=statement, ready_to_share=False, version=1, created_at=now,
+                    updated_at=now,
+                ))
+            except DuplicateKey as error:
+                raise ConcurrencyConflict("empathy draft created concurrently") from error
+            return
+        previous = draft.version
+        draft.content, draft.version, draft.updated_at = statement, previous + 1, now
+        if not await uow.empathy_drafts.update(draft, previous):
+            raise ConcurrencyConflict("empathy draft updated concurrently")
+
+    # -- stage 3: needs in the caller's own vessel (private) ----------------------------------
+
+    async def _apply_needs(
+        self, uow: UnitOfWork, session: Session, user_id: str, captured: CapturedState
+    ) -> None:
+        vessel = await uow.vessels.user_vessel(session.id, user_id)
+        if vessel is None or (captured.proposed_need is None and captured.need_action is None):
+            return
+        rows = await uow.progress.for_session(session.id)
+        if any(r.user_id == user_id and r.stage == Stage.NEED_MAPPING
+               and r.gates_satisfied.get("needsShared") for r in rows):
+            log.info("needs of %s in %s are shared: captured changes ignored", user_id, session.id)
+            return
+        mine = {need.id: need for need in await uow.needs.for_vessel(vessel.id)}
+        added = False
+        if captured.proposed_need is not None:
+            p = captured.proposed_need
+            added = await self._add_need(uow, session.id, user_id, vessel.id, mine, p.need,
+                                         p.category, [p.evidence] if p.evidence else [])
+        action = captured.need_action
+        if action is None:
+            return
+        if action.action == "add":
+            if added:
+                log.info("needAction add ignored: one new need per turn")
+            else:
+                await self._add_need(uow, session.id, user_id, vessel.id, mine, action.need,
+                                     action.category, [])
+            return
+        old = mine.get(action.need_id)
+        if old is None or old.locked_at is not None:
+            log.info("needAction %s ignored: %r is not an open need of this person",
+                     action.action, action.need_id)
+            return
+        if action.action == "refine":
+            await self._refine_need(uow, session.id, user_id, old, action)
+        elif action.action == "delete" and await uow.needs.soft_delete(old.id, self._now()):
+            old.deleted_at = self._now()
+            await self._user_event(uow, session.id, user_id, events.NEED_DELETED,
+                                   {"affectedNeed": need_view(old)})
+
+    async def _add_need(
+        self, uow: UnitOfWork, session_id: str, user_id: str, vessel_id: str,
+        mine: dict[str, IdentifiedNeed], text: str, category: str, evidence: list[str],
+    ) -> bool:
+        if any(_same(n.need, text) for n in mine.values()):
+            log.info("need %r ignored: already captured", text)
+            return False
+        now = self._now()
+        need = IdentifiedNeed(
+            id=self._deps.ids.new_id(), vessel_id=vessel_id, need=text,
+            category=NeedCategory(category), evidence=evidence, confirmed=False, created_at=now,
+        )
+        await uow.needs.add(need)
+        mine[need.id] = need
+        await self._user_event(uow, session_id, user_id, events.NEED_CAPTURED,
+                               {"need": need_view(need), "capturedAt": js_iso(now)})
+        return True
+
+    async def _refine_need(
+        self, uow: UnitOfWork, session_id: str, user_id: str, old: IdentifiedNeed,
+        action: NeedAction,
+    ) -> None:
+        category = NeedCategory(action.category) if action.category else old.category
+        if _same(old.need, action.need) and category is old.category:
+            return
+        new = IdentifiedNeed(
+            id=self._deps.ids.new_id(), vessel_id=old.vessel_id, need=action.need,
+            category=category, evidence=list(old.evidence), confirmed=False,
+            created_at=self._now(),
+        )
+        if not await uow.needs.supersede(old.id, new.id):
+            log.info("need %s changed meanwhile: refine ignored", old.id)
+            return
+        await uow.needs.add(new)
+        await self._user_event(uow, session_id, user_id, events.NEED_REFINED,
+                               {"oldId": old.id, "oldNeed": old.need, "newId": new.id})
+
+    async def _user_event(self, uow: UnitOfWork, session_id: str, user_id: str, name: str,
+                          payload: dict[str, Any]) -> None:
+        # Needs are private: their events go on the owner's own channel only.
+        await uow.outbox.add(new_event(self._deps, events.user_channel(user_id), name,
+                                       session_id, {"forUserId": user_id, "userId": user_id,
+                                                    **payload}))
+
+    # -- stage 4: the session's shared proposal inventory -------------------------------------
+
+    async def _apply_proposals(
+        self, uow: UnitOfWork, session: Session, user_id: str, ops: tuple[ProposalOp, ...],
+        reply_id: str,
+    ) -> None:
+        members = await uow.relationships.members(session.relationship_id)
+        need_ids: set[str] = set()
+        for member in members:
+            vessel = await uow.vessels.user_vessel(session.id, member.user_id)
+            if vessel is not None:
+                need_ids.update(n.id for n in await uow.needs.for_vessel(vessel.id))
+        inventory = {p.id: p for p in await uow.proposals.for_session(session.id)}
+        applied = 0
+        for op in ops:
+            if await self._proposal_op(uow, session.id, user_id, op, inventory, need_ids,
+                                       reply_id):
+                applied += 1
+            else:
+                log.info("stage-4 %s ignored (proposal %r)", op.op, op.proposal_id)
+        if applied:
+            await uow.outbox.add(new_event(
+                self._deps, events.session_channel(session.id), events.STRATEGIES_UPDATED,
+                session.id, {"stage": int(Stage.STRATEGIC_REPAIR), "updatedBy": user_id,
+                             "appliedOperationCount": applied,
+                             "skippedOperationCount": len(ops) - applied},
+            ))
+
+    async def _proposal_op(
+        self, uow: UnitOfWork, session_id: str, user_id: str, op: ProposalOp,
+        inventory: dict[str, StrategyProposal], need_ids: set[str], reply_id: str,
+    ) -> bool:
+        active = [p for p in inventory.values() if p.status is ProposalStatus.ACTIVE]
+        now = self._now()
+        needs = [n for n in op.needs_addressed if n in need_ids]
+        if op.op == "add":
+            if any(_same(p.description, op.description) for p in active):
+                return False
+            parent = None
+        else:
+            parent = inventory.get(op.proposal_id)
+            if parent is None or parent.status is not ProposalStatus.ACTIVE:
+                return False
+            status = ProposalStatus.REVISED if op.op == "revise" else ProposalStatus.REMOVED
+            removed = op.op == "remove"
+            if not await uow.proposals.retire(parent.id, status,
+                                              removed_at=now if removed else None,
+                                              removed_by_user_id=user_id if removed else None):
+                return False
+            parent.status = status
+            if removed:
+                return True
+        proposal = StrategyProposal(
+            id=self._deps.ids.new_id(), session_id=session_id, created_by_user_id=user_id,
+            description=op.description,
+            needs_addressed=needs or (list(parent.needs_addressed) if parent else []),
+            source=ProposalSource.USER_SUBMITTED,
+            kind=parent.kind if parent else ProposalKind.SHARED_PROPOSAL,
+            status=ProposalStatus.ACTIVE, created_at=now,
+            parent_proposal_id=parent.id if parent else None,
+            captured_from_message_id=reply_id,
+        )
+        await uow.proposals.add(proposal)
+        inventory[proposal.id] = proposal
+        return True
+
+    def _now(self) -> datetime:
+        return self._deps.clock.now()
 
     async def fail(self, turn: Turn, user_message: Message, code: str, *, notify: bool) -> None:
         """Free the turn for a retry; the user's message stays."""
@@ -150,3 +375,16 @@ class TurnStore:
         except Exception:
             # The lease still frees the turn later; never hide the original failure.
             log.exception("could not mark turn %s as failed", turn.id)
+
+
+def _same(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def need_view(need: IdentifiedNeed) -> dict[str, Any]:
+    """A need as the app shows it (`description` equals `need`, as in the original)."""
+    status = ("deleted" if need.deleted_at else "superseded" if need.superseded_by_need_id
+              else "locked" if need.locked_at else "draft")
+    return {"id": need.id, "need": need.need, "description": need.need,
+            "category": need.category.value, "evidence": list(need.evidence),
+            "confirmed": need.confirmed, "status": status}

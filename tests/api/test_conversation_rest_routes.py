@@ -52,7 +52,7 @@ async def test_list_messages_pages_and_order(stack: Stack) -> None:
     assert [m["id"] for m in before["messages"]] == ids[:2]
     after = [m["id"] for m in (await stack.ok("GET", f"{base}?after={pivot}&order=asc",
                                                  "alice"))["messages"]]
-    assert after[-3:] == ids[3:] and not set(after) & set(ids[:2])  # exact: see the xfail
+    assert after[-3:] == ids[3:] and not set(after) & set(ids[:2])
     exact = await stack.ok("GET", f"{base}?limit=6", "alice")
     assert exact["hasMore"] is False and len(exact["messages"]) == 6
 
@@ -61,9 +61,6 @@ async def test_list_messages_pages_and_order(stack: Stack) -> None:
     assert not set(ids) & {m["id"] for m in bobs}
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: REST timestamps are cut to milliseconds but "
-                   "`after` is compared with the stored microseconds, so after=<a message's "
-                   "timestamp> returns that message again (rest_gateway list_messages)")
 async def test_after_a_listed_timestamp_excludes_that_message(stack: Stack) -> None:
     sid = (await both_at_stage1(stack))["session_id"]
     scripted(stack)

@@ -206,8 +206,6 @@ async def test_retry_with_the_same_request_id_then_replay(
     assert roles(app, sid, alice.id) == [MessageRole.USER, MessageRole.AI]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: a replayed send answers metadata {} instead of "
-                   "what the turn captured (ConversationUseCases.send replay branch)")
 async def test_replay_carries_the_first_metadata(
     conv: ConversationUseCases, model: ScriptedModel, alice: User, active: tuple[str, str],
 ) -> None:
@@ -259,8 +257,6 @@ async def test_consumer_leaving_mid_stream_closes_the_model_and_stores_nothing(
     assert roles(app, sid, alice.id) == [MessageRole.USER, MessageRole.AI]
 
 
-@pytest.mark.xfail(strict=True, reason="BUG: send() does not aclose its inner generators; the "
-                   "model stream and the turn are only cleaned up later by GC finalizers")
 async def test_consumer_leaving_cleans_up_before_aclose_returns(
     app: App, conv: ConversationUseCases, model: ScriptedModel, alice: User,
     active: tuple[str, str],

@@ -34,6 +34,7 @@ from .mapping import TableRepository, run, to_row, to_utc
 from .tables import (
     ConsentRecordTable,
     EmotionalReadingTable,
+    EmpathyDraftTable,
     IdempotencyKeyTable,
     InvitationTable,
     MessageTable,
@@ -234,7 +235,14 @@ class PiccoloVesselRepository(TableRepository):
         await self._update(vessel)
 
     async def delete_user_vessel(self, vessel_id: str) -> int:
-        """Returns 1 when the vessel existed; its emotional readings go by ON DELETE CASCADE."""
+        """Returns 1 when the vessel existed. Its readings and needs go by ON DELETE CASCADE;
+        the owner's empathy draft (keyed by session and user, not vessel) is deleted here."""
+        vessel = await self._first(UserVesselTable.id == vessel_id)
+        if vessel is not None:
+            await run(EmpathyDraftTable.delete().where(
+                (EmpathyDraftTable.session_id == vessel.session_id)
+                & (EmpathyDraftTable.user_id == vessel.user_id)
+            ))
         return await self._delete(UserVesselTable.id == vessel_id)
 
     async def add_shared_vessel(self, vessel: SharedVessel) -> None:

@@ -14,6 +14,7 @@ from piccolo.columns import (
     JSONB,
     BigInt,
     Boolean,
+    DoublePrecision,
     ForeignKey,
     Integer,
     Text,
@@ -207,6 +208,55 @@ class TurnTable(Table, tablename="turns"):
     attempts = Integer(default=0)
     reply_message_id = Varchar(length=ID_LENGTH, null=True, default=None)
     error = Text(null=True, default=None)
+    reply_metadata = JSONB(default={})
+
+
+class EmpathyDraftTable(Table, tablename="empathy_drafts"):
+    # Unique (session_id, user_id), by index (see migration m0005).
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    content = Text(default=None)
+    ready_to_share = Boolean(default=False)
+    version = Integer(default=1)
+    created_at = _at()
+    updated_at = _at()
+
+
+class IdentifiedNeedTable(Table, tablename="identified_needs"):
+    id = _id()
+    vessel_id = ForeignKey(UserVesselTable, null=False, on_delete=OnDelete.cascade)
+    need = Text(default=None)
+    category = Varchar(length=32, default=None)
+    evidence = JSONB(default=[])
+    confirmed = Boolean(default=False)
+    created_at = _at()
+    ai_confidence = DoublePrecision(null=True, default=None)
+    # Needs leave only with their vessel (a delete is soft), so the link cannot dangle.
+    superseded_by_need_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    locked_at = _at(null=True)
+    deleted_at = _at(null=True)
+
+
+class StrategyProposalTable(Table, tablename="strategy_proposals"):
+    id = _id()
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    # Shared inventory: a deleted account leaves its proposals, unattributed.
+    created_by_user_id = ForeignKey(UserTable, null=True, default=None,
+                                    on_delete=OnDelete.set_null)
+    description = Text(default=None)
+    needs_addressed = JSONB(default=[])  # need ids (of either partner)
+    source = Varchar(length=32, default=None)
+    kind = Varchar(length=32, default=None)
+    status = Varchar(length=32, default=None)
+    created_at = _at()
+    # Same session, and proposals leave only with it: no foreign key needed.
+    parent_proposal_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    # No foreign key: the proposal outlives the author's lane (deleted when they leave).
+    captured_from_message_id = Varchar(length=ID_LENGTH, null=True, default=None)
+    removed_at = _at(null=True)
+    removed_by_user_id = ForeignKey(UserTable, null=True, default=None,
+                                    on_delete=OnDelete.set_null)
 
 
 def idempotency_key(user_id: str, request_id: str) -> str:
@@ -228,6 +278,9 @@ ALL_TABLES: tuple[type[Table], ...] = (
     OutboxTable,
     IdempotencyKeyTable,
     TurnTable,
+    EmpathyDraftTable,
+    IdentifiedNeedTable,
+    StrategyProposalTable,
 )
 
 

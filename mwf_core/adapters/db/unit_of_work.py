@@ -19,6 +19,7 @@ committed and its connection is released - never before, never after a rollback.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import suppress
@@ -45,6 +46,11 @@ from .repositories import (
     PiccoloTurnRepository,
     PiccoloUserRepository,
     PiccoloVesselRepository,
+)
+from .stage_repositories import (
+    PiccoloEmpathyDraftRepository,
+    PiccoloNeedRepository,
+    PiccoloProposalRepository,
 )
 from .tables import ALL_TABLES
 
@@ -73,9 +79,27 @@ def _check_bound(engine: Engine) -> None:
             )
 
 
+# SQLite has one writer at a time, and every unit of work begins IMMEDIATE. Queueing this
+# process's transactions on an asyncio lock hands the database over the moment it is free,
+# instead of leaving it to SQLite's busy handler, which polls with growing sleeps and put
+# second-long tails on concurrent turns. Other processes still meet the busy timeout.
+_SQLITE_WRITERS: dict[int, asyncio.Lock] = {}
+
+
+def _writer_lock(engine: Engine) -> asyncio.Lock:
+    # One lock per engine (engines do not take attributes, hence the id). A lock belongs to
+    # the event loop it first waited on, so one left from another loop is replaced.
+    lock = _SQLITE_WRITERS.get(id(engine))
+    bound = getattr(lock, "_loop", None)
+    if lock is None or (bound is not None and bound is not asyncio.get_running_loop()):
+        lock = _SQLITE_WRITERS[id(engine)] = asyncio.Lock()
+    return lock
+
+
 class PiccoloUnitOfWork:
     def __init__(self, engine: Engine, on_commit: OnCommit | None = None) -> None:
         self._engine = engine
+        self._writer: asyncio.Lock | None = None
         self._on_commit = on_commit
         self._events: list[OutboxEvent] = []
         self._transaction: Any = None
@@ -94,6 +118,9 @@ class PiccoloUnitOfWork:
         self.idempotency = PiccoloIdempotencyRepository()
         self.turns = PiccoloTurnRepository()
         self.memories = PiccoloMemoryRepository()
+        self.empathy_drafts = PiccoloEmpathyDraftRepository()
+        self.needs = PiccoloNeedRepository()
+        self.proposals = PiccoloProposalRepository()
 
     @property
     def committed(self) -> bool:
@@ -107,6 +134,8 @@ class PiccoloUnitOfWork:
         if is_postgres(self._engine):
             transaction = self._engine.transaction(allow_nested=False)
         else:
+            self._writer = _writer_lock(self._engine)
+            await self._writer.acquire()
             transaction = self._engine.transaction(
                 transaction_type=TransactionType.immediate, allow_nested=False
             )
@@ -116,6 +145,7 @@ class PiccoloUnitOfWork:
         except BaseException:
             # BEGIN failed (e.g. SQLite busy timeout): Piccolo already holds a connection.
             await self._release(transaction)
+            self._release_writer()
             raise
         self._transaction = transaction
         return self
@@ -142,8 +172,14 @@ class PiccoloUnitOfWork:
         finally:
             await self._release(transaction)
             self._engine.current_transaction.reset(transaction.context)
+            self._release_writer()
         if self._committed and self._events and self._on_commit is not None:
             await self._publish()
+
+    def _release_writer(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None and writer.locked():
+            writer.release()
 
     async def _release(self, transaction: Any) -> None:
         """Give the connection back, whatever state the transaction ended in.

@@ -110,9 +110,11 @@ class InMemorySessionRepository(_Table):
         s = self._s
         self._drop(s.sessions, lambda row: row.id != session_id)
         vessels = {v.id for v in s.user_vessels.values() if v.session_id == session_id}
-        for table in (s.invitations, s.progress, s.user_vessels, s.shared_vessels, s.messages):
+        for table in (s.invitations, s.progress, s.user_vessels, s.shared_vessels, s.messages,
+                      s.empathy_drafts, s.proposals):
             self._drop(table, lambda row: row.session_id != session_id)
         self._drop(s.emotions, lambda row: row.vessel_id not in vessels)
+        self._drop(s.needs, lambda row: row.vessel_id not in vessels)
 
 
 class InMemoryInvitationRepository(_Table):
@@ -169,8 +171,14 @@ class InMemoryVesselRepository(_Table):
         self._replace(self._s.user_vessels, vessel.id, vessel)
 
     async def delete_user_vessel(self, vessel_id: str) -> int:
-        """Returns 1 when the vessel existed; its readings go too (ON DELETE CASCADE)."""
+        """Returns 1 when the vessel existed; its readings and needs go too (ON DELETE
+        CASCADE), and so does its owner's empathy draft."""
+        vessel = self._s.user_vessels.get(vessel_id)
+        if vessel is not None:
+            self._drop(self._s.empathy_drafts, lambda d: (d.session_id, d.user_id)
+                       != (vessel.session_id, vessel.user_id))
         self._drop(self._s.emotions, lambda r: r.vessel_id != vessel_id)
+        self._drop(self._s.needs, lambda n: n.vessel_id != vessel_id)
         return self._drop(self._s.user_vessels, lambda v: v.id != vessel_id)
 
     async def add_shared_vessel(self, vessel: SharedVessel) -> None:

@@ -12,7 +12,9 @@ from mwf_core.domain.records import (
     ConsentRecord,
     ConversationMemory,
     EmotionalReading,
+    EmpathyDraft,
     IdempotencyRecord,
+    IdentifiedNeed,
     Invitation,
     Message,
     OutboxEvent,
@@ -21,6 +23,7 @@ from mwf_core.domain.records import (
     Session,
     SharedVessel,
     StageProgress,
+    StrategyProposal,
     Turn,
     User,
     UserVessel,
@@ -51,6 +54,9 @@ class Store:
     idempotency: dict[tuple[str, str], IdempotencyRecord] = field(default_factory=dict)
     turns: dict[str, Turn] = field(default_factory=dict)
     memories: dict[str, ConversationMemory] = field(default_factory=dict)
+    empathy_drafts: dict[str, EmpathyDraft] = field(default_factory=dict)
+    needs: dict[str, IdentifiedNeed] = field(default_factory=dict)
+    proposals: dict[str, StrategyProposal] = field(default_factory=dict)
 
 
 def _copy(record: R) -> R:

@@ -24,6 +24,11 @@ from .repositories import (
     InMemoryUserRepository,
     InMemoryVesselRepository,
 )
+from .stage_repositories import (
+    InMemoryEmpathyDraftRepository,
+    InMemoryNeedRepository,
+    InMemoryProposalRepository,
+)
 from .store import Store
 
 
@@ -51,6 +56,9 @@ class InMemoryUnitOfWork:
         self.idempotency = InMemoryIdempotencyRepository(self)
         self.turns = InMemoryTurnRepository(self)
         self.memories = InMemoryMemoryRepository(self)
+        self.empathy_drafts = InMemoryEmpathyDraftRepository(self)
+        self.needs = InMemoryNeedRepository(self)
+        self.proposals = InMemoryProposalRepository(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:
