@@ -82,6 +82,9 @@ class LlmResult:
     usage: Usage = Usage()
     tool_calls: tuple[ToolCall, ...] = ()
     stop_reason: str = "end_turn"
+    # True when a deterministic stand-in (the offline mediator) answered, not a model: the
+    # reply's metadata says so, so no one mistakes it for one.
+    offline: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,7 +27,7 @@ from mwf_core.domain.enums import TurnStatus
 from mwf_core.domain.errors import DuplicateKey, ValidationFailed, field_error
 from mwf_core.domain.records import Message, Turn, User
 from mwf_core.mediator.state_tool import CapturedState
-from mwf_core.ports.llm import LanguageModel, LlmError, TextDelta
+from mwf_core.ports.llm import LanguageModel, LlmError, LlmResult, StreamFinished, TextDelta
 from mwf_core.ports.repositories import UnitOfWork
 
 from .conversation_context import PreparedTurn, prepare_turn
@@ -89,9 +89,6 @@ class ConversationUseCases:
         if len(content) > MESSAGE_MAX:
             raise field_error("content", f"content must be at most {MESSAGE_MAX} characters")
         check_request_id(request.request_id)
-        if request.refining_need_id:
-            # Needs are captured from stage 3 on (a later issue); none can be refined yet.
-            raise field_error("refining_need_id", "Invalid refiningNeedId")
         request_id = request.request_id or f"server:{self._deps.ids.new_id()}"
         body_hash = fingerprint({"session_id": request.session_id, "content": content,
                                  "refining_need_id": request.refining_need_id})
@@ -121,7 +118,8 @@ class ConversationUseCases:
             if turn is None:
                 turn, message = await self._store.begin(uow, actor, request.session_id,
                                                         request.content, request_id,
-                                                        body_hash, self._lease)
+                                                        body_hash, self._lease,
+                                                        request.refining_need_id)
                 return _Claim(turn, message, None, True)
             if turn.fingerprint != body_hash or turn.session_id != request.session_id:
                 raise field_error("request_id",
@@ -166,7 +164,8 @@ class ConversationUseCases:
             )
             captured = await self._capture(prepared)
             parts: list[str] = []
-            async with aclosing(self._reply(prepared, captured)) as texts:
+            results: list[LlmResult] = []
+            async with aclosing(self._reply(prepared, captured, results)) as texts:
                 async for text in texts:
                     parts.append(text)
                     yield ReplyChunk(text)
@@ -174,9 +173,11 @@ class ConversationUseCases:
             if not reply_text:
                 raise LlmError("The mediator gave no reply", retryable=True, code="empty_reply")
             metadata = prepared.metadata(captured)
+            if any(result.offline for result in results):
+                metadata["offline"] = True  # the offline mediator answered, not a model
             yield ReplyMetadata(metadata)
             yield ReplyTextComplete(metadata)
-            message_id = await self._store.complete(prepared, reply_text, captured)
+            message_id = await self._store.complete(prepared, reply_text, captured, metadata)
             finished = True
             if self._after_reply is not None:
                 self._after_reply(turn.session_id, turn.user_id, turn.id)
@@ -205,14 +206,17 @@ class ConversationUseCases:
         return prepared.parse_state(call.input if call else None)
 
     async def _reply(
-        self, prepared: PreparedTurn, captured: CapturedState
+        self, prepared: PreparedTurn, captured: CapturedState, results: list[LlmResult]
     ) -> AsyncIterator[str]:
-        """Pass 2: the empathic model's reply, with hidden tags filtered out as it streams."""
+        """Pass 2: the empathic model's reply, with hidden tags filtered out as it streams.
+        The stream's final result lands in `results`."""
         reply_filter = prepared.new_filter()
         stream = self._llm.stream(prepared.reply_request(captured))
         try:
             async for item in stream:
-                if isinstance(item, TextDelta):
+                if isinstance(item, StreamFinished):
+                    results.append(item.result)
+                elif isinstance(item, TextDelta):
                     visible = reply_filter.feed(item.text)
                     if visible:
                         yield visible

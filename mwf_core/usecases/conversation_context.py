@@ -8,7 +8,7 @@ from typing import Any
 from mwf_core.domain.conversation import stage_key, stored_stage
 from mwf_core.domain.enums import MessageRole, ProposalStatus
 from mwf_core.domain.privacy import display_name
-from mwf_core.domain.records import Message, Turn, User
+from mwf_core.domain.records import ConversationMemory, Message, Turn, User
 from mwf_core.mediator.context import trim_history
 from mwf_core.mediator.crisis import SafetyAssessment, assess, resources_block
 from mwf_core.mediator.prompts import TurnFacts, build_prompt
@@ -95,6 +95,14 @@ class PreparedTurn:
         return payload
 
 
+def _memory_text(memory: ConversationMemory | None) -> str:
+    """The rolling summary and notable facts of this person's own lane, for the prompt."""
+    if memory is None or not memory.summary:
+        return ""
+    facts = "; ".join(f["fact"] for f in memory.notable_facts)
+    return f"{memory.summary}\nNotable facts: {facts}" if facts else memory.summary
+
+
 def _fields(facts: TurnFacts) -> dict[str, Any]:
     return {name: getattr(facts, name) for name in TurnFacts.__dataclass_fields__}
 
@@ -115,6 +123,7 @@ async def prepare_turn(
                    and m.stage == stored_stage(key))
     readings = await uow.emotions.for_vessel(context.my_vessel.id, 1) if context.my_vessel \
         else []
+    memory = await uow.memories.get(context.my_vessel.id) if context.my_vessel else None
     user_name = actor.first_name or actor.name or ""
     partner_name = display_name(context.partner, context.me) or (
         context.invitation.name if context.invitation and context.is_inviter else ""
@@ -122,6 +131,7 @@ async def prepare_turn(
     assessment = assess(user_message.content)
     stage_lines, stage_hints = await load_stage_data(uow, context, key)
     facts = TurnFacts(
+        summary=_memory_text(memory),
         user_name=user_name,
         partner_name=partner_name,
         stage_key=key,

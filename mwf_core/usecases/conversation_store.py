@@ -23,7 +23,7 @@ from mwf_core.domain.enums import (
     Stage,
     TurnStatus,
 )
-from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey
+from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey, field_error
 from mwf_core.domain.records import (
     EmpathyDraft,
     IdentifiedNeed,
@@ -58,11 +58,22 @@ class TurnStore:
 
     async def begin(
         self, uow: UnitOfWork, actor: User, session_id: str, content: str, request_id: str,
-        body_hash: str, lease: timedelta,
+        body_hash: str, lease: timedelta, refining_need_id: str = "",
     ) -> tuple[Turn, Message]:
-        """Store the user's message and its RUNNING turn, leased to this send."""
+        """Store the user's message and its RUNNING turn, leased to this send.
+
+        `refining_need_id`, when given, must be one of the writer's own live needs, in
+        stage 3.
+        """
         context = await load_context(uow, session_id, actor)
         require_chat(context)
+        if refining_need_id:
+            need = await uow.needs.get(refining_need_id)
+            mine = context.current(actor.id)
+            if (need is None or context.my_vessel is None or not need.live
+                    or need.vessel_id != context.my_vessel.id
+                    or mine is None or mine.stage != Stage.NEED_MAPPING):
+                raise field_error("refining_need_id", "Invalid refiningNeedId")
         mine = context.current(actor.id)
         key = stage_key(context.session.status, mine.stage if mine else 0, context.is_inviter)
         now = self._deps.clock.now()
@@ -86,7 +97,8 @@ class TurnStore:
         return turn, message
 
     async def complete(
-        self, prepared: PreparedTurn, reply_text: str, captured: CapturedState
+        self, prepared: PreparedTurn, reply_text: str, captured: CapturedState,
+        metadata: dict[str, Any],
     ) -> str:
         """Store the reply and what the mediator captured, in one transaction.
 
@@ -111,7 +123,7 @@ class TurnStore:
             await self._apply(uow, prepared, captured, reply.id)
             current.status = TurnStatus.COMPLETED
             current.reply_message_id = reply.id
-            current.reply_metadata = prepared.metadata(captured)
+            current.reply_metadata = metadata
             current.updated_at = now
             current.error = None
             await uow.turns.update(current)

@@ -383,11 +383,12 @@ class OfflineMediator:
 
     @staticmethod
     def _text(request: LlmRequest, text: str) -> LlmResult:
-        return LlmResult(text=text, model_id=OFFLINE_MODEL_ID,
+        return LlmResult(text=text, model_id=OFFLINE_MODEL_ID, offline=True,
                          usage=estimate_usage(request, text))
 
     @staticmethod
     def _tool(request: LlmRequest, call: ToolCall) -> LlmResult:
         usage = estimate_usage(request, json.dumps(call.input))
-        return LlmResult(text="", model_id=OFFLINE_MODEL_ID, usage=usage, tool_calls=(call,),
+        return LlmResult(text="", model_id=OFFLINE_MODEL_ID, offline=True, usage=usage,
+                         tool_calls=(call,),
                          stop_reason="tool_use")
