@@ -80,9 +80,9 @@ async def _to_stage_three(app: App, session_id: str, user: User) -> None:
 
 async def _need(app: App, vessel_id: str, need_id: str) -> None:
     async with app.db() as uow:
-        await uow.needs.add(IdentifiedNeed(id=need_id, vessel_id=vessel_id, need="Rest",
-                                           category=NeedCategory.AUTONOMY, evidence=[], confirmed=False,
-                                           created_at=app.clock.now()))
+        await uow.needs.add(IdentifiedNeed(
+            id=need_id, vessel_id=vessel_id, need="Rest", category=NeedCategory.AUTONOMY,
+            evidence=[], confirmed=False, created_at=app.clock.now()))
         await uow.commit()
 
 
