@@ -40,6 +40,10 @@ class UserRepository(Protocol):
 
     async def update(self, user: User) -> None: ...
 
+    async def patch(self, user_id: str, at: datetime, **changes: Any) -> None:
+        """Write only these fields (and `updated_at`): two requests changing different fields
+        of one user at once (push token, latest mood) never undo each other."""
+
 
 class RelationshipRepository(Protocol):
     async def add(self, relationship: Relationship) -> None: ...

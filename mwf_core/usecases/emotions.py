@@ -67,11 +67,7 @@ class EmotionUseCases:
                 context=context.strip() or None,
             )
             await uow.emotions.add(reading)
-            user = await uow.users.get(actor.id)
-            if user is not None:
-                user.last_mood_intensity = intensity
-                user.updated_at = now
-                await uow.users.update(user)
+            await uow.users.patch(actor.id, now, last_mood_intensity=intensity)
             if request_id:
                 await uow.idempotency.add(
                     IdempotencyRecord(actor.id, request_id, "RecordEmotion", body_hash,

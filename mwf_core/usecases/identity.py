@@ -101,11 +101,6 @@ class IdentityUseCases:
 
     async def _set_push_token(self, actor: User, token: str | None) -> None:
         async def work(uow: UnitOfWork) -> None:
-            user = await uow.users.get(actor.id)
-            if user is None:
-                return
-            user.push_token = token
-            user.updated_at = self._deps.clock.now()
-            await uow.users.update(user)
+            await uow.users.patch(actor.id, self._deps.clock.now(), push_token=token)
 
         await in_transaction(self._deps.uow, work)

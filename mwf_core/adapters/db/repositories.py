@@ -7,6 +7,7 @@ Each method runs on the engine's current transaction when called inside a Piccol
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from piccolo.custom_types import Combinable
 
@@ -84,6 +85,12 @@ class PiccoloUserRepository(TableRepository):
 
     async def update(self, user: User) -> None:
         await self._update(user)
+
+    async def patch(self, user_id: str, at: datetime, **changes: Any) -> None:
+        values = {UserTable._meta.get_column_by_name(name): value
+                  for name, value in changes.items()}
+        values[UserTable.updated_at] = to_utc(at)
+        await run(UserTable.update(values).where(UserTable.id == user_id))
 
 
 class PiccoloRelationshipRepository(TableRepository):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from mwf_core.domain.enums import OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey, NotFound
@@ -55,6 +56,15 @@ class InMemoryUserRepository(_Table):
     async def update(self, user: User) -> None:
         self._check_unique(user)
         self._replace(self._s.users, user.id, user)
+
+    async def patch(self, user_id: str, at: datetime, **changes: Any) -> None:
+        row = self._s.users.get(user_id)
+        if row is None:
+            return
+        for name, value in changes.items():
+            setattr(row, name, value)
+        row.updated_at = at
+        self._uow.dirty = True
 
     def _check_unique(self, user: User) -> None:
         self._unique(self._s.users.values(), user, "auth_subject")
