@@ -13,8 +13,18 @@ from rest_gateway.validation import Fields, json_object, path_id
 
 
 async def list_people(request: web.Request) -> web.Response:
-    resp = await call(request, stub(request).ListPeople, svc.ListPeopleRequest())
-    return ok({"people": [shapes.person(p) for p in resp.people]})
+    fields = Fields(request.query)
+    limit = fields.query_integer("limit", default=100, minimum=1, maximum=100)
+    cursor = fields.string("cursor", max_len=200) or ""
+    fields.check()
+    message = svc.ListPeopleRequest(page_size=limit, page_token=cursor)
+    resp = await call(request, stub(request).ListPeople, message)
+    # `people` is the original's shape; `hasMore`/`cursor` page past the first 100.
+    data = {"people": [shapes.person(p) for p in resp.people],
+            "hasMore": bool(resp.next_page_token)}
+    if resp.next_page_token:
+        data["cursor"] = resp.next_page_token
+    return ok(data)
 
 
 async def update_nickname(request: web.Request) -> web.Response:
