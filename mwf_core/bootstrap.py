@@ -13,6 +13,7 @@ from mwf_core.adapters.auth import (
     E2EBypassVerifier,
     load_or_create_dev_secret,
 )
+from mwf_core.adapters.auth.clerk_profiles import ClerkProfileDirectory
 from mwf_core.adapters.auth.selector import BypassOrPrimaryVerifier
 from mwf_core.adapters.db.engine import (
     bind_tables,
@@ -29,7 +30,7 @@ from mwf_core.adapters.realtime.in_process import InProcessBroker
 from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.adapters.telemetry import DatabaseTelemetrySink
 from mwf_core.config import Settings
-from mwf_core.ports.auth import TokenVerifier
+from mwf_core.ports.auth import ProfileDirectory, TokenVerifier
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.usecases.conversation import ConversationUseCases
 from mwf_core.usecases.emotions import EmotionUseCases
@@ -135,6 +136,16 @@ def build_language_model(settings: Settings) -> LanguageModel:
     return OfflineMediator()
 
 
+def build_profile_directory(settings: Settings) -> ProfileDirectory | None:
+    """Clerk's Backend API fills new users' names and email when the secret key is set."""
+    if settings.uses_clerk and settings.clerk_secret_key:
+        log.info("auth: new users' profiles from Clerk (%s)", settings.clerk_api_url)
+        return ClerkProfileDirectory(settings.clerk_secret_key, settings.clerk_api_url)
+    if settings.uses_clerk:
+        log.warning("auth: CLERK_SECRET_KEY unset - new users get only what their token says")
+    return None
+
+
 async def open_database(settings: Settings, *, migrate: bool) -> Any:
     engine = engine_from_url(settings.database_url, default_sqlite_path=settings.sqlite_path)
     bind_tables(engine)
@@ -176,7 +187,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         telemetry=telemetry,
         broker=broker,
         verifier=verifier,
-        identity=IdentityUseCases(deps),
+        identity=IdentityUseCases(deps, build_profile_directory(settings)),
         sessions=SessionUseCases(deps),
         stage0=Stage0UseCases(deps),
         invitations=InvitationUseCases(deps),

@@ -46,6 +46,8 @@ class Settings:
     clerk_issuer: str | None = None
     clerk_jwks_url: str | None = None
     clerk_authorized_parties: frozenset[str] = field(default_factory=frozenset)
+    clerk_secret_key: str | None = None  # profile lookups of new users (Backend API)
+    clerk_api_url: str = "https://api.clerk.com"
     e2e_auth_bypass: bool = False
     dev_secret: str | None = None
     dev_secret_path: Path = Path(".mwf/dev-token-secret")
@@ -86,6 +88,8 @@ class Settings:
             clerk_issuer=(env.get("CLERK_ISSUER") or "").rstrip("/") or None,
             clerk_jwks_url=env.get("CLERK_JWKS_URL") or None,
             clerk_authorized_parties=frozenset(p.strip() for p in parties.split(",") if p.strip()),
+            clerk_secret_key=env.get("CLERK_SECRET_KEY") or None,
+            clerk_api_url=env.get("CLERK_API_URL") or "https://api.clerk.com",
             e2e_auth_bypass=_flag(env.get("E2E_AUTH_BYPASS")),
             dev_secret=env.get("MWF_DEV_TOKEN_SECRET") or None,
             dev_secret_path=Path(env.get("MWF_DEV_TOKEN_SECRET_FILE", ".mwf/dev-token-secret")),

@@ -23,3 +23,9 @@ class TokenVerifier(Protocol):
 
         Raises `Unauthorized` for anything missing, malformed, expired or untrusted.
         """
+
+
+class ProfileDirectory(Protocol):
+    async def lookup(self, subject: str) -> Identity | None:
+        """The profile behind a token subject (email, names), to fill a user seen for the
+        first time. None when unknown or unreachable: sign-in never fails for it."""

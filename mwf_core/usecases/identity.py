@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from mwf_core.domain.enums import ACTIVE_SESSION_STATUSES
 from mwf_core.domain.errors import DuplicateKey, field_error
 from mwf_core.domain.records import User
-from mwf_core.ports.auth import Identity
+from mwf_core.ports.auth import Identity, ProfileDirectory
 from mwf_core.ports.repositories import UnitOfWork
 
 from .runtime import Dependencies, in_transaction
@@ -25,21 +25,45 @@ class Me:
 
 
 class IdentityUseCases:
-    def __init__(self, deps: Dependencies) -> None:
+    def __init__(self, deps: Dependencies, profiles: ProfileDirectory | None = None) -> None:
         self._deps = deps
+        self._profiles = profiles
 
     async def ensure_user(self, identity: Identity) -> User:
         """The User row for a verified identity, created on first sight.
 
         - Race-safe: two first requests at once create one row (insert-if-absent, then read).
         - An email already taken by another account is left off rather than failing sign-in.
+        - A profile the token does not carry (Clerk's default tokens have only the id) is
+          looked up once, before the row exists; a failed lookup leaves it empty.
         """
+        async def known(uow: UnitOfWork) -> User | None:
+            return await uow.users.get_by_auth_subject(identity.subject)
+
+        existing = await in_transaction(self._deps.uow, known)
+        if existing is not None:
+            return existing  # the common case: one read, no profile lookup
+        if self._profiles is not None and not (identity.email and identity.name):
+            identity = await self._with_profile(identity, self._profiles)
         try:
             return await in_transaction(self._deps.uow, self._ensure(identity, identity.email))
         except DuplicateKey:
             # The email belongs to another account. A failed insert aborts a PostgreSQL
             # transaction, so the retry without it runs in a fresh one.
             return await in_transaction(self._deps.uow, self._ensure(identity, None))
+
+    @staticmethod
+    async def _with_profile(identity: Identity, profiles: ProfileDirectory) -> Identity:
+        found = await profiles.lookup(identity.subject)
+        if found is None:
+            return identity
+        return Identity(
+            subject=identity.subject,
+            email=identity.email or found.email,
+            first_name=identity.first_name or found.first_name,
+            last_name=identity.last_name or found.last_name,
+            name=identity.name or found.name,
+        )
 
     def _ensure(
         self, identity: Identity, email: str | None

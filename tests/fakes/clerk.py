@@ -6,6 +6,7 @@ production; `forge_token` builds the malformed tokens PyJWT refuses to produce.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -109,3 +110,42 @@ def forge_token(header: dict[str, Any], claims: dict[str, Any], hmac_key: bytes 
     if hmac_key is not None:
         signature = hmac.new(hmac_key, signing_input.encode(), hashlib.sha256).digest()
     return signing_input + "." + _b64(signature)
+
+
+@dataclass
+class FakeClerkApi:
+    """Clerk's Backend API, `GET /v1/users/{id}` only: scripted users, status and delay."""
+
+    url: str
+    users: dict[str, Any] = field(default_factory=dict)
+    requests: list[tuple[str, str]] = field(default_factory=list)  # (path, Authorization)
+    status: int = 200
+    delay: float = 0.0
+
+
+@asynccontextmanager
+async def serve_fake_clerk_api() -> AsyncIterator[FakeClerkApi]:
+    state: list[FakeClerkApi] = []
+
+    async def user(request: web.Request) -> web.Response:
+        fake = state[0]
+        fake.requests.append((request.path, request.headers.get("Authorization", "")))
+        await asyncio.sleep(fake.delay)
+        if fake.status != 200:
+            return web.json_response({"errors": [{"code": "boom"}]}, status=fake.status)
+        found = fake.users.get(request.match_info["user_id"])
+        if found is None:
+            return web.json_response({"errors": [{"code": "resource_not_found"}]}, status=404)
+        return web.json_response(found)
+
+    app = web.Application()
+    app.router.add_get("/v1/users/{user_id}", user)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    state.append(FakeClerkApi(url=f"http://127.0.0.1:{runner.addresses[0][1]}"))
+    try:
+        yield state[0]
+    finally:
+        await runner.cleanup()
