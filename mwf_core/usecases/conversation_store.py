@@ -157,7 +157,7 @@ class TurnStore:
             # An unconfirmed frame is the creator's draft: their channel only.
             await uow.outbox.add(new_event(
                 self._deps, events.user_channel(prepared.turn.user_id),
-                events.TOPIC_FRAME_CONFIRMED, session.id,
+                events.TOPIC_FRAME_UPDATED, session.id,
                 {"topicFrame": captured.topic_frame, "confirmed": False},
             ))
         if prepared.stage_key == str(int(Stage.WITNESS)) and captured.offer_feel_heard_check:

@@ -185,7 +185,7 @@ class Stage0UseCases:
             await uow.invitations.update(invitation)
             await uow.outbox.add(
                 new_event(self._deps, events.user_channel(actor.id),
-                          events.TOPIC_FRAME_CONFIRMED, session_id,
+                          events.TOPIC_FRAME_UPDATED, session_id,
                           {"topicFrame": session.topic_frame, "confirmed": True})
             )
             return session.topic_frame, now

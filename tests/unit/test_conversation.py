@@ -127,7 +127,7 @@ async def test_topic_frame_saved_only_while_drafting_the_invitation(
     found = await send(conv, alice, sid, "It's about the housework.")
     assert found[-1].metadata == {"topicFrame": "Sharing the housework fairly"}  # type: ignore
     assert app.store.sessions[sid].topic_frame == "Sharing the housework fairly"
-    [draft] = [e for e in app.events(events.TOPIC_FRAME_CONFIRMED)
+    [draft] = [e for e in app.events(events.TOPIC_FRAME_UPDATED)
                if e.payload.get("confirmed") is False]
     assert draft.channel == f"user:{alice.id}"
     assert draft.payload["topicFrame"] == "Sharing the housework fairly"
@@ -138,7 +138,7 @@ async def test_topic_frame_saved_only_while_drafting_the_invitation(
     model.script(STATE_CAPTURE, tool({"topicFrame": "Something else entirely"}))
     await send(conv, alice, sid, "Actually it's about money too.")
     assert app.store.sessions[sid].topic_frame == "Sharing the housework fairly"
-    assert len([e for e in app.events(events.TOPIC_FRAME_CONFIRMED)
+    assert len([e for e in app.events(events.TOPIC_FRAME_UPDATED)
                 if e.payload.get("confirmed") is False]) == 1
 
 

@@ -15,7 +15,7 @@ from .conftest import App
 def test_event_names_are_the_originals() -> None:
     assert (events.PARTNER_SIGNED_COMPACT, events.SESSION_JOINED, events.INVITATION_DECLINED,
             events.INVITATION_CONFIRMED, events.SESSION_PAUSED, events.SESSION_RESUMED,
-            events.TOPIC_FRAME_CONFIRMED) == (
+            events.TOPIC_FRAME_UPDATED) == (
         "partner.signed_compact", "session.joined", "invitation.declined",
         "invitation.confirmed", "session.paused", "session.resumed",
         "session.topic_frame_updated")

@@ -125,11 +125,11 @@ async def test_confirm_topic_frame_invites_and_is_idempotent(app: App, alice: Us
     assert app.store.sessions[sid].status is SessionStatus.INVITED
     invitation = app.store.invitations[invitation_id]
     assert invitation.message_confirmed and invitation.message_confirmed_at == first_at
-    [event] = app.events(events.TOPIC_FRAME_CONFIRMED)
+    [event] = app.events(events.TOPIC_FRAME_UPDATED)
     assert event.channel == f"user:{alice.id}" and event.payload["topicFrame"] == frame
     app.clock.advance(hours=1)
     assert await app.stage0.confirm_topic_frame(alice, sid) == (frame, first_at)
-    assert len(app.events(events.TOPIC_FRAME_CONFIRMED)) == 1
+    assert len(app.events(events.TOPIC_FRAME_UPDATED)) == 1
 
 
 async def test_only_the_creator_confirms(app: App, alice: User, bob: User) -> None:
