@@ -53,3 +53,14 @@ FEEL_HEARD_TRANSITION = (
     "like for the other person. You don't have to agree with them - only to wonder. "
     "When you think about them in this situation, what do you guess they might be feeling?"
 )
+
+
+# Written for this project: the reply when a message carries an urgent or emergency safety
+# signal and the model cannot answer. Resources first; the person is not left with an error.
+CRISIS_FALLBACK = (
+    "I'm sorry - I couldn't finish my reply just now, and what you wrote matters. If you might "
+    "be in danger, or are thinking about ending your life, please reach out right now: call "
+    "your local emergency number, or in the US call or text 988 (Suicide & Crisis Lifeline). "
+    "If you can, tell someone near you how you are feeling. I'm still here when you want to "
+    "keep writing."
+)

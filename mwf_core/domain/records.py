@@ -233,7 +233,7 @@ class ConversationMemory:
 
     vessel_id: str
     summary: str
-    updated_at: datetime
+    updated_at: datetime  # the newest message the summary covers (its watermark)
     key_themes: list[str] = field(default_factory=list)
     notable_facts: list[dict[str, str]] = field(default_factory=list)
     summarized_messages: int = 0  # lane size when the summary was written

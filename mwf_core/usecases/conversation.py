@@ -22,7 +22,7 @@ from contextlib import aclosing
 from dataclasses import dataclass
 from datetime import timedelta
 
-from mwf_core.domain.conversation import MESSAGE_MAX
+from mwf_core.domain.conversation import CRISIS_FALLBACK, MESSAGE_MAX
 from mwf_core.domain.enums import TurnStatus
 from mwf_core.domain.errors import DuplicateKey, ValidationFailed, field_error
 from mwf_core.domain.records import Message, Turn, User
@@ -44,6 +44,15 @@ from .turn_events import (
 )
 
 log = logging.getLogger("mwf.conversation")
+
+RETRY_TEXT = "The mediator could not reply. Please try again."
+
+
+def prepared_safety_needs_reply(prepared: PreparedTurn | None) -> bool:
+    """An urgent or emergency signal gets a fixed reply with resources if the model fails."""
+    return prepared is not None and prepared.assessment is not None and (
+        prepared.assessment.level.value in ("urgent", "emergency")
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,7 +78,8 @@ class ConversationUseCases:
         deps: Dependencies,
         llm: LanguageModel,
         *,
-        lease: timedelta = timedelta(seconds=120),
+        # Longer than both model calls' deadlines together, so a live send keeps its turn.
+        lease: timedelta = timedelta(seconds=300),
         poll_seconds: float = 0.2,
         after_reply: Callable[[str, str, str], None] | None = None,
     ) -> None:
@@ -93,10 +103,17 @@ class ConversationUseCases:
         body_hash = fingerprint({"session_id": request.session_id, "content": content,
                                  "refining_need_id": request.refining_need_id})
         claim = await self._start(actor, request, request_id, body_hash)
-        yield UserMessageStored(claim.user_message)
-        while claim.reply is None and not claim.ours:
-            await asyncio.sleep(self._poll)
-            claim = await self._recheck(claim)
+        try:
+            yield UserMessageStored(claim.user_message)
+            while claim.reply is None and not claim.ours:
+                await asyncio.sleep(self._poll)
+                claim = await self._recheck(claim)
+        except BaseException:
+            if claim.ours:
+                # The client left before the model was asked: free the turn for a retry.
+                await asyncio.shield(self._store.fail(claim.turn, claim.user_message,
+                                                      "cancelled", notify=False))
+            raise
         if claim.reply is not None:
             metadata = claim.turn.reply_metadata
             yield ReplyChunk(claim.reply.content)
@@ -156,6 +173,7 @@ class ConversationUseCases:
         self, actor: User, request: SendRequest, turn: Turn, user_message: Message
     ) -> AsyncIterator[TurnEvent]:
         finished = False
+        prepared: PreparedTurn | None = None
         try:
             prepared = await in_transaction(
                 self._deps.uow,
@@ -179,20 +197,47 @@ class ConversationUseCases:
             yield ReplyTextComplete(metadata)
             message_id = await self._store.complete(prepared, reply_text, captured, metadata)
             finished = True
+            if not message_id:
+                # This send outlived its lease and a retry took the turn over: what was shown
+                # here is not what is stored, so the client must not keep it.
+                yield ReplyFailed(RETRY_TEXT, True, user_message.id)
+                return
             if self._after_reply is not None:
                 self._after_reply(turn.session_id, turn.user_id, turn.id)
             yield ReplyStored(message_id, metadata)
         except LlmError as error:
             log.warning("turn %s failed: %s (%s)", turn.id, error, error.code)
-            await self._store.fail(turn, user_message, error.code, notify=True)
             finished = True
-            yield ReplyFailed("The mediator could not reply. Please try again.",
-                              error.retryable, user_message.id)
+            if prepared is not None and prepared_safety_needs_reply(prepared):
+                # Someone may be in danger and the model is down: answer with resources.
+                async for event in self._crisis_fallback(prepared):
+                    yield event
+                return
+            await self._store.fail(turn, user_message, error.code, notify=True,
+                                   retryable=error.retryable,
+                                   safety=prepared.safety if prepared is not None else None)
+            yield ReplyFailed(RETRY_TEXT, error.retryable, user_message.id)
+        except Exception:
+            # A database or rule failure after streaming began: the person's message stays,
+            # the turn is freed and they are told to retry (never a silent loss).
+            log.exception("turn %s failed unexpectedly", turn.id)
+            finished = True
+            await self._store.fail(turn, user_message, "internal", notify=True)
+            yield ReplyFailed(RETRY_TEXT, True, user_message.id)
         finally:
             if not finished:
                 # The client left (or the server is stopping): free the turn for a retry.
                 await asyncio.shield(self._store.fail(turn, user_message, "cancelled",
                                                       notify=False))
+
+    async def _crisis_fallback(self, prepared: PreparedTurn) -> AsyncIterator[TurnEvent]:
+        metadata = {"safety": prepared.safety}
+        yield ReplyChunk(CRISIS_FALLBACK)
+        yield ReplyMetadata(metadata)
+        yield ReplyTextComplete(metadata)
+        message_id = await self._store.complete(prepared, CRISIS_FALLBACK,
+                                                prepared.parse_state(None), metadata)
+        yield ReplyStored(message_id, metadata)
 
     async def _capture(self, prepared: PreparedTurn) -> CapturedState:
         """Pass 1: the fast model fills the state tool. Its failure costs the turn its

@@ -25,6 +25,7 @@ from mwf_core.domain.enums import (
 )
 from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey, field_error
 from mwf_core.domain.records import (
+    DEFAULT_PRIVACY_PREFERENCES,
     EmpathyDraft,
     IdentifiedNeed,
     Message,
@@ -90,10 +91,12 @@ class TurnStore:
             lease_expires_at=now + lease, attempts=1,
         )
         await uow.turns.add(turn)
-        await uow.outbox.add(new_event(
-            self._deps, events.session_channel(session_id), events.PARTNER_ACTIVITY,
-            session_id, {"activeAt": js_iso(now), "excludeUserId": actor.id},
-        ))
+        prefs = {**DEFAULT_PRIVACY_PREFERENCES, **actor.privacy_preferences}
+        if prefs["showActivityStatus"]:  # someone who hides their activity is not announced
+            await uow.outbox.add(new_event(
+                self._deps, events.session_channel(session_id), events.PARTNER_ACTIVITY,
+                session_id, {"activeAt": js_iso(now), "excludeUserId": actor.id},
+            ))
         return turn, message
 
     async def complete(
@@ -361,8 +364,12 @@ class TurnStore:
     def _now(self) -> datetime:
         return self._deps.clock.now()
 
-    async def fail(self, turn: Turn, user_message: Message, code: str, *, notify: bool) -> None:
-        """Free the turn for a retry; the user's message stays."""
+    async def fail(
+        self, turn: Turn, user_message: Message, code: str, *, notify: bool,
+        retryable: bool = True, safety: dict[str, Any] | None = None,
+    ) -> None:
+        """Free the turn for a retry; the user's message stays. A safety signal of the
+        message is reported even though no reply was stored."""
 
         async def work(uow: UnitOfWork) -> None:
             current = await uow.turns.get(turn.id)
@@ -379,7 +386,12 @@ class TurnStore:
                     self._deps, events.user_channel(turn.user_id), events.MESSAGE_ERROR,
                     turn.session_id,
                     {"forUserId": turn.user_id, "userMessageId": user_message.id,
-                     "error": code, "canRetry": True},
+                     "error": code, "canRetry": retryable},
+                ))
+            if safety is not None:
+                await uow.outbox.add(new_event(
+                    self._deps, events.user_channel(turn.user_id), events.SAFETY_CONCERN,
+                    turn.session_id, {"turnId": turn.id, **safety},
                 ))
 
         try:

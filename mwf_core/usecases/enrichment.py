@@ -71,12 +71,19 @@ class EnrichmentUseCases:
         self._deps = deps
         self._llm = llm
         self._tasks: set[asyncio.Task[None]] = set()
+        self._running: set[tuple[str, str]] = set()
 
     def schedule(self, session_id: str, user_id: str, turn_id: str) -> None:
-        """Start the update in the background; keeps a reference so it is not collected."""
+        """Start the update in the background (keeping a reference so it is not collected);
+        one at a time per lane, since two would summarise the same messages twice."""
+        lane = (session_id, user_id)
+        if lane in self._running:
+            return
+        self._running.add(lane)
         task = asyncio.create_task(self.after_turn(session_id, user_id, turn_id))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(lambda _: self._running.discard(lane))
 
     async def drain(self) -> None:
         """Wait for pending updates (shutdown and tests)."""
@@ -100,8 +107,9 @@ class EnrichmentUseCases:
             return vessel.id, await uow.memories.get(vessel.id), lane
 
         vessel_id, memory, lane = await in_transaction(self._deps.uow, read)
-        done = memory.summarized_messages if memory else 0
-        if vessel_id is None or len(lane) - done < SUMMARY_EVERY:
+        # New since the last summary: after its watermark (the newest message it covered).
+        new = [m for m in lane if memory is None or m.timestamp > memory.updated_at]
+        if vessel_id is None or len(new) < SUMMARY_EVERY:
             return
         transcript = _transcript(lane)
         if memory and memory.summary:
@@ -116,9 +124,9 @@ class EnrichmentUseCases:
         if not text:
             return
         updated = ConversationMemory(
-            vessel_id=vessel_id, summary=text.strip()[:2000], updated_at=self._deps.clock.now(),
+            vessel_id=vessel_id, summary=text.strip()[:2000], updated_at=lane[-1].timestamp,
             key_themes=themes, notable_facts=_facts(facts.get("facts")),
-            summarized_messages=len(lane),
+            summarized_messages=(memory.summarized_messages if memory else 0) + len(new),
         )
 
         async def save(uow: UnitOfWork) -> None:

@@ -20,6 +20,7 @@ from mwf_core.domain.enums import MessageRole, Stage, StageStatus
 from mwf_core.domain.errors import SessionNotActive, ValidationFailed, field_error
 from mwf_core.domain.records import Message, StageProgress, User
 from mwf_core.domain.timefmt import js_iso
+from mwf_core.mediator.reply_filter import filter_reply
 from mwf_core.ports.llm import ChatTurn, LanguageModel, LlmError, LlmRequest, ModelRole
 from mwf_core.ports.repositories import UnitOfWork
 
@@ -140,7 +141,8 @@ class MessageUseCases:
                    "is_inviter": context.is_inviter},
         )
         try:
-            text = (await self._llm.complete(request)).text.strip()
+            # The greeting goes through the same hidden-tag filter as every reply.
+            text = filter_reply((await self._llm.complete(request)).text).text.strip()
         except LlmError as error:
             log.warning("greeting fell back to the fixed text: %s", error)
             text = ""

@@ -178,7 +178,7 @@ async def test_model_failure_keeps_the_message_and_tells_the_writer(
     [error] = app.events(events.MESSAGE_ERROR)
     assert error.channel == f"user:{alice.id}"
     assert error.payload["userMessageId"] == user_message.id
-    assert error.payload["forUserId"] == alice.id and error.payload["canRetry"] is True
+    assert error.payload["forUserId"] == alice.id and error.payload["canRetry"] is retryable
     assert lane(app, sid, bob.id) == []
 
 

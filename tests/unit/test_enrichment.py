@@ -126,3 +126,32 @@ async def test_scheduled_updates_run_in_the_background(app: App, alice: User,
     assert model.requests == []  # nothing ran yet: the caller was not kept waiting
     await enrichment.drain()
     assert (await _memory(app, active[0], alice)).summary
+
+
+async def test_the_summary_keeps_up_with_a_long_conversation(app: App, alice: User,
+                                                             active: tuple[str, str]) -> None:
+    model = JsonModel(_answers())
+    enrichment = EnrichmentUseCases(app.deps, model)
+    for batch in range(12):  # 240 messages: beyond the 200 the update reads at once
+        async with app.db() as uow:
+            for i in range(SUMMARY_EVERY):
+                app.clock.advance(timedelta(seconds=1))
+                await uow.messages.add(Message(
+                    id=f"b{batch}-{i}", session_id=active[0], sender_id=alice.id,
+                    for_user_id=None, role=MessageRole.USER, content=f"{batch}/{i}", stage=1,
+                    timestamp=app.clock.now()))
+            await uow.commit()
+        await enrichment.after_turn(active[0], alice.id, f"t{batch}")
+    memory = await _memory(app, active[0], alice)
+    assert memory.summarized_messages == 12 * SUMMARY_EVERY
+
+
+async def test_one_update_at_a_time_per_lane(app: App, alice: User,
+                                            active: tuple[str, str]) -> None:
+    model = JsonModel(_answers())
+    enrichment = EnrichmentUseCases(app.deps, model)
+    await _chat(app, active[0], alice, SUMMARY_EVERY)
+    enrichment.schedule(active[0], alice.id, "t1")
+    enrichment.schedule(active[0], alice.id, "t2")  # while the first is pending
+    await enrichment.drain()
+    assert [r.call_type for r in model.requests] == ["summary", "notable_facts"]
