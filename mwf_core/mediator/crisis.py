@@ -80,12 +80,19 @@ _CHILD = (r"(?:(?:the|our|my) (?:kids|children|baby|child|toddler)|(?:our|my) (?
 _INTENT = (r"(?:going to|want to|wanted to|will|'ll|plan to|planning to|about to|could|ready to|"
            r"thinking about|think about|thought about|tempted to|urge to|decided to)")
 
+# "I will just kill him", "I could seriously hurt her": a few words may stand between them.
+_ADVERBS = r"(?:(?:really|just|actually|seriously|honestly|finally|literally|totally) ){0,2}"
+
 # (rule id, pattern, level, categories, negatable)
 _RULES: tuple[tuple[str, str, CrisisLevel, tuple[str, ...], bool], ...] = (
     # Suicide: plan, means, preparation -> emergency.
     ("suicide_plan", r"\b(?:have|made|got|'ve got|worked out|figured out) a plan\b[^.!?\n]{0,50}"
      r"\b(?:end it|end it all|end my life|end things|kill myself|die|take my (?:own )?life|"
      r"not (?:be here|wake up))", E, ("suicide",), True),
+    # "going to end it tonight": ambiguous alone, alarming with a time; "end it with him"
+    # (a relationship) is left out. It only adds resources, so erring this way is cheap.
+    ("end_it_soon", rf"\b{_INTENT} {_ADVERBS}end it\b(?! with)[^.!?\n]{{0,20}}\b(?:tonight|"
+     r"today|right now|this weekend)\b", U, ("suicide",), True),
     ("suicide_how", r"\b(?:know|decided|figured out|worked out) (?:how|when|where) (?:i'll |i will "
      r"|i'm going to |to )(?:do it|end it|kill myself|die)\b", E, ("suicide",), True),
     ("suicide_means", r"\b(?:counting|counted|stockpil(?:e|ed|ing)|sav(?:ed|ing) up|hoard(?:ed|ing)"
@@ -152,7 +159,7 @@ _RULES: tuple[tuple[str, str, CrisisLevel, tuple[str, ...], bool], ...] = (
      r"wife|partner|boyfriend|girlfriend|ex))\b|\bdon't feel safe (?:with|around|near|at home)\b",
      C, ("violence",), True),
     # The person may harm someone else.
-    ("harm_intent", rf"\b{_INTENT} (?:really )?{_HARM} {_OBJ}\b", U, ("harm_to_others",), True),
+    ("harm_intent", rf"\b{_INTENT} {_ADVERBS}{_HARM} {_OBJ}\b", U, ("harm_to_others",), True),
     ("harmed_other", r"\bi (?:hit|slapped|punched|shoved|choked|kicked|beat|strangled) (?:him|her|"
      r"them|my (?:husband|wife|partner|boyfriend|girlfriend))\b", U, ("harm_to_others",), True),
     # Children.

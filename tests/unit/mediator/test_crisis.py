@@ -19,6 +19,10 @@ POSITIVE: list[tuple[str, CrisisLevel, str]] = [
     ("I want to kill myself", U, "suicide"),
     ("he hits me", U, "violence"),
     ("I'm going to hurt him", U, "harm_to_others"),
+    # Found in review: words between the intent and the act, and a time that makes it near.
+    ("I will just kill him", U, "harm_to_others"),
+    ("I could seriously hurt her", U, "harm_to_others"),
+    ("I'm going to end it tonight", E, "suicide"),
     # From the brief: implicit signals.
     ("I've been counting my pills", E, "suicide"),
     ("I wrote goodbye letters to everyone", E, "suicide"),
@@ -56,6 +60,8 @@ POSITIVE: list[tuple[str, CrisisLevel, str]] = [
 ]
 
 NEGATIVE = [
+    # Ending a relationship is not ending a life.
+    "I want to end it with him tonight",
     # From the brief: figurative speech.
     "this commute is killing me",
     "I could kill for a coffee",
