@@ -11,9 +11,7 @@ TOPIC_FRAME_UPDATED = "session.topic_frame_updated"
 SESSION_PAUSED = "session.paused"
 SESSION_RESUMED = "session.resumed"
 SESSION_ABANDONED = "session.abandoned"
-SESSION_ARCHIVED = "session.archived"
 SESSION_UPDATED = "session.updated"
-SESSION_CREATED = "session.created"
 
 
 def session_channel(session_id: str) -> str:
