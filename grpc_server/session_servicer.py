@@ -12,8 +12,14 @@ from mwf_core.usecases.sessions import CreateSessionRequest, ProgressReport
 from mwf_core.usecases.stage0 import CompactStatus
 
 from . import convert
+from .empathy_rpcs import EmpathyRpcs
 from .handlers import unary
 from .interceptors import current_user, require_user
+from .journey_rpcs import JourneyRpcs
+from .needs_rpcs import NeedsRpcs
+from .reconciler_rpcs import ReconcilerRpcs
+from .stage4_rpcs import Stage4Rpcs
+from .strategies_rpcs import StrategyRpcs
 
 Context = grpc.aio.ServicerContext
 
@@ -25,7 +31,12 @@ def _milestones(report: ProgressReport) -> pb.Milestones:
     )
 
 
-class SessionServicer(session_service_pb2_grpc.SessionServiceServicer):
+class SessionServicer(
+    EmpathyRpcs, ReconcilerRpcs, NeedsRpcs, Stage4Rpcs, StrategyRpcs, JourneyRpcs,
+    session_service_pb2_grpc.SessionServiceServicer,
+):
+    """Stage 0/1 RPCs here; each later capability's RPCs come from its mixin module."""
+
     def __init__(self, container: Container) -> None:
         self._c = container
 

@@ -34,15 +34,21 @@ from mwf_core.ports.auth import ProfileDirectory, TokenVerifier
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.usecases.conversation import ConversationUseCases
 from mwf_core.usecases.emotions import EmotionUseCases
+from mwf_core.usecases.empathy import EmpathyUseCases
 from mwf_core.usecases.enrichment import EnrichmentUseCases
 from mwf_core.usecases.identity import IdentityUseCases
 from mwf_core.usecases.invitations import InvitationUseCases
+from mwf_core.usecases.journey import JourneyUseCases
 from mwf_core.usecases.lifecycle import LifecycleUseCases
 from mwf_core.usecases.messages import MessageUseCases
+from mwf_core.usecases.needs import NeedsUseCases
 from mwf_core.usecases.people import PeopleUseCases
+from mwf_core.usecases.reconciler import ReconcilerUseCases
 from mwf_core.usecases.runtime import Dependencies
 from mwf_core.usecases.sessions import SessionUseCases
 from mwf_core.usecases.stage0 import Stage0UseCases
+from mwf_core.usecases.stage4 import Stage4UseCases
+from mwf_core.usecases.strategies import StrategyUseCases
 
 log = logging.getLogger("mwf")
 
@@ -69,10 +75,17 @@ class Container:
     conversation: ConversationUseCases
     enrichment: EnrichmentUseCases
     model_adapter: Any
+    reconciler: ReconcilerUseCases
+    empathy: EmpathyUseCases
+    needs: NeedsUseCases
+    stage4: Stage4UseCases
+    strategies: StrategyUseCases
+    journey: JourneyUseCases
 
 
     async def close(self) -> None:
         await self.enrichment.drain()
+        await self.reconciler.drain()
         await self.telemetry.stop()  # flushes what is queued before the pool closes
         close_model = getattr(self.model_adapter, "close", None)
         if close_model is not None:
@@ -181,6 +194,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
     llm = TelemetryRecordingModel(adapter, telemetry, SystemClock(), ids,
                                   log_prompts=settings.log_prompts)
     enrichment = EnrichmentUseCases(deps, llm)
+    reconciler = ReconcilerUseCases(deps, llm)
     return Container(
         settings=settings,
         engine=engine,
@@ -199,4 +213,10 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         conversation=ConversationUseCases(deps, llm, after_reply=enrichment.schedule),
         enrichment=enrichment,
         model_adapter=adapter,
+        reconciler=reconciler,
+        empathy=EmpathyUseCases(deps, llm, reconciler),
+        needs=NeedsUseCases(deps, llm),
+        stage4=Stage4UseCases(deps, llm),
+        strategies=StrategyUseCases(deps, llm),
+        journey=JourneyUseCases(deps, llm),
     )

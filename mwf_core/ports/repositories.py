@@ -26,6 +26,14 @@ from mwf_core.domain.records import (
     User,
     UserVessel,
 )
+from mwf_core.ports.agreement_repositories import AgreementRepository, RankingRepository
+from mwf_core.ports.empathy_repositories import (
+    EmpathyAttemptRepository,
+    EmpathyValidationRepository,
+)
+from mwf_core.ports.journey_repositories import ExerciseRepository
+from mwf_core.ports.reconciler_repositories import ReconcilerRepository
+from mwf_core.ports.stage4_repositories import Stage4Repository
 
 
 class UserRepository(Protocol):
@@ -251,6 +259,13 @@ class UnitOfWork(Protocol):
     empathy_drafts: EmpathyDraftRepository
     needs: NeedRepository
     proposals: ProposalRepository
+    empathy_attempts: EmpathyAttemptRepository
+    empathy_validations: EmpathyValidationRepository
+    reconciler: ReconcilerRepository
+    stage4: Stage4Repository
+    agreements: AgreementRepository
+    rankings: RankingRepository
+    exercises: ExerciseRepository
 
     async def __aenter__(self) -> Self: ...
 

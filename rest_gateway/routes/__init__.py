@@ -8,11 +8,17 @@ from aiohttp import web
 from rest_gateway.routes import (
     auth,
     emotions,
+    empathy,
     invitations,
+    journey,
     messages,
+    needs,
     people,
+    reconciler,
     sessions,
     stage0,
+    stage4,
+    strategies,
 )
 from rest_gateway.routes.common import Route
 
@@ -26,6 +32,12 @@ ROUTES: tuple[Route, ...] = (
     *people.ROUTES,
     *emotions.ROUTES,
     *messages.ROUTES,
+    *empathy.ROUTES,
+    *reconciler.ROUTES,
+    *needs.ROUTES,
+    *stage4.ROUTES,
+    *strategies.ROUTES,
+    *journey.ROUTES,
 )
 
 

@@ -329,3 +329,22 @@ class ConversationMemoryTable(Table, tablename="conversation_memories"):
 
 
 ALL_TABLES = (*ALL_TABLES, ConversationMemoryTable)
+
+
+# Tables of stages 2 to 4 and around them live in their own modules (they import the ones above).
+from . import (  # noqa: E402
+    agreement_tables,
+    empathy_tables,
+    journey_tables,
+    reconciler_tables,
+    stage4_tables,
+)
+
+ALL_TABLES = (
+    *ALL_TABLES,
+    *empathy_tables.TABLES,
+    *reconciler_tables.TABLES,
+    *stage4_tables.TABLES,
+    *agreement_tables.TABLES,
+    *journey_tables.TABLES,
+)

@@ -30,9 +30,16 @@ from piccolo.engine.sqlite import TransactionType
 
 from mwf_core.domain.records import OutboxEvent
 
+from .agreement_repositories import PiccoloAgreementRepository, PiccoloRankingRepository
+from .empathy_repositories import (
+    PiccoloEmpathyAttemptRepository,
+    PiccoloEmpathyValidationRepository,
+)
 from .engine import is_postgres
 from .errors import mapped_errors
+from .journey_repositories import PiccoloExerciseRepository
 from .memory_repository import PiccoloMemoryRepository
+from .reconciler_repositories import PiccoloReconcilerRepository
 from .repositories import (
     PiccoloConsentRepository,
     PiccoloEmotionRepository,
@@ -47,6 +54,7 @@ from .repositories import (
     PiccoloUserRepository,
     PiccoloVesselRepository,
 )
+from .stage4_repositories import PiccoloStage4Repository
 from .stage_repositories import (
     PiccoloEmpathyDraftRepository,
     PiccoloNeedRepository,
@@ -121,6 +129,13 @@ class PiccoloUnitOfWork:
         self.empathy_drafts = PiccoloEmpathyDraftRepository()
         self.needs = PiccoloNeedRepository()
         self.proposals = PiccoloProposalRepository()
+        self.empathy_attempts = PiccoloEmpathyAttemptRepository()
+        self.empathy_validations = PiccoloEmpathyValidationRepository()
+        self.reconciler = PiccoloReconcilerRepository()
+        self.stage4 = PiccoloStage4Repository()
+        self.agreements = PiccoloAgreementRepository()
+        self.rankings = PiccoloRankingRepository()
+        self.exercises = PiccoloExerciseRepository()
 
     @property
     def committed(self) -> bool:

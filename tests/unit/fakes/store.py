@@ -57,6 +57,8 @@ class Store:
     empathy_drafts: dict[str, EmpathyDraft] = field(default_factory=dict)
     needs: dict[str, IdentifiedNeed] = field(default_factory=dict)
     proposals: dict[str, StrategyProposal] = field(default_factory=dict)
+    # Tables of the later stages, by name (each fake repository keeps its own).
+    tables: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
 
 def _copy(record: R) -> R:
@@ -72,6 +74,10 @@ class _Table:
     @property
     def _s(self) -> Store:
         return self._uow.working
+
+    def _rows(self, name: str) -> dict[Any, Any]:
+        """One of the later stages' tables in the working copy (created empty on first use)."""
+        return self._s.tables.setdefault(name, {})
 
     def _insert(self, table: dict[Any, Any], key: Any, record: Any) -> None:
         if key in table:

@@ -9,6 +9,10 @@ from typing import Any, Self
 from mwf_core.domain.errors import ConcurrencyConflict
 from mwf_core.domain.records import OutboxEvent
 
+from .agreements import InMemoryAgreementRepository, InMemoryRankingRepository
+from .empathy import InMemoryEmpathyAttemptRepository, InMemoryEmpathyValidationRepository
+from .journey import InMemoryExerciseRepository
+from .reconciler import InMemoryReconcilerRepository
 from .repositories import (
     InMemoryConsentRepository,
     InMemoryEmotionRepository,
@@ -24,6 +28,7 @@ from .repositories import (
     InMemoryUserRepository,
     InMemoryVesselRepository,
 )
+from .stage4 import InMemoryStage4Repository
 from .stage_repositories import (
     InMemoryEmpathyDraftRepository,
     InMemoryNeedRepository,
@@ -59,6 +64,13 @@ class InMemoryUnitOfWork:
         self.empathy_drafts = InMemoryEmpathyDraftRepository(self)
         self.needs = InMemoryNeedRepository(self)
         self.proposals = InMemoryProposalRepository(self)
+        self.empathy_attempts = InMemoryEmpathyAttemptRepository(self)
+        self.empathy_validations = InMemoryEmpathyValidationRepository(self)
+        self.reconciler = InMemoryReconcilerRepository(self)
+        self.stage4 = InMemoryStage4Repository(self)
+        self.agreements = InMemoryAgreementRepository(self)
+        self.rankings = InMemoryRankingRepository(self)
+        self.exercises = InMemoryExerciseRepository(self)
 
     async def __aenter__(self) -> Self:
         if self._entered:

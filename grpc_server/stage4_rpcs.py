@@ -1,0 +1,9 @@
+"""SessionService RPCs of one capability, mixed into SessionServicer (being built)."""
+
+from __future__ import annotations
+
+from mwf_core.bootstrap import Container
+
+
+class Stage4Rpcs:
+    _c: Container

@@ -1,0 +1,27 @@
+"""Stage 2 repositories: empathy attempts and the subjects' validations of them."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation
+
+
+class EmpathyAttemptRepository(Protocol):
+    async def add(self, attempt: EmpathyAttempt) -> None:
+        """Raises DuplicateKey when this (session, source user) already shared an attempt."""
+
+    async def for_session(self, session_id: str) -> list[EmpathyAttempt]: ...
+
+    async def by_author(self, session_id: str, user_id: str) -> EmpathyAttempt | None: ...
+
+    async def update(self, attempt: EmpathyAttempt, expected_version: int) -> bool:
+        """Compare-and-set on `status_version`: False (nothing written) when another writer
+        changed the attempt since it was read."""
+
+
+class EmpathyValidationRepository(Protocol):
+    async def upsert(self, validation: EmpathyValidation) -> None:
+        """One row per (attempt, user): a second answer replaces the first."""
+
+    async def for_attempt(self, attempt_id: str, user_id: str) -> EmpathyValidation | None: ...
