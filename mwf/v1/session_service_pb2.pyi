@@ -4,6 +4,7 @@ from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from mwf.v1 import empathy_pb2 as _empathy_pb2
 from mwf.v1 import journey_pb2 as _journey_pb2
 from mwf.v1 import needs_pb2 as _needs_pb2
+from mwf.v1 import reconciler_pb2 as _reconciler_pb2
 from mwf.v1 import stage4_pb2 as _stage4_pb2
 from mwf.v1 import strategies_pb2 as _strategies_pb2
 from mwf.v1 import types_pb2 as _types_pb2

@@ -329,6 +329,16 @@ class SessionServiceServicer:
 
     def ListEmotions(self, request, context):
         """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
+        ---- Stage 2: empathy exchange (messages in empathy.proto) ----
+        ---- end of stage 2: empathy exchange ----
+        ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
+        ---- end of stage 2: reconciler ----
+        ---- Stage 3: needs (messages in needs.proto) ----
+        ---- end of stage 3 ----
+        ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
+        ---- end of stage 4 ----
+        ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+        ---- end of stage 4 legacy ----
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

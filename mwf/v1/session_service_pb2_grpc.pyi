@@ -85,7 +85,18 @@ class SessionServiceStub:
     RecordEmotion: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.RecordEmotionRequest, _session_service_pb2.RecordEmotionResponse]
     """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
     ListEmotions: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ListEmotionsRequest, _session_service_pb2.ListEmotionsResponse]
-    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
+    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
+    ---- Stage 2: empathy exchange (messages in empathy.proto) ----
+    ---- end of stage 2: empathy exchange ----
+    ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
+    ---- end of stage 2: reconciler ----
+    ---- Stage 3: needs (messages in needs.proto) ----
+    ---- end of stage 3 ----
+    ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
+    ---- end of stage 4 ----
+    ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+    ---- end of stage 4 legacy ----
+    """
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
@@ -144,7 +155,18 @@ class SessionServiceAsyncStub(SessionServiceStub):
     RecordEmotion: _aio.UnaryUnaryMultiCallable[_session_service_pb2.RecordEmotionRequest, _session_service_pb2.RecordEmotionResponse]  # type: ignore[assignment]
     """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
     ListEmotions: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ListEmotionsRequest, _session_service_pb2.ListEmotionsResponse]  # type: ignore[assignment]
-    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
+    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
+    ---- Stage 2: empathy exchange (messages in empathy.proto) ----
+    ---- end of stage 2: empathy exchange ----
+    ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
+    ---- end of stage 2: reconciler ----
+    ---- Stage 3: needs (messages in needs.proto) ----
+    ---- end of stage 3 ----
+    ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
+    ---- end of stage 4 ----
+    ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+    ---- end of stage 4 legacy ----
+    """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
     """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
@@ -344,6 +366,17 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _session_service_pb2.ListEmotionsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_session_service_pb2.ListEmotionsResponse, _abc.Awaitable[_session_service_pb2.ListEmotionsResponse]]:
-        """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
+        """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
+        ---- Stage 2: empathy exchange (messages in empathy.proto) ----
+        ---- end of stage 2: empathy exchange ----
+        ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
+        ---- end of stage 2: reconciler ----
+        ---- Stage 3: needs (messages in needs.proto) ----
+        ---- end of stage 3 ----
+        ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
+        ---- end of stage 4 ----
+        ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+        ---- end of stage 4 legacy ----
+        """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...
