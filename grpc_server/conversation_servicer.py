@@ -125,6 +125,7 @@ class ConversationServicer(conversation_service_pb2_grpc.ConversationServiceServ
             confirm_time=convert.timestamp(result.confirmed_at),
             can_advance=result.can_advance,
             partner_completed=result.partner_completed,
+            reconciler_triggered=result.reconciler_triggered,
         )
         if result.transition is not None:
             response.transition_message.CopyFrom(convert.message(result.transition))

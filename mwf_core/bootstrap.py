@@ -209,7 +209,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         people=PeopleUseCases(deps),
         emotions=EmotionUseCases(deps),
         llm=llm,
-        messages=MessageUseCases(deps, llm),
+        messages=MessageUseCases(deps, llm, schedule_reconciler=reconciler.schedule),
         conversation=ConversationUseCases(deps, llm, after_reply=enrichment.schedule),
         enrichment=enrichment,
         model_adapter=adapter,

@@ -132,17 +132,19 @@ class ConfirmFeelHeardRequest(_message.Message):
     def __init__(self, session_id: _Optional[str] = ..., confirmed: _Optional[bool] = ..., feedback: _Optional[str] = ...) -> None: ...
 
 class ConfirmFeelHeardResponse(_message.Message):
-    __slots__ = ("confirmed", "confirm_time", "can_advance", "partner_completed", "transition_message", "advanced_to_stage")
+    __slots__ = ("confirmed", "confirm_time", "can_advance", "partner_completed", "transition_message", "advanced_to_stage", "reconciler_triggered")
     CONFIRMED_FIELD_NUMBER: _ClassVar[int]
     CONFIRM_TIME_FIELD_NUMBER: _ClassVar[int]
     CAN_ADVANCE_FIELD_NUMBER: _ClassVar[int]
     PARTNER_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     TRANSITION_MESSAGE_FIELD_NUMBER: _ClassVar[int]
     ADVANCED_TO_STAGE_FIELD_NUMBER: _ClassVar[int]
+    RECONCILER_TRIGGERED_FIELD_NUMBER: _ClassVar[int]
     confirmed: bool
     confirm_time: _timestamp_pb2.Timestamp
     can_advance: bool
     partner_completed: bool
     transition_message: _types_pb2.Message
     advanced_to_stage: _types_pb2.Stage
-    def __init__(self, confirmed: _Optional[bool] = ..., confirm_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., can_advance: _Optional[bool] = ..., partner_completed: _Optional[bool] = ..., transition_message: _Optional[_Union[_types_pb2.Message, _Mapping]] = ..., advanced_to_stage: _Optional[_Union[_types_pb2.Stage, str]] = ...) -> None: ...
+    reconciler_triggered: bool
+    def __init__(self, confirmed: _Optional[bool] = ..., confirm_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., can_advance: _Optional[bool] = ..., partner_completed: _Optional[bool] = ..., transition_message: _Optional[_Union[_types_pb2.Message, _Mapping]] = ..., advanced_to_stage: _Optional[_Union[_types_pb2.Stage, str]] = ..., reconciler_triggered: _Optional[bool] = ...) -> None: ...

@@ -22,13 +22,63 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from mwf.v1 import types_pb2 as mwf_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mwf/v1/empathy.proto\x12\x06mwf.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mwf/v1/empathy.proto\x12\x06mwf.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12mwf/v1/types.proto\"\x85\x01\n\x0c\x45mpathyDraft\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x16\n\x0eready_to_share\x18\x03 \x01(\x08\x12\x0f\n\x07version\x18\x04 \x01(\x05\x12/\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x83\x03\n\x0e\x45mpathyAttempt\x12\n\n\x02id\x18\x01 \x01(\t\x12\x16\n\x0esource_user_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12.\n\nshare_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x63onsent_record_id\x18\x05 \x01(\t\x12%\n\x06status\x18\x06 \x01(\x0e\x32\x15.mwf.v1.EmpathyStatus\x12/\n\x0breveal_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rvalidate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0erevision_count\x18\t \x01(\x05\x12\x16\n\x0estatus_version\x18\n \x01(\x05\x12\x36\n\x0f\x64\x65livery_status\x18\x0b \x01(\x0e\x32\x1d.mwf.v1.EmpathyDeliveryStatus\"W\n\x14\x45mpathySharedContext\x12\x0f\n\x07\x63ontent\x18\x01 \x01(\t\x12.\n\nshare_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"V\n\x15\x45mpathyRefinementHint\x12\x11\n\tarea_hint\x18\x01 \x01(\t\x12\x15\n\rguidance_type\x18\x02 \x01(\t\x12\x13\n\x0bprompt_seed\x18\x03 \x01(\t\"\x87\x01\n\x18\x45mpathyReconcilerSummary\x12\x14\n\x0cgap_severity\x18\x01 \x01(\t\x12\x0e\n\x06\x61\x63tion\x18\x02 \x01(\t\x12\x30\n\x0c\x61nalyze_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x13\n\x0bgap_summary\x18\x04 \x01(\t\"\x96\x06\n\x15\x45mpathyExchangeStatus\x12*\n\nmy_attempt\x18\x01 \x01(\x0b\x32\x16.mwf.v1.EmpathyAttempt\x12/\n\x0fpartner_attempt\x18\x02 \x01(\x0b\x32\x16.mwf.v1.EmpathyAttempt\x12 \n\x18partner_completed_stage1\x18\x03 \x01(\x08\x12\x11\n\tanalyzing\x18\x04 \x01(\x08\x12\x18\n\x10\x61waiting_sharing\x18\x05 \x01(\x08\x12\x1e\n\x16has_new_shared_context\x18\x06 \x01(\x08\x12#\n\x1bhas_unviewed_shared_context\x18\x07 \x01(\x08\x12\x34\n\x0eshared_context\x18\x08 \x01(\x0b\x32\x1c.mwf.v1.EmpathySharedContext\x12\x36\n\x0frefinement_hint\x18\t \x01(\x0b\x32\x1d.mwf.v1.EmpathyRefinementHint\x12\x18\n\x10ready_for_stage3\x18\n \x01(\x08\x12*\n\"message_count_since_shared_context\x18\x0b \x01(\x05\x12&\n\x1eshared_content_delivery_status\x18\x0c \x01(\t\x12\x19\n\x11my_shared_context\x18\r \x01(\t\x12\x31\n\rmy_share_time\x18\x0e \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12>\n\x14my_reconciler_result\x18\x0f \x01(\x0b\x32 .mwf.v1.EmpathyReconcilerSummary\x12%\n\x1dpartner_has_submitted_empathy\x18\x10 \x01(\x08\x12:\n\x1bpartner_empathy_held_status\x18\x11 \x01(\x0e\x32\x15.mwf.v1.EmpathyStatus\x12?\n\x1bpartner_empathy_submit_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\x17SaveEmpathyDraftRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\x12\x1b\n\x0eready_to_share\x18\x03 \x01(\x08H\x00\x88\x01\x01\x42\x11\n\x0f_ready_to_share\"s\n\x18SaveEmpathyDraftResponse\x12\x10\n\x08\x64raft_id\x18\x01 \x01(\t\x12-\n\tsave_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0eready_to_share\x18\x03 \x01(\x08\",\n\x16GetEmpathyDraftRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"n\n\x17GetEmpathyDraftResponse\x12#\n\x05\x64raft\x18\x01 \x01(\x0b\x32\x14.mwf.v1.EmpathyDraft\x12\x13\n\x0b\x63\x61n_consent\x18\x02 \x01(\x08\x12\x19\n\x11\x61lready_consented\x18\x03 \x01(\x08\"C\n\x1c\x43onsentToShareEmpathyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63onsent\x18\x02 \x01(\x08\"\x91\x02\n\x1d\x43onsentToShareEmpathyResponse\x12\x11\n\tconsented\x18\x01 \x01(\x08\x12\x30\n\x0c\x63onsent_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11partner_consented\x18\x03 \x01(\x08\x12\x12\n\ncan_reveal\x18\x04 \x01(\x08\x12%\n\x06status\x18\x05 \x01(\x0e\x32\x15.mwf.v1.EmpathyStatus\x12(\n\x0f\x65mpathy_message\x18\x06 \x01(\x0b\x32\x0f.mwf.v1.Message\x12+\n\x12transition_message\x18\x07 \x01(\x0b\x32\x0f.mwf.v1.Message\".\n\x18GetPartnerEmpathyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xf1\x01\n\x19GetPartnerEmpathyResponse\x12\'\n\x07\x61ttempt\x18\x01 \x01(\x0b\x32\x16.mwf.v1.EmpathyAttempt\x12\x1b\n\x13waiting_for_partner\x18\x02 \x01(\x08\x12-\n\x0epartner_status\x18\x03 \x01(\x0e\x32\x15.mwf.v1.EmpathyStatus\x12\x11\n\tvalidated\x18\x04 \x01(\x08\x12\x31\n\rvalidate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11\x61waiting_revision\x18\x06 \x01(\x08\"-\n\x17GetEmpathyStatusRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"I\n\x18GetEmpathyStatusResponse\x12-\n\x06status\x18\x01 \x01(\x0b\x32\x1d.mwf.v1.EmpathyExchangeStatus\"Q\n\x16ValidateEmpathyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tvalidated\x18\x02 \x01(\x08\x12\x10\n\x08\x66\x65\x65\x64\x62\x61\x63k\x18\x03 \x01(\t\"\xc3\x01\n\x17ValidateEmpathyResponse\x12\x11\n\tvalidated\x18\x01 \x01(\x08\x12\x31\n\rvalidate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x17\n\x0f\x66\x65\x65\x64\x62\x61\x63k_shared\x18\x03 \x01(\x08\x12\x19\n\x11\x61waiting_revision\x18\x04 \x01(\x08\x12\x13\n\x0b\x63\x61n_advance\x18\x05 \x01(\x08\x12\x19\n\x11partner_validated\x18\x06 \x01(\x08\"=\n\x16ResubmitEmpathyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x02 \x01(\t\"\xa8\x01\n\x17ResubmitEmpathyResponse\x12%\n\x06status\x18\x01 \x01(\x0e\x32\x15.mwf.v1.EmpathyStatus\x12\x0f\n\x07message\x18\x02 \x01(\t\x12(\n\x0f\x65mpathy_message\x18\x03 \x01(\x0b\x32\x0f.mwf.v1.Message\x12+\n\x12transition_message\x18\x04 \x01(\x0b\x32\x0f.mwf.v1.Message\"]\n\x1cSkipEmpathyRefinementRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x19\n\x11willing_to_accept\x18\x02 \x01(\x08\x12\x0e\n\x06reason\x18\x03 \x01(\t\"0\n\x1dSkipEmpathyRefinementResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08*\x9c\x02\n\rEmpathyStatus\x12\x1e\n\x1a\x45MPATHY_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13\x45MPATHY_STATUS_HELD\x10\x01\x12\x1c\n\x18\x45MPATHY_STATUS_ANALYZING\x10\x02\x12#\n\x1f\x45MPATHY_STATUS_AWAITING_SHARING\x10\x03\x12\x1b\n\x17\x45MPATHY_STATUS_REFINING\x10\x04\x12\x1d\n\x19\x45MPATHY_STATUS_NEEDS_WORK\x10\x05\x12\x18\n\x14\x45MPATHY_STATUS_READY\x10\x06\x12\x1b\n\x17\x45MPATHY_STATUS_REVEALED\x10\x07\x12\x1c\n\x18\x45MPATHY_STATUS_VALIDATED\x10\x08*\xae\x01\n\x15\x45mpathyDeliveryStatus\x12\'\n#EMPATHY_DELIVERY_STATUS_UNSPECIFIED\x10\x00\x12#\n\x1f\x45MPATHY_DELIVERY_STATUS_PENDING\x10\x01\x12%\n!EMPATHY_DELIVERY_STATUS_DELIVERED\x10\x02\x12 \n\x1c\x45MPATHY_DELIVERY_STATUS_SEEN\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.empathy_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_EMPATHYSTATUS']._serialized_start=3526
+  _globals['_EMPATHYSTATUS']._serialized_end=3810
+  _globals['_EMPATHYDELIVERYSTATUS']._serialized_start=3813
+  _globals['_EMPATHYDELIVERYSTATUS']._serialized_end=3987
+  _globals['_EMPATHYDRAFT']._serialized_start=86
+  _globals['_EMPATHYDRAFT']._serialized_end=219
+  _globals['_EMPATHYATTEMPT']._serialized_start=222
+  _globals['_EMPATHYATTEMPT']._serialized_end=609
+  _globals['_EMPATHYSHAREDCONTEXT']._serialized_start=611
+  _globals['_EMPATHYSHAREDCONTEXT']._serialized_end=698
+  _globals['_EMPATHYREFINEMENTHINT']._serialized_start=700
+  _globals['_EMPATHYREFINEMENTHINT']._serialized_end=786
+  _globals['_EMPATHYRECONCILERSUMMARY']._serialized_start=789
+  _globals['_EMPATHYRECONCILERSUMMARY']._serialized_end=924
+  _globals['_EMPATHYEXCHANGESTATUS']._serialized_start=927
+  _globals['_EMPATHYEXCHANGESTATUS']._serialized_end=1717
+  _globals['_SAVEEMPATHYDRAFTREQUEST']._serialized_start=1719
+  _globals['_SAVEEMPATHYDRAFTREQUEST']._serialized_end=1829
+  _globals['_SAVEEMPATHYDRAFTRESPONSE']._serialized_start=1831
+  _globals['_SAVEEMPATHYDRAFTRESPONSE']._serialized_end=1946
+  _globals['_GETEMPATHYDRAFTREQUEST']._serialized_start=1948
+  _globals['_GETEMPATHYDRAFTREQUEST']._serialized_end=1992
+  _globals['_GETEMPATHYDRAFTRESPONSE']._serialized_start=1994
+  _globals['_GETEMPATHYDRAFTRESPONSE']._serialized_end=2104
+  _globals['_CONSENTTOSHAREEMPATHYREQUEST']._serialized_start=2106
+  _globals['_CONSENTTOSHAREEMPATHYREQUEST']._serialized_end=2173
+  _globals['_CONSENTTOSHAREEMPATHYRESPONSE']._serialized_start=2176
+  _globals['_CONSENTTOSHAREEMPATHYRESPONSE']._serialized_end=2449
+  _globals['_GETPARTNEREMPATHYREQUEST']._serialized_start=2451
+  _globals['_GETPARTNEREMPATHYREQUEST']._serialized_end=2497
+  _globals['_GETPARTNEREMPATHYRESPONSE']._serialized_start=2500
+  _globals['_GETPARTNEREMPATHYRESPONSE']._serialized_end=2741
+  _globals['_GETEMPATHYSTATUSREQUEST']._serialized_start=2743
+  _globals['_GETEMPATHYSTATUSREQUEST']._serialized_end=2788
+  _globals['_GETEMPATHYSTATUSRESPONSE']._serialized_start=2790
+  _globals['_GETEMPATHYSTATUSRESPONSE']._serialized_end=2863
+  _globals['_VALIDATEEMPATHYREQUEST']._serialized_start=2865
+  _globals['_VALIDATEEMPATHYREQUEST']._serialized_end=2946
+  _globals['_VALIDATEEMPATHYRESPONSE']._serialized_start=2949
+  _globals['_VALIDATEEMPATHYRESPONSE']._serialized_end=3144
+  _globals['_RESUBMITEMPATHYREQUEST']._serialized_start=3146
+  _globals['_RESUBMITEMPATHYREQUEST']._serialized_end=3207
+  _globals['_RESUBMITEMPATHYRESPONSE']._serialized_start=3210
+  _globals['_RESUBMITEMPATHYRESPONSE']._serialized_end=3378
+  _globals['_SKIPEMPATHYREFINEMENTREQUEST']._serialized_start=3380
+  _globals['_SKIPEMPATHYREFINEMENTREQUEST']._serialized_end=3473
+  _globals['_SKIPEMPATHYREFINEMENTRESPONSE']._serialized_start=3475
+  _globals['_SKIPEMPATHYREFINEMENTRESPONSE']._serialized_end=3523
 # @@protoc_insertion_point(module_scope)

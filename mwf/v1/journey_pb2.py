@@ -22,13 +22,74 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
+from mwf.v1 import types_pb2 as mwf_dot_v1_dot_types__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mwf/v1/journey.proto\x12\x06mwf.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x14mwf/v1/journey.proto\x12\x06mwf.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x12mwf/v1/types.proto\"\x98\x02\n\x11\x43onsentRecordView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x14\n\x0c\x63ontent_type\x18\x02 \x01(\t\x12\x11\n\ttarget_id\x18\x03 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x64\x65\x63ide_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12)\n\x08metadata\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\"\x98\x01\n\x14\x43onsentedContentView\x12\n\n\x02id\x18\x01 \x01(\t\x12\x19\n\x11\x63onsent_record_id\x18\x02 \x01(\t\x12\x0f\n\x07\x63ontent\x18\x03 \x01(\t\x12\x30\n\x0c\x63onsent_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x63onsent_active\x18\x05 \x01(\x08\"0\n\x1aListPendingConsentsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"R\n\x1bListPendingConsentsResponse\x12\x33\n\x10pending_requests\x18\x01 \x03(\x0b\x32\x19.mwf.v1.ConsentRecordView\"\x88\x01\n\x14\x44\x65\x63ideConsentRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x1a\n\x12\x63onsent_request_id\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x1b\n\x0e\x65\x64ited_content\x18\x04 \x01(\tH\x00\x88\x01\x01\x42\x11\n\x0f_edited_content\"\x92\x01\n\x15\x44\x65\x63ideConsentResponse\x12\x10\n\x08recorded\x18\x01 \x01(\x08\x12\x31\n\x0e\x63onsent_record\x18\x02 \x01(\x0b\x32\x19.mwf.v1.ConsentRecordView\x12\x34\n\x0eshared_content\x18\x03 \x01(\x0b\x32\x1c.mwf.v1.ConsentedContentView\"E\n\x14RevokeConsentRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x19\n\x11\x63onsent_record_id\x18\x02 \x01(\t\"Y\n\x15RevokeConsentResponse\x12\x0f\n\x07revoked\x18\x01 \x01(\x08\x12/\n\x0brevoke_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"/\n\x19ListConsentHistoryRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"H\n\x1aListConsentHistoryResponse\x12*\n\x07records\x18\x01 \x03(\x0b\x32\x19.mwf.v1.ConsentRecordView\"\xa1\x01\n\x17\x43ompleteExerciseRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x1d\n\x10intensity_before\x18\x03 \x01(\x05H\x00\x88\x01\x01\x12\x1c\n\x0fintensity_after\x18\x04 \x01(\x05H\x01\x88\x01\x01\x42\x13\n\x11_intensity_beforeB\x12\n\x10_intensity_after\"\x93\x01\n\x12\x45xerciseCompletion\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12\x31\n\rcomplete_time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1c\n\x0fintensity_delta\x18\x04 \x01(\x05H\x00\x88\x01\x01\x42\x12\n\x10_intensity_delta\"Z\n\x18\x43ompleteExerciseResponse\x12\x0e\n\x06logged\x18\x01 \x01(\x08\x12.\n\ncompletion\x18\x02 \x01(\x0b\x32\x1a.mwf.v1.ExerciseCompletion\".\n\x18GetPendingActionsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"P\n\rPendingAction\x12\x0c\n\x04type\x18\x01 \x01(\t\x12\n\n\x02id\x18\x02 \x01(\t\x12%\n\x04\x64\x61ta\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\"]\n\x19GetPendingActionsResponse\x12&\n\x07\x61\x63tions\x18\x01 \x03(\x0b\x32\x15.mwf.v1.PendingAction\x12\x18\n\x10sent_tab_updates\x18\x02 \x01(\x05\"\x16\n\x14GetBadgeCountRequest\"\x9a\x01\n\x15GetBadgeCountResponse\x12\r\n\x05\x63ount\x18\x01 \x01(\x05\x12@\n\nby_session\x18\x02 \x03(\x0b\x32,.mwf.v1.GetBadgeCountResponse.BySessionEntry\x1a\x30\n\x0e\x42ySessionEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x05:\x02\x38\x01\"h\n\x13ListTimelineRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12*\n\x06\x62\x65\x66ore\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x11\n\tpage_size\x18\x03 \x01(\x05\"\xf3\x01\n\x08\x43hatItem\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t\x12(\n\x04time\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0f\n\x07\x63ontent\x18\x04 \x01(\t\x12\x16\n\x0eindicator_type\x18\x05 \x01(\t\x12\x1c\n\x05stage\x18\x06 \x01(\x0e\x32\r.mwf.v1.Stage\x12\x16\n\tintensity\x18\x07 \x01(\x05H\x00\x88\x01\x01\x12\x1f\n\x12previous_intensity\x18\x08 \x01(\x05H\x01\x88\x01\x01\x42\x0c\n\n_intensityB\x15\n\x13_previous_intensity\"I\n\x14ListTimelineResponse\x12\x1f\n\x05items\x18\x01 \x03(\x0b\x32\x10.mwf.v1.ChatItem\x12\x10\n\x08has_more\x18\x02 \x01(\x08\"N\n\x18MarkSessionViewedRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x1e\n\x16last_seen_chat_item_id\x18\x02 \x01(\t\"\x80\x01\n\x19MarkSessionViewedResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12\x32\n\x0elast_view_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1e\n\x16last_seen_chat_item_id\x18\x03 \x01(\t\"/\n\x19MarkShareTabViewedRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"k\n\x1aMarkShareTabViewedResponse\x12\x0f\n\x07success\x18\x01 \x01(\x08\x12<\n\x18last_share_tab_view_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\")\n\x13\x41\x64vanceStageRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xd8\x01\n\x14\x41\x64vanceStageResponse\x12\x10\n\x08\x61\x64vanced\x18\x01 \x01(\x08\x12 \n\tnew_stage\x18\x02 \x01(\x0e\x32\r.mwf.v1.Stage\x12\'\n\nnew_status\x18\x03 \x01(\x0e\x32\x13.mwf.v1.StageStatus\x12\x30\n\x0c\x61\x64vance_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x16\n\x0e\x62locked_reason\x18\x05 \x01(\t\x12\x19\n\x11unsatisfied_gates\x18\x06 \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.journey_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_GETBADGECOUNTRESPONSE_BYSESSIONENTRY']._loaded_options = None
+  _globals['_GETBADGECOUNTRESPONSE_BYSESSIONENTRY']._serialized_options = b'8\001'
+  _globals['_CONSENTRECORDVIEW']._serialized_start=116
+  _globals['_CONSENTRECORDVIEW']._serialized_end=396
+  _globals['_CONSENTEDCONTENTVIEW']._serialized_start=399
+  _globals['_CONSENTEDCONTENTVIEW']._serialized_end=551
+  _globals['_LISTPENDINGCONSENTSREQUEST']._serialized_start=553
+  _globals['_LISTPENDINGCONSENTSREQUEST']._serialized_end=601
+  _globals['_LISTPENDINGCONSENTSRESPONSE']._serialized_start=603
+  _globals['_LISTPENDINGCONSENTSRESPONSE']._serialized_end=685
+  _globals['_DECIDECONSENTREQUEST']._serialized_start=688
+  _globals['_DECIDECONSENTREQUEST']._serialized_end=824
+  _globals['_DECIDECONSENTRESPONSE']._serialized_start=827
+  _globals['_DECIDECONSENTRESPONSE']._serialized_end=973
+  _globals['_REVOKECONSENTREQUEST']._serialized_start=975
+  _globals['_REVOKECONSENTREQUEST']._serialized_end=1044
+  _globals['_REVOKECONSENTRESPONSE']._serialized_start=1046
+  _globals['_REVOKECONSENTRESPONSE']._serialized_end=1135
+  _globals['_LISTCONSENTHISTORYREQUEST']._serialized_start=1137
+  _globals['_LISTCONSENTHISTORYREQUEST']._serialized_end=1184
+  _globals['_LISTCONSENTHISTORYRESPONSE']._serialized_start=1186
+  _globals['_LISTCONSENTHISTORYRESPONSE']._serialized_end=1258
+  _globals['_COMPLETEEXERCISEREQUEST']._serialized_start=1261
+  _globals['_COMPLETEEXERCISEREQUEST']._serialized_end=1422
+  _globals['_EXERCISECOMPLETION']._serialized_start=1425
+  _globals['_EXERCISECOMPLETION']._serialized_end=1572
+  _globals['_COMPLETEEXERCISERESPONSE']._serialized_start=1574
+  _globals['_COMPLETEEXERCISERESPONSE']._serialized_end=1664
+  _globals['_GETPENDINGACTIONSREQUEST']._serialized_start=1666
+  _globals['_GETPENDINGACTIONSREQUEST']._serialized_end=1712
+  _globals['_PENDINGACTION']._serialized_start=1714
+  _globals['_PENDINGACTION']._serialized_end=1794
+  _globals['_GETPENDINGACTIONSRESPONSE']._serialized_start=1796
+  _globals['_GETPENDINGACTIONSRESPONSE']._serialized_end=1889
+  _globals['_GETBADGECOUNTREQUEST']._serialized_start=1891
+  _globals['_GETBADGECOUNTREQUEST']._serialized_end=1913
+  _globals['_GETBADGECOUNTRESPONSE']._serialized_start=1916
+  _globals['_GETBADGECOUNTRESPONSE']._serialized_end=2070
+  _globals['_GETBADGECOUNTRESPONSE_BYSESSIONENTRY']._serialized_start=2022
+  _globals['_GETBADGECOUNTRESPONSE_BYSESSIONENTRY']._serialized_end=2070
+  _globals['_LISTTIMELINEREQUEST']._serialized_start=2072
+  _globals['_LISTTIMELINEREQUEST']._serialized_end=2176
+  _globals['_CHATITEM']._serialized_start=2179
+  _globals['_CHATITEM']._serialized_end=2422
+  _globals['_LISTTIMELINERESPONSE']._serialized_start=2424
+  _globals['_LISTTIMELINERESPONSE']._serialized_end=2497
+  _globals['_MARKSESSIONVIEWEDREQUEST']._serialized_start=2499
+  _globals['_MARKSESSIONVIEWEDREQUEST']._serialized_end=2577
+  _globals['_MARKSESSIONVIEWEDRESPONSE']._serialized_start=2580
+  _globals['_MARKSESSIONVIEWEDRESPONSE']._serialized_end=2708
+  _globals['_MARKSHARETABVIEWEDREQUEST']._serialized_start=2710
+  _globals['_MARKSHARETABVIEWEDREQUEST']._serialized_end=2757
+  _globals['_MARKSHARETABVIEWEDRESPONSE']._serialized_start=2759
+  _globals['_MARKSHARETABVIEWEDRESPONSE']._serialized_end=2866
+  _globals['_ADVANCESTAGEREQUEST']._serialized_start=2868
+  _globals['_ADVANCESTAGEREQUEST']._serialized_end=2909
+  _globals['_ADVANCESTAGERESPONSE']._serialized_start=2912
+  _globals['_ADVANCESTAGERESPONSE']._serialized_end=3128
 # @@protoc_insertion_point(module_scope)

@@ -22,13 +22,68 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12mwf/v1/needs.proto\x12\x06mwf.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x12mwf/v1/needs.proto\x12\x06mwf.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf9\x02\n\x0eIdentifiedNeed\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04need\x18\x02 \x01(\t\x12&\n\x08\x63\x61tegory\x18\x03 \x01(\x0e\x32\x14.mwf.v1.NeedCategory\x12\x10\n\x08\x65vidence\x18\x04 \x03(\t\x12\x11\n\tconfirmed\x18\x05 \x01(\x08\x12-\n\tlock_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x64\x65lete_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1d\n\x15superseded_by_need_id\x18\x08 \x01(\t\x12\"\n\x06status\x18\t \x01(\x0e\x32\x12.mwf.v1.NeedStatus\x12\x1a\n\rai_confidence\x18\n \x01(\x01H\x00\x88\x01\x01\x12/\n\x0b\x63reate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x10\n\x0e_ai_confidence\"h\n\tNeedInput\x12\x0c\n\x04need\x18\x01 \x01(\t\x12&\n\x08\x63\x61tegory\x18\x02 \x01(\x0e\x32\x14.mwf.v1.NeedCategory\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x10\n\x08\x65vidence\x18\x04 \x03(\t\"&\n\x10ListNeedsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"o\n\x11ListNeedsResponse\x12%\n\x05needs\x18\x01 \x03(\x0b\x32\x16.mwf.v1.IdentifiedNeed\x12\x33\n\x0fsynthesize_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"K\n\x13\x43\x61ptureNeedsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12 \n\x05needs\x18\x02 \x03(\x0b\x32\x11.mwf.v1.NeedInput\"o\n\x14\x43\x61ptureNeedsResponse\x12%\n\x05needs\x18\x01 \x03(\x0b\x32\x16.mwf.v1.IdentifiedNeed\x12\x30\n\x0c\x63\x61pture_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"E\n\x0e\x41\x64\x64NeedRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x1f\n\x04need\x18\x02 \x01(\x0b\x32\x11.mwf.v1.NeedInput\"7\n\x0f\x41\x64\x64NeedResponse\x12$\n\x04need\x18\x01 \x01(\x0b\x32\x16.mwf.v1.IdentifiedNeed\"8\n\x11\x44\x65leteNeedRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07need_id\x18\x02 \x01(\t\"V\n\x12\x44\x65leteNeedResponse\x12\x0f\n\x07need_id\x18\x01 \x01(\t\x12/\n\x0b\x64\x65lete_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"H\n\x0eNeedAdjustment\x12\x0f\n\x07need_id\x18\x01 \x01(\t\x12\x11\n\tconfirmed\x18\x02 \x01(\x08\x12\x12\n\ncorrection\x18\x03 \x01(\t\"h\n\x13\x43onfirmNeedsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08need_ids\x18\x02 \x03(\t\x12+\n\x0b\x61\x64justments\x18\x03 \x03(\x0b\x32\x16.mwf.v1.NeedAdjustment\"\x8b\x01\n\x14\x43onfirmNeedsResponse\x12\x11\n\tconfirmed\x18\x01 \x01(\x08\x12\x30\n\x0c\x63onfirm_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11partner_confirmed\x18\x03 \x01(\x08\x12\x13\n\x0b\x63\x61n_advance\x18\x04 \x01(\x08\"B\n\x1a\x43onsentToShareNeedsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x10\n\x08need_ids\x18\x02 \x03(\t\"\xb5\x01\n\x1b\x43onsentToShareNeedsResponse\x12\x11\n\tconsented\x18\x01 \x01(\x08\x12.\n\nshare_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x1b\n\x13waiting_for_partner\x18\x03 \x01(\x08\x12\x1a\n\x12needs_reveal_ready\x18\x04 \x01(\x08\x12\x1a\n\x12\x61\x64vanced_to_stage4\x18\x05 \x01(\x08\"/\n\x19GetNeedsComparisonRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xea\x01\n\x1aGetNeedsComparisonResponse\x12(\n\x08my_needs\x18\x01 \x03(\x0b\x32\x16.mwf.v1.IdentifiedNeed\x12-\n\rpartner_needs\x18\x02 \x03(\x0b\x32\x16.mwf.v1.IdentifiedNeed\x12\x14\n\x0cmy_validated\x18\x03 \x01(\x08\x12\x19\n\x11partner_validated\x18\x04 \x01(\x08\x12\x13\n\x0b\x63\x61n_advance\x18\x05 \x01(\x08\x12\x19\n\x11\x61nalysis_complete\x18\x06 \x01(\x08\x12\x12\n\nno_overlap\x18\x07 \x01(\x08\"=\n\x14ValidateNeedsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tvalidated\x18\x02 \x01(\x08\"\x8d\x01\n\x15ValidateNeedsResponse\x12\x11\n\tvalidated\x18\x01 \x01(\x08\x12\x31\n\rvalidate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11partner_validated\x18\x03 \x01(\x08\x12\x13\n\x0b\x63\x61n_advance\x18\x04 \x01(\x08\"~\n\x11NeedEditOperation\x12\"\n\x04type\x18\x01 \x01(\x0e\x32\x14.mwf.v1.NeedEditType\x12\x0f\n\x07need_id\x18\x02 \x01(\t\x12\x0c\n\x04need\x18\x03 \x01(\t\x12&\n\x08\x63\x61tegory\x18\x04 \x01(\x0e\x32\x14.mwf.v1.NeedCategory\"W\n\x18InterpretNeedEditRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07request\x18\x02 \x01(\t\x12\x16\n\x0etarget_need_id\x18\x03 \x01(\t\"\\\n\x19InterpretNeedEditResponse\x12-\n\noperations\x18\x01 \x03(\x0b\x32\x19.mwf.v1.NeedEditOperation\x12\x10\n\x08\x66\x61llback\x18\x02 \x01(\x08\"Z\n\x15\x41pplyNeedEditsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12-\n\noperations\x18\x02 \x03(\x0b\x32\x19.mwf.v1.NeedEditOperation\"V\n\x16\x41pplyNeedEditsResponse\x12\x15\n\rapplied_count\x18\x01 \x01(\x05\x12%\n\x05needs\x18\x02 \x03(\x0b\x32\x16.mwf.v1.IdentifiedNeed*\xd7\x01\n\x0cNeedCategory\x12\x1d\n\x19NEED_CATEGORY_UNSPECIFIED\x10\x00\x12\x18\n\x14NEED_CATEGORY_SAFETY\x10\x01\x12\x1c\n\x18NEED_CATEGORY_CONNECTION\x10\x02\x12\x1a\n\x16NEED_CATEGORY_AUTONOMY\x10\x03\x12\x1d\n\x19NEED_CATEGORY_RECOGNITION\x10\x04\x12\x19\n\x15NEED_CATEGORY_MEANING\x10\x05\x12\x1a\n\x16NEED_CATEGORY_FAIRNESS\x10\x06*\x8d\x01\n\nNeedStatus\x12\x1b\n\x17NEED_STATUS_UNSPECIFIED\x10\x00\x12\x15\n\x11NEED_STATUS_DRAFT\x10\x01\x12\x16\n\x12NEED_STATUS_LOCKED\x10\x02\x12\x1a\n\x16NEED_STATUS_SUPERSEDED\x10\x03\x12\x17\n\x13NEED_STATUS_DELETED\x10\x04*|\n\x0cNeedEditType\x12\x1e\n\x1aNEED_EDIT_TYPE_UNSPECIFIED\x10\x00\x12\x16\n\x12NEED_EDIT_TYPE_ADD\x10\x01\x12\x19\n\x15NEED_EDIT_TYPE_REFINE\x10\x02\x12\x19\n\x15NEED_EDIT_TYPE_DELETE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.needs_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_NEEDCATEGORY']._serialized_start=2725
+  _globals['_NEEDCATEGORY']._serialized_end=2940
+  _globals['_NEEDSTATUS']._serialized_start=2943
+  _globals['_NEEDSTATUS']._serialized_end=3084
+  _globals['_NEEDEDITTYPE']._serialized_start=3086
+  _globals['_NEEDEDITTYPE']._serialized_end=3210
+  _globals['_IDENTIFIEDNEED']._serialized_start=64
+  _globals['_IDENTIFIEDNEED']._serialized_end=441
+  _globals['_NEEDINPUT']._serialized_start=443
+  _globals['_NEEDINPUT']._serialized_end=547
+  _globals['_LISTNEEDSREQUEST']._serialized_start=549
+  _globals['_LISTNEEDSREQUEST']._serialized_end=587
+  _globals['_LISTNEEDSRESPONSE']._serialized_start=589
+  _globals['_LISTNEEDSRESPONSE']._serialized_end=700
+  _globals['_CAPTURENEEDSREQUEST']._serialized_start=702
+  _globals['_CAPTURENEEDSREQUEST']._serialized_end=777
+  _globals['_CAPTURENEEDSRESPONSE']._serialized_start=779
+  _globals['_CAPTURENEEDSRESPONSE']._serialized_end=890
+  _globals['_ADDNEEDREQUEST']._serialized_start=892
+  _globals['_ADDNEEDREQUEST']._serialized_end=961
+  _globals['_ADDNEEDRESPONSE']._serialized_start=963
+  _globals['_ADDNEEDRESPONSE']._serialized_end=1018
+  _globals['_DELETENEEDREQUEST']._serialized_start=1020
+  _globals['_DELETENEEDREQUEST']._serialized_end=1076
+  _globals['_DELETENEEDRESPONSE']._serialized_start=1078
+  _globals['_DELETENEEDRESPONSE']._serialized_end=1164
+  _globals['_NEEDADJUSTMENT']._serialized_start=1166
+  _globals['_NEEDADJUSTMENT']._serialized_end=1238
+  _globals['_CONFIRMNEEDSREQUEST']._serialized_start=1240
+  _globals['_CONFIRMNEEDSREQUEST']._serialized_end=1344
+  _globals['_CONFIRMNEEDSRESPONSE']._serialized_start=1347
+  _globals['_CONFIRMNEEDSRESPONSE']._serialized_end=1486
+  _globals['_CONSENTTOSHARENEEDSREQUEST']._serialized_start=1488
+  _globals['_CONSENTTOSHARENEEDSREQUEST']._serialized_end=1554
+  _globals['_CONSENTTOSHARENEEDSRESPONSE']._serialized_start=1557
+  _globals['_CONSENTTOSHARENEEDSRESPONSE']._serialized_end=1738
+  _globals['_GETNEEDSCOMPARISONREQUEST']._serialized_start=1740
+  _globals['_GETNEEDSCOMPARISONREQUEST']._serialized_end=1787
+  _globals['_GETNEEDSCOMPARISONRESPONSE']._serialized_start=1790
+  _globals['_GETNEEDSCOMPARISONRESPONSE']._serialized_end=2024
+  _globals['_VALIDATENEEDSREQUEST']._serialized_start=2026
+  _globals['_VALIDATENEEDSREQUEST']._serialized_end=2087
+  _globals['_VALIDATENEEDSRESPONSE']._serialized_start=2090
+  _globals['_VALIDATENEEDSRESPONSE']._serialized_end=2231
+  _globals['_NEEDEDITOPERATION']._serialized_start=2233
+  _globals['_NEEDEDITOPERATION']._serialized_end=2359
+  _globals['_INTERPRETNEEDEDITREQUEST']._serialized_start=2361
+  _globals['_INTERPRETNEEDEDITREQUEST']._serialized_end=2448
+  _globals['_INTERPRETNEEDEDITRESPONSE']._serialized_start=2450
+  _globals['_INTERPRETNEEDEDITRESPONSE']._serialized_end=2542
+  _globals['_APPLYNEEDEDITSREQUEST']._serialized_start=2544
+  _globals['_APPLYNEEDEDITSREQUEST']._serialized_end=2634
+  _globals['_APPLYNEEDEDITSRESPONSE']._serialized_start=2636
+  _globals['_APPLYNEEDEDITSRESPONSE']._serialized_end=2722
 # @@protoc_insertion_point(module_scope)

@@ -22,13 +22,42 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17mwf/v1/reconciler.proto\x12\x06mwf.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17mwf/v1/reconciler.proto\x12\x06mwf.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xe0\x01\n\x0fShareSuggestion\x12\x10\n\x08offer_id\x18\x01 \x01(\t\x12\x14\n\x0cguesser_name\x18\x02 \x01(\t\x12\"\n\x15suggested_share_focus\x18\x03 \x01(\tH\x00\x88\x01\x01\x12\x19\n\x11suggested_content\x18\x04 \x01(\t\x12\x0e\n\x06reason\x18\x05 \x01(\t\x12\x12\n\ncan_refine\x18\x06 \x01(\x08\x12(\n\x06\x61\x63tion\x18\x07 \x01(\x0e\x32\x18.mwf.v1.ReconcilerActionB\x18\n\x16_suggested_share_focus\"*\n\x14GetShareOfferRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\\\n\x15GetShareOfferResponse\x12\x16\n\x0ehas_suggestion\x18\x01 \x01(\x08\x12+\n\nsuggestion\x18\x02 \x01(\x0b\x32\x17.mwf.v1.ShareSuggestion\"\x8c\x01\n\x1aRespondToShareOfferRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12(\n\x06\x61\x63tion\x18\x02 \x01(\x0e\x32\x18.mwf.v1.ShareOfferAction\x12\x1c\n\x0frefined_content\x18\x03 \x01(\tH\x00\x88\x01\x01\x42\x12\n\x10_refined_content\"v\n\x1bRespondToShareOfferResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x1b\n\x0eshared_content\x18\x02 \x01(\tH\x00\x88\x01\x01\x12\x17\n\x0fguesser_updated\x18\x03 \x01(\x08\x42\x11\n\x0f_shared_content\"+\n\x15SkipShareOfferRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"9\n\x16SkipShareOfferResponse\x12\x0e\n\x06status\x18\x01 \x01(\t\x12\x0f\n\x07message\x18\x02 \x01(\t\"\xfd\x01\n\x13ReconcilerDirection\x12\x12\n\nguesser_id\x18\x01 \x01(\t\x12\x12\n\nsubject_id\x18\x02 \x01(\t\x12\x12\n\nhas_result\x18\x03 \x01(\x08\x12\x34\n\x12recommended_action\x18\x04 \x01(\x0e\x32\x18.mwf.v1.ReconcilerAction\x12\x19\n\x0cgap_severity\x18\x05 \x01(\tH\x00\x88\x01\x01\x12\x16\n\x0e\x61ttempt_status\x18\x06 \x01(\t\x12\x30\n\x0c\x61nalyze_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampB\x0f\n\r_gap_severity\"0\n\x1aGetReconcilerStatusRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xea\x01\n\x1bGetReconcilerStatusResponse\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07has_run\x18\x02 \x01(\x08\x12\x36\n\x11\x61_understanding_b\x18\x03 \x01(\x0b\x32\x1b.mwf.v1.ReconcilerDirection\x12\x36\n\x11\x62_understanding_a\x18\x04 \x01(\x0b\x32\x1b.mwf.v1.ReconcilerDirection\x12\x1c\n\x14pending_share_offers\x18\x05 \x01(\x05\x12\x18\n\x10ready_for_stage3\x18\x06 \x01(\x08\"1\n\x1bGetReconcilerSummaryRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"M\n\x1cGetReconcilerSummaryResponse\x12\x0f\n\x07summary\x18\x01 \x01(\t\x12\x1c\n\x14ready_for_next_stage\x18\x02 \x01(\x08*\x9f\x01\n\x10ReconcilerAction\x12!\n\x1dRECONCILER_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n\x19RECONCILER_ACTION_PROCEED\x10\x01\x12$\n RECONCILER_ACTION_OFFER_OPTIONAL\x10\x02\x12#\n\x1fRECONCILER_ACTION_OFFER_SHARING\x10\x03*\x94\x01\n\x10ShareOfferAction\x12\"\n\x1eSHARE_OFFER_ACTION_UNSPECIFIED\x10\x00\x12\x1d\n\x19SHARE_OFFER_ACTION_ACCEPT\x10\x01\x12\x1e\n\x1aSHARE_OFFER_ACTION_DECLINE\x10\x02\x12\x1d\n\x19SHARE_OFFER_ACTION_REFINE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.reconciler_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_RECONCILERACTION']._serialized_start=1474
+  _globals['_RECONCILERACTION']._serialized_end=1633
+  _globals['_SHAREOFFERACTION']._serialized_start=1636
+  _globals['_SHAREOFFERACTION']._serialized_end=1784
+  _globals['_SHARESUGGESTION']._serialized_start=69
+  _globals['_SHARESUGGESTION']._serialized_end=293
+  _globals['_GETSHAREOFFERREQUEST']._serialized_start=295
+  _globals['_GETSHAREOFFERREQUEST']._serialized_end=337
+  _globals['_GETSHAREOFFERRESPONSE']._serialized_start=339
+  _globals['_GETSHAREOFFERRESPONSE']._serialized_end=431
+  _globals['_RESPONDTOSHAREOFFERREQUEST']._serialized_start=434
+  _globals['_RESPONDTOSHAREOFFERREQUEST']._serialized_end=574
+  _globals['_RESPONDTOSHAREOFFERRESPONSE']._serialized_start=576
+  _globals['_RESPONDTOSHAREOFFERRESPONSE']._serialized_end=694
+  _globals['_SKIPSHAREOFFERREQUEST']._serialized_start=696
+  _globals['_SKIPSHAREOFFERREQUEST']._serialized_end=739
+  _globals['_SKIPSHAREOFFERRESPONSE']._serialized_start=741
+  _globals['_SKIPSHAREOFFERRESPONSE']._serialized_end=798
+  _globals['_RECONCILERDIRECTION']._serialized_start=801
+  _globals['_RECONCILERDIRECTION']._serialized_end=1054
+  _globals['_GETRECONCILERSTATUSREQUEST']._serialized_start=1056
+  _globals['_GETRECONCILERSTATUSREQUEST']._serialized_end=1104
+  _globals['_GETRECONCILERSTATUSRESPONSE']._serialized_start=1107
+  _globals['_GETRECONCILERSTATUSRESPONSE']._serialized_end=1341
+  _globals['_GETRECONCILERSUMMARYREQUEST']._serialized_start=1343
+  _globals['_GETRECONCILERSUMMARYREQUEST']._serialized_end=1392
+  _globals['_GETRECONCILERSUMMARYRESPONSE']._serialized_start=1394
+  _globals['_GETRECONCILERSUMMARYRESPONSE']._serialized_end=1471
 # @@protoc_insertion_point(module_scope)

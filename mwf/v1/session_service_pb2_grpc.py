@@ -3,7 +3,13 @@
 import grpc
 import warnings
 
+from mwf.v1 import empathy_pb2 as mwf_dot_v1_dot_empathy__pb2
+from mwf.v1 import journey_pb2 as mwf_dot_v1_dot_journey__pb2
+from mwf.v1 import needs_pb2 as mwf_dot_v1_dot_needs__pb2
+from mwf.v1 import reconciler_pb2 as mwf_dot_v1_dot_reconciler__pb2
 from mwf.v1 import session_service_pb2 as mwf_dot_v1_dot_session__service__pb2
+from mwf.v1 import stage4_pb2 as mwf_dot_v1_dot_stage4__pb2
+from mwf.v1 import strategies_pb2 as mwf_dot_v1_dot_strategies__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
 GRPC_VERSION = grpc.__version__
@@ -156,6 +162,266 @@ class SessionServiceStub:
                 '/mwf.v1.SessionService/ListEmotions',
                 request_serializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsRequest.SerializeToString,
                 response_deserializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsResponse.FromString,
+                _registered_method=True)
+        self.SaveEmpathyDraft = channel.unary_unary(
+                '/mwf.v1.SessionService/SaveEmpathyDraft',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.SaveEmpathyDraftRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.SaveEmpathyDraftResponse.FromString,
+                _registered_method=True)
+        self.GetEmpathyDraft = channel.unary_unary(
+                '/mwf.v1.SessionService/GetEmpathyDraft',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyDraftRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyDraftResponse.FromString,
+                _registered_method=True)
+        self.ConsentToShareEmpathy = channel.unary_unary(
+                '/mwf.v1.SessionService/ConsentToShareEmpathy',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.ConsentToShareEmpathyRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.ConsentToShareEmpathyResponse.FromString,
+                _registered_method=True)
+        self.GetPartnerEmpathy = channel.unary_unary(
+                '/mwf.v1.SessionService/GetPartnerEmpathy',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.GetPartnerEmpathyRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.GetPartnerEmpathyResponse.FromString,
+                _registered_method=True)
+        self.GetEmpathyStatus = channel.unary_unary(
+                '/mwf.v1.SessionService/GetEmpathyStatus',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyStatusRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyStatusResponse.FromString,
+                _registered_method=True)
+        self.ValidateEmpathy = channel.unary_unary(
+                '/mwf.v1.SessionService/ValidateEmpathy',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.ValidateEmpathyRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.ValidateEmpathyResponse.FromString,
+                _registered_method=True)
+        self.ResubmitEmpathy = channel.unary_unary(
+                '/mwf.v1.SessionService/ResubmitEmpathy',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.ResubmitEmpathyRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.ResubmitEmpathyResponse.FromString,
+                _registered_method=True)
+        self.SkipEmpathyRefinement = channel.unary_unary(
+                '/mwf.v1.SessionService/SkipEmpathyRefinement',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementResponse.FromString,
+                _registered_method=True)
+        self.GetShareOffer = channel.unary_unary(
+                '/mwf.v1.SessionService/GetShareOffer',
+                request_serializer=mwf_dot_v1_dot_reconciler__pb2.GetShareOfferRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_reconciler__pb2.GetShareOfferResponse.FromString,
+                _registered_method=True)
+        self.RespondToShareOffer = channel.unary_unary(
+                '/mwf.v1.SessionService/RespondToShareOffer',
+                request_serializer=mwf_dot_v1_dot_reconciler__pb2.RespondToShareOfferRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_reconciler__pb2.RespondToShareOfferResponse.FromString,
+                _registered_method=True)
+        self.SkipShareOffer = channel.unary_unary(
+                '/mwf.v1.SessionService/SkipShareOffer',
+                request_serializer=mwf_dot_v1_dot_reconciler__pb2.SkipShareOfferRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_reconciler__pb2.SkipShareOfferResponse.FromString,
+                _registered_method=True)
+        self.GetReconcilerStatus = channel.unary_unary(
+                '/mwf.v1.SessionService/GetReconcilerStatus',
+                request_serializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerStatusRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerStatusResponse.FromString,
+                _registered_method=True)
+        self.GetReconcilerSummary = channel.unary_unary(
+                '/mwf.v1.SessionService/GetReconcilerSummary',
+                request_serializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerSummaryRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerSummaryResponse.FromString,
+                _registered_method=True)
+        self.ListNeeds = channel.unary_unary(
+                '/mwf.v1.SessionService/ListNeeds',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.ListNeedsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.ListNeedsResponse.FromString,
+                _registered_method=True)
+        self.CaptureNeeds = channel.unary_unary(
+                '/mwf.v1.SessionService/CaptureNeeds',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.CaptureNeedsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.CaptureNeedsResponse.FromString,
+                _registered_method=True)
+        self.AddNeed = channel.unary_unary(
+                '/mwf.v1.SessionService/AddNeed',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.AddNeedRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.AddNeedResponse.FromString,
+                _registered_method=True)
+        self.DeleteNeed = channel.unary_unary(
+                '/mwf.v1.SessionService/DeleteNeed',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.DeleteNeedRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.DeleteNeedResponse.FromString,
+                _registered_method=True)
+        self.ConfirmNeeds = channel.unary_unary(
+                '/mwf.v1.SessionService/ConfirmNeeds',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.ConfirmNeedsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.ConfirmNeedsResponse.FromString,
+                _registered_method=True)
+        self.ConsentToShareNeeds = channel.unary_unary(
+                '/mwf.v1.SessionService/ConsentToShareNeeds',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.ConsentToShareNeedsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.ConsentToShareNeedsResponse.FromString,
+                _registered_method=True)
+        self.GetNeedsComparison = channel.unary_unary(
+                '/mwf.v1.SessionService/GetNeedsComparison',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.GetNeedsComparisonRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.GetNeedsComparisonResponse.FromString,
+                _registered_method=True)
+        self.ValidateNeeds = channel.unary_unary(
+                '/mwf.v1.SessionService/ValidateNeeds',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.ValidateNeedsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.ValidateNeedsResponse.FromString,
+                _registered_method=True)
+        self.InterpretNeedEdit = channel.unary_unary(
+                '/mwf.v1.SessionService/InterpretNeedEdit',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.InterpretNeedEditRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.InterpretNeedEditResponse.FromString,
+                _registered_method=True)
+        self.ApplyNeedEdits = channel.unary_unary(
+                '/mwf.v1.SessionService/ApplyNeedEdits',
+                request_serializer=mwf_dot_v1_dot_needs__pb2.ApplyNeedEditsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_needs__pb2.ApplyNeedEditsResponse.FromString,
+                _registered_method=True)
+        self.GetStage4State = channel.unary_unary(
+                '/mwf.v1.SessionService/GetStage4State',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.GetStage4StateRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.GetStage4StateResponse.FromString,
+                _registered_method=True)
+        self.SetProposalSelection = channel.unary_unary(
+                '/mwf.v1.SessionService/SetProposalSelection',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionResponse.FromString,
+                _registered_method=True)
+        self.SetProposalSelections = channel.unary_unary(
+                '/mwf.v1.SessionService/SetProposalSelections',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionsResponse.FromString,
+                _registered_method=True)
+        self.ShareSelections = channel.unary_unary(
+                '/mwf.v1.SessionService/ShareSelections',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.ShareSelectionsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.ShareSelectionsResponse.FromString,
+                _registered_method=True)
+        self.UnshareSelections = channel.unary_unary(
+                '/mwf.v1.SessionService/UnshareSelections',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.UnshareSelectionsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.UnshareSelectionsResponse.FromString,
+                _registered_method=True)
+        self.DeclineNeed = channel.unary_unary(
+                '/mwf.v1.SessionService/DeclineNeed',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.DeclineNeedRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.DeclineNeedResponse.FromString,
+                _registered_method=True)
+        self.UndeclineNeed = channel.unary_unary(
+                '/mwf.v1.SessionService/UndeclineNeed',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.UndeclineNeedRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.UndeclineNeedResponse.FromString,
+                _registered_method=True)
+        self.SuggestProposals = channel.unary_unary(
+                '/mwf.v1.SessionService/SuggestProposals',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.SuggestProposalsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.SuggestProposalsResponse.FromString,
+                _registered_method=True)
+        self.CloseStage4 = channel.unary_unary(
+                '/mwf.v1.SessionService/CloseStage4',
+                request_serializer=mwf_dot_v1_dot_stage4__pb2.CloseStage4Request.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_stage4__pb2.CloseStage4Response.FromString,
+                _registered_method=True)
+        self.ListStrategies = channel.unary_unary(
+                '/mwf.v1.SessionService/ListStrategies',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.ListStrategiesRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.ListStrategiesResponse.FromString,
+                _registered_method=True)
+        self.ProposeStrategy = channel.unary_unary(
+                '/mwf.v1.SessionService/ProposeStrategy',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.ProposeStrategyRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.ProposeStrategyResponse.FromString,
+                _registered_method=True)
+        self.MarkReadyToRank = channel.unary_unary(
+                '/mwf.v1.SessionService/MarkReadyToRank',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.MarkReadyToRankRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.MarkReadyToRankResponse.FromString,
+                _registered_method=True)
+        self.SubmitRanking = channel.unary_unary(
+                '/mwf.v1.SessionService/SubmitRanking',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.SubmitRankingRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.SubmitRankingResponse.FromString,
+                _registered_method=True)
+        self.GetStrategyOverlap = channel.unary_unary(
+                '/mwf.v1.SessionService/GetStrategyOverlap',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.GetStrategyOverlapRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.GetStrategyOverlapResponse.FromString,
+                _registered_method=True)
+        self.ProposeAgreement = channel.unary_unary(
+                '/mwf.v1.SessionService/ProposeAgreement',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.ProposeAgreementRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.ProposeAgreementResponse.FromString,
+                _registered_method=True)
+        self.ListAgreements = channel.unary_unary(
+                '/mwf.v1.SessionService/ListAgreements',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.ListAgreementsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.ListAgreementsResponse.FromString,
+                _registered_method=True)
+        self.ConfirmAgreement = channel.unary_unary(
+                '/mwf.v1.SessionService/ConfirmAgreement',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.ConfirmAgreementRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.ConfirmAgreementResponse.FromString,
+                _registered_method=True)
+        self.ResolveSession = channel.unary_unary(
+                '/mwf.v1.SessionService/ResolveSession',
+                request_serializer=mwf_dot_v1_dot_strategies__pb2.ResolveSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_strategies__pb2.ResolveSessionResponse.FromString,
+                _registered_method=True)
+        self.ListPendingConsents = channel.unary_unary(
+                '/mwf.v1.SessionService/ListPendingConsents',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.ListPendingConsentsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.ListPendingConsentsResponse.FromString,
+                _registered_method=True)
+        self.DecideConsent = channel.unary_unary(
+                '/mwf.v1.SessionService/DecideConsent',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.DecideConsentRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.DecideConsentResponse.FromString,
+                _registered_method=True)
+        self.RevokeConsent = channel.unary_unary(
+                '/mwf.v1.SessionService/RevokeConsent',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.RevokeConsentRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.RevokeConsentResponse.FromString,
+                _registered_method=True)
+        self.ListConsentHistory = channel.unary_unary(
+                '/mwf.v1.SessionService/ListConsentHistory',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.ListConsentHistoryRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.ListConsentHistoryResponse.FromString,
+                _registered_method=True)
+        self.CompleteExercise = channel.unary_unary(
+                '/mwf.v1.SessionService/CompleteExercise',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.CompleteExerciseRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.CompleteExerciseResponse.FromString,
+                _registered_method=True)
+        self.GetPendingActions = channel.unary_unary(
+                '/mwf.v1.SessionService/GetPendingActions',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.GetPendingActionsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.GetPendingActionsResponse.FromString,
+                _registered_method=True)
+        self.GetBadgeCount = channel.unary_unary(
+                '/mwf.v1.SessionService/GetBadgeCount',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.GetBadgeCountRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.GetBadgeCountResponse.FromString,
+                _registered_method=True)
+        self.ListTimeline = channel.unary_unary(
+                '/mwf.v1.SessionService/ListTimeline',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.ListTimelineRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.ListTimelineResponse.FromString,
+                _registered_method=True)
+        self.MarkSessionViewed = channel.unary_unary(
+                '/mwf.v1.SessionService/MarkSessionViewed',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.MarkSessionViewedRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.MarkSessionViewedResponse.FromString,
+                _registered_method=True)
+        self.MarkShareTabViewed = channel.unary_unary(
+                '/mwf.v1.SessionService/MarkShareTabViewed',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.MarkShareTabViewedRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.MarkShareTabViewedResponse.FromString,
+                _registered_method=True)
+        self.AdvanceStage = channel.unary_unary(
+                '/mwf.v1.SessionService/AdvanceStage',
+                request_serializer=mwf_dot_v1_dot_journey__pb2.AdvanceStageRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_journey__pb2.AdvanceStageResponse.FromString,
                 _registered_method=True)
 
 
@@ -329,16 +595,388 @@ class SessionServiceServicer:
 
     def ListEmotions(self, request, context):
         """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
-        ---- Stage 2: empathy exchange (messages in empathy.proto) ----
-        ---- end of stage 2: empathy exchange ----
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveEmpathyDraft(self, request, context):
+        """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+        Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEmpathyDraft(self, request, context):
+        """The caller's draft and whether they may share it (REST: GET /sessions/{id}/empathy/draft).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConsentToShareEmpathy(self, request, context):
+        """Shares the ready draft with the partner, or declines to (REST: POST /sessions/{id}/empathy/consent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPartnerEmpathy(self, request, context):
+        """The partner's statement about the caller, once revealed (REST: GET /sessions/{id}/empathy/partner).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetEmpathyStatus(self, request, context):
+        """The empathy exchange as the caller may see it (REST: GET /sessions/{id}/empathy/status).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidateEmpathy(self, request, context):
+        """Validates the partner's statement, or gives feedback (REST: POST /sessions/{id}/empathy/validate).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResubmitEmpathy(self, request, context):
+        """Sends a revised statement while refining (REST: POST /sessions/{id}/empathy/resubmit).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SkipEmpathyRefinement(self, request, context):
+        """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetShareOffer(self, request, context):
+        """---- end of stage 2: empathy exchange ----
         ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
-        ---- end of stage 2: reconciler ----
+        The open share offer addressed to the caller; PENDING becomes OFFERED
+        (REST: GET /sessions/{id}/reconciler/share-offer).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RespondToShareOffer(self, request, context):
+        """Accept, refine or decline the share offer
+        (REST: POST /sessions/{id}/reconciler/share-offer/respond).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SkipShareOffer(self, request, context):
+        """Skip the share offer (REST: POST /sessions/{id}/reconciler/share-offer/skip).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReconcilerStatus(self, request, context):
+        """Where the reconciler stands for both directions (REST: GET /sessions/{id}/reconciler/status).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetReconcilerSummary(self, request, context):
+        """A one-line summary of the exchange (REST: GET /sessions/{id}/reconciler/summary).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListNeeds(self, request, context):
+        """---- end of stage 2: reconciler ----
         ---- Stage 3: needs (messages in needs.proto) ----
-        ---- end of stage 3 ----
+        The caller's needs (REST: GET /sessions/{id}/needs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CaptureNeeds(self, request, context):
+        """Adds 1-50 needs at once (REST: POST /sessions/{id}/needs/capture).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AddNeed(self, request, context):
+        """Adds one need the caller wrote (REST: POST /sessions/{id}/needs).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteNeed(self, request, context):
+        """Removes one of the caller's needs (REST: DELETE /sessions/{id}/needs/{needId}).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmNeeds(self, request, context):
+        """Confirms and locks needs (REST: POST /sessions/{id}/needs/confirm).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConsentToShareNeeds(self, request, context):
+        """Shares the caller's needs; the second sharer moves both to stage 4
+        (REST: POST /sessions/{id}/needs/consent).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetNeedsComparison(self, request, context):
+        """Both lists side by side once both have shared (REST: GET /sessions/{id}/needs/comparison).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ValidateNeeds(self, request, context):
+        """Legacy review of both lists (REST: POST /sessions/{id}/needs/validate).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def InterpretNeedEdit(self, request, context):
+        """Turns a request in the caller's words into need edits, without applying them
+        (REST: POST /sessions/{id}/needs/interpret-edit-request).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApplyNeedEdits(self, request, context):
+        """Applies need edits, all or none (REST: POST /sessions/{id}/needs/apply-edits).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStage4State(self, request, context):
+        """---- end of stage 3 ----
         ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
-        ---- end of stage 4 ----
+        The caller's stage-4 view (REST: GET /sessions/{id}/stage4).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetProposalSelection(self, request, context):
+        """Sets the caller's private stance on one proposal
+        (REST: POST /sessions/{id}/stage4/proposals/{pid}/selection).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetProposalSelections(self, request, context):
+        """Sets several stances at once (REST: POST /sessions/{id}/stage4/selections).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ShareSelections(self, request, context):
+        """Shares the caller's selections (REST: POST /sessions/{id}/stage4/share-selections).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareSelections(self, request, context):
+        """Withdraws the share (REST: POST /sessions/{id}/stage4/unshare-selections).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeclineNeed(self, request, context):
+        """Leaves a need for now (REST: POST /sessions/{id}/stage4/needs/{needId}/decline).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UndeclineNeed(self, request, context):
+        """Takes a "leave for now" back (REST: DELETE /sessions/{id}/stage4/needs/{needId}/decline).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SuggestProposals(self, request, context):
+        """Adds AI-suggested proposals (REST: POST /sessions/{id}/stage4/proposals/suggest).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseStage4(self, request, context):
+        """Closes stage 4 and resolves the session (REST: POST /sessions/{id}/stage4/close).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStrategies(self, request, context):
+        """---- end of stage 4 ----
         ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+        The session's rankable strategies and the legacy flow's phase (GET /sessions/{id}/strategies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeStrategy(self, request, context):
+        """Add a strategy to the shared list (POST /sessions/{id}/strategies).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkReadyToRank(self, request, context):
+        """Mark the caller ready to rank (POST /sessions/{id}/strategies/ready).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SubmitRanking(self, request, context):
+        """Submit the caller's private ranking (POST /sessions/{id}/strategies/rank).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetStrategyOverlap(self, request, context):
+        """The overlap of both top-threes, once both ranked (GET /sessions/{id}/strategies/overlap).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ProposeAgreement(self, request, context):
+        """Propose an agreement (POST /sessions/{id}/agreements).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAgreements(self, request, context):
+        """The session's agreements (GET /sessions/{id}/agreements).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConfirmAgreement(self, request, context):
+        """Confirm or withdraw from an agreement (POST /sessions/{id}/agreements/{aid}/confirm).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResolveSession(self, request, context):
+        """Resolve the session on an agreed agreement (POST /sessions/{id}/resolve).
         ---- end of stage 4 legacy ----
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPendingConsents(self, request, context):
+        """---- Around the stages: consent, exercises, pending actions, timeline (journey.proto) ----
+        The caller's undecided consent requests (REST: GET /sessions/{id}/consent/pending).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DecideConsent(self, request, context):
+        """Grants or denies a consent request (REST: POST /sessions/{id}/consent/decide).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeConsent(self, request, context):
+        """Revokes a granted consent (REST: POST /sessions/{id}/consent/revoke).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListConsentHistory(self, request, context):
+        """The caller's consent records (REST: GET /sessions/{id}/consent/history).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CompleteExercise(self, request, context):
+        """Logs a calming exercise (REST: POST /sessions/{id}/exercises/complete).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPendingActions(self, request, context):
+        """What waits for the caller in a session (REST: GET /sessions/{id}/pending-actions).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetBadgeCount(self, request, context):
+        """The caller's badge count over all sessions (REST: GET /notifications/badge-count).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTimeline(self, request, context):
+        """The caller's chat timeline with indicators (REST: GET /sessions/{id}/timeline).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkSessionViewed(self, request, context):
+        """Records that the caller viewed the session (REST: POST /sessions/{id}/viewed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkShareTabViewed(self, request, context):
+        """Records that the caller viewed the share tab (REST: POST /sessions/{id}/share-tab-viewed).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AdvanceStage(self, request, context):
+        """Moves the caller to the next stage when its gates are met (REST: POST
+        /sessions/{id}/stages/advance).
+        ---- end of around the stages ----
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -466,6 +1104,266 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.ListEmotions,
                     request_deserializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsRequest.FromString,
                     response_serializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsResponse.SerializeToString,
+            ),
+            'SaveEmpathyDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveEmpathyDraft,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.SaveEmpathyDraftRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.SaveEmpathyDraftResponse.SerializeToString,
+            ),
+            'GetEmpathyDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEmpathyDraft,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyDraftRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyDraftResponse.SerializeToString,
+            ),
+            'ConsentToShareEmpathy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConsentToShareEmpathy,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.ConsentToShareEmpathyRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.ConsentToShareEmpathyResponse.SerializeToString,
+            ),
+            'GetPartnerEmpathy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPartnerEmpathy,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.GetPartnerEmpathyRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.GetPartnerEmpathyResponse.SerializeToString,
+            ),
+            'GetEmpathyStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetEmpathyStatus,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyStatusRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.GetEmpathyStatusResponse.SerializeToString,
+            ),
+            'ValidateEmpathy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateEmpathy,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.ValidateEmpathyRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.ValidateEmpathyResponse.SerializeToString,
+            ),
+            'ResubmitEmpathy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResubmitEmpathy,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.ResubmitEmpathyRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.ResubmitEmpathyResponse.SerializeToString,
+            ),
+            'SkipEmpathyRefinement': grpc.unary_unary_rpc_method_handler(
+                    servicer.SkipEmpathyRefinement,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementResponse.SerializeToString,
+            ),
+            'GetShareOffer': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetShareOffer,
+                    request_deserializer=mwf_dot_v1_dot_reconciler__pb2.GetShareOfferRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_reconciler__pb2.GetShareOfferResponse.SerializeToString,
+            ),
+            'RespondToShareOffer': grpc.unary_unary_rpc_method_handler(
+                    servicer.RespondToShareOffer,
+                    request_deserializer=mwf_dot_v1_dot_reconciler__pb2.RespondToShareOfferRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_reconciler__pb2.RespondToShareOfferResponse.SerializeToString,
+            ),
+            'SkipShareOffer': grpc.unary_unary_rpc_method_handler(
+                    servicer.SkipShareOffer,
+                    request_deserializer=mwf_dot_v1_dot_reconciler__pb2.SkipShareOfferRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_reconciler__pb2.SkipShareOfferResponse.SerializeToString,
+            ),
+            'GetReconcilerStatus': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReconcilerStatus,
+                    request_deserializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerStatusRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerStatusResponse.SerializeToString,
+            ),
+            'GetReconcilerSummary': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetReconcilerSummary,
+                    request_deserializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerSummaryRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_reconciler__pb2.GetReconcilerSummaryResponse.SerializeToString,
+            ),
+            'ListNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListNeeds,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.ListNeedsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.ListNeedsResponse.SerializeToString,
+            ),
+            'CaptureNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.CaptureNeeds,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.CaptureNeedsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.CaptureNeedsResponse.SerializeToString,
+            ),
+            'AddNeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.AddNeed,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.AddNeedRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.AddNeedResponse.SerializeToString,
+            ),
+            'DeleteNeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteNeed,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.DeleteNeedRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.DeleteNeedResponse.SerializeToString,
+            ),
+            'ConfirmNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmNeeds,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.ConfirmNeedsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.ConfirmNeedsResponse.SerializeToString,
+            ),
+            'ConsentToShareNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConsentToShareNeeds,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.ConsentToShareNeedsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.ConsentToShareNeedsResponse.SerializeToString,
+            ),
+            'GetNeedsComparison': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetNeedsComparison,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.GetNeedsComparisonRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.GetNeedsComparisonResponse.SerializeToString,
+            ),
+            'ValidateNeeds': grpc.unary_unary_rpc_method_handler(
+                    servicer.ValidateNeeds,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.ValidateNeedsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.ValidateNeedsResponse.SerializeToString,
+            ),
+            'InterpretNeedEdit': grpc.unary_unary_rpc_method_handler(
+                    servicer.InterpretNeedEdit,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.InterpretNeedEditRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.InterpretNeedEditResponse.SerializeToString,
+            ),
+            'ApplyNeedEdits': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApplyNeedEdits,
+                    request_deserializer=mwf_dot_v1_dot_needs__pb2.ApplyNeedEditsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_needs__pb2.ApplyNeedEditsResponse.SerializeToString,
+            ),
+            'GetStage4State': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStage4State,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.GetStage4StateRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.GetStage4StateResponse.SerializeToString,
+            ),
+            'SetProposalSelection': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetProposalSelection,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionResponse.SerializeToString,
+            ),
+            'SetProposalSelections': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetProposalSelections,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionsResponse.SerializeToString,
+            ),
+            'ShareSelections': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareSelections,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.ShareSelectionsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.ShareSelectionsResponse.SerializeToString,
+            ),
+            'UnshareSelections': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareSelections,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.UnshareSelectionsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.UnshareSelectionsResponse.SerializeToString,
+            ),
+            'DeclineNeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeclineNeed,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.DeclineNeedRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.DeclineNeedResponse.SerializeToString,
+            ),
+            'UndeclineNeed': grpc.unary_unary_rpc_method_handler(
+                    servicer.UndeclineNeed,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.UndeclineNeedRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.UndeclineNeedResponse.SerializeToString,
+            ),
+            'SuggestProposals': grpc.unary_unary_rpc_method_handler(
+                    servicer.SuggestProposals,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.SuggestProposalsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.SuggestProposalsResponse.SerializeToString,
+            ),
+            'CloseStage4': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseStage4,
+                    request_deserializer=mwf_dot_v1_dot_stage4__pb2.CloseStage4Request.FromString,
+                    response_serializer=mwf_dot_v1_dot_stage4__pb2.CloseStage4Response.SerializeToString,
+            ),
+            'ListStrategies': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStrategies,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.ListStrategiesRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.ListStrategiesResponse.SerializeToString,
+            ),
+            'ProposeStrategy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeStrategy,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.ProposeStrategyRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.ProposeStrategyResponse.SerializeToString,
+            ),
+            'MarkReadyToRank': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkReadyToRank,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.MarkReadyToRankRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.MarkReadyToRankResponse.SerializeToString,
+            ),
+            'SubmitRanking': grpc.unary_unary_rpc_method_handler(
+                    servicer.SubmitRanking,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.SubmitRankingRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.SubmitRankingResponse.SerializeToString,
+            ),
+            'GetStrategyOverlap': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetStrategyOverlap,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.GetStrategyOverlapRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.GetStrategyOverlapResponse.SerializeToString,
+            ),
+            'ProposeAgreement': grpc.unary_unary_rpc_method_handler(
+                    servicer.ProposeAgreement,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.ProposeAgreementRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.ProposeAgreementResponse.SerializeToString,
+            ),
+            'ListAgreements': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAgreements,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.ListAgreementsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.ListAgreementsResponse.SerializeToString,
+            ),
+            'ConfirmAgreement': grpc.unary_unary_rpc_method_handler(
+                    servicer.ConfirmAgreement,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.ConfirmAgreementRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.ConfirmAgreementResponse.SerializeToString,
+            ),
+            'ResolveSession': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResolveSession,
+                    request_deserializer=mwf_dot_v1_dot_strategies__pb2.ResolveSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_strategies__pb2.ResolveSessionResponse.SerializeToString,
+            ),
+            'ListPendingConsents': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPendingConsents,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.ListPendingConsentsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.ListPendingConsentsResponse.SerializeToString,
+            ),
+            'DecideConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.DecideConsent,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.DecideConsentRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.DecideConsentResponse.SerializeToString,
+            ),
+            'RevokeConsent': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeConsent,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.RevokeConsentRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.RevokeConsentResponse.SerializeToString,
+            ),
+            'ListConsentHistory': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListConsentHistory,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.ListConsentHistoryRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.ListConsentHistoryResponse.SerializeToString,
+            ),
+            'CompleteExercise': grpc.unary_unary_rpc_method_handler(
+                    servicer.CompleteExercise,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.CompleteExerciseRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.CompleteExerciseResponse.SerializeToString,
+            ),
+            'GetPendingActions': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPendingActions,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.GetPendingActionsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.GetPendingActionsResponse.SerializeToString,
+            ),
+            'GetBadgeCount': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetBadgeCount,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.GetBadgeCountRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.GetBadgeCountResponse.SerializeToString,
+            ),
+            'ListTimeline': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTimeline,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.ListTimelineRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.ListTimelineResponse.SerializeToString,
+            ),
+            'MarkSessionViewed': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkSessionViewed,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.MarkSessionViewedRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.MarkSessionViewedResponse.SerializeToString,
+            ),
+            'MarkShareTabViewed': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkShareTabViewed,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.MarkShareTabViewedRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.MarkShareTabViewedResponse.SerializeToString,
+            ),
+            'AdvanceStage': grpc.unary_unary_rpc_method_handler(
+                    servicer.AdvanceStage,
+                    request_deserializer=mwf_dot_v1_dot_journey__pb2.AdvanceStageRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_journey__pb2.AdvanceStageResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1119,6 +2017,1410 @@ class SessionService:
             '/mwf.v1.SessionService/ListEmotions',
             mwf_dot_v1_dot_session__service__pb2.ListEmotionsRequest.SerializeToString,
             mwf_dot_v1_dot_session__service__pb2.ListEmotionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveEmpathyDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SaveEmpathyDraft',
+            mwf_dot_v1_dot_empathy__pb2.SaveEmpathyDraftRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.SaveEmpathyDraftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEmpathyDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetEmpathyDraft',
+            mwf_dot_v1_dot_empathy__pb2.GetEmpathyDraftRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.GetEmpathyDraftResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConsentToShareEmpathy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ConsentToShareEmpathy',
+            mwf_dot_v1_dot_empathy__pb2.ConsentToShareEmpathyRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.ConsentToShareEmpathyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPartnerEmpathy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetPartnerEmpathy',
+            mwf_dot_v1_dot_empathy__pb2.GetPartnerEmpathyRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.GetPartnerEmpathyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetEmpathyStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetEmpathyStatus',
+            mwf_dot_v1_dot_empathy__pb2.GetEmpathyStatusRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.GetEmpathyStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateEmpathy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ValidateEmpathy',
+            mwf_dot_v1_dot_empathy__pb2.ValidateEmpathyRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.ValidateEmpathyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResubmitEmpathy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ResubmitEmpathy',
+            mwf_dot_v1_dot_empathy__pb2.ResubmitEmpathyRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.ResubmitEmpathyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SkipEmpathyRefinement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SkipEmpathyRefinement',
+            mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetShareOffer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetShareOffer',
+            mwf_dot_v1_dot_reconciler__pb2.GetShareOfferRequest.SerializeToString,
+            mwf_dot_v1_dot_reconciler__pb2.GetShareOfferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RespondToShareOffer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/RespondToShareOffer',
+            mwf_dot_v1_dot_reconciler__pb2.RespondToShareOfferRequest.SerializeToString,
+            mwf_dot_v1_dot_reconciler__pb2.RespondToShareOfferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SkipShareOffer(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SkipShareOffer',
+            mwf_dot_v1_dot_reconciler__pb2.SkipShareOfferRequest.SerializeToString,
+            mwf_dot_v1_dot_reconciler__pb2.SkipShareOfferResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReconcilerStatus(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetReconcilerStatus',
+            mwf_dot_v1_dot_reconciler__pb2.GetReconcilerStatusRequest.SerializeToString,
+            mwf_dot_v1_dot_reconciler__pb2.GetReconcilerStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetReconcilerSummary(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetReconcilerSummary',
+            mwf_dot_v1_dot_reconciler__pb2.GetReconcilerSummaryRequest.SerializeToString,
+            mwf_dot_v1_dot_reconciler__pb2.GetReconcilerSummaryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ListNeeds',
+            mwf_dot_v1_dot_needs__pb2.ListNeedsRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.ListNeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CaptureNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/CaptureNeeds',
+            mwf_dot_v1_dot_needs__pb2.CaptureNeedsRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.CaptureNeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AddNeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/AddNeed',
+            mwf_dot_v1_dot_needs__pb2.AddNeedRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.AddNeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteNeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/DeleteNeed',
+            mwf_dot_v1_dot_needs__pb2.DeleteNeedRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.DeleteNeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ConfirmNeeds',
+            mwf_dot_v1_dot_needs__pb2.ConfirmNeedsRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.ConfirmNeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConsentToShareNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ConsentToShareNeeds',
+            mwf_dot_v1_dot_needs__pb2.ConsentToShareNeedsRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.ConsentToShareNeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetNeedsComparison(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetNeedsComparison',
+            mwf_dot_v1_dot_needs__pb2.GetNeedsComparisonRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.GetNeedsComparisonResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ValidateNeeds(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ValidateNeeds',
+            mwf_dot_v1_dot_needs__pb2.ValidateNeedsRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.ValidateNeedsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def InterpretNeedEdit(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/InterpretNeedEdit',
+            mwf_dot_v1_dot_needs__pb2.InterpretNeedEditRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.InterpretNeedEditResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApplyNeedEdits(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ApplyNeedEdits',
+            mwf_dot_v1_dot_needs__pb2.ApplyNeedEditsRequest.SerializeToString,
+            mwf_dot_v1_dot_needs__pb2.ApplyNeedEditsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStage4State(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetStage4State',
+            mwf_dot_v1_dot_stage4__pb2.GetStage4StateRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.GetStage4StateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetProposalSelection(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SetProposalSelection',
+            mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetProposalSelections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SetProposalSelections',
+            mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionsRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.SetProposalSelectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareSelections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ShareSelections',
+            mwf_dot_v1_dot_stage4__pb2.ShareSelectionsRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.ShareSelectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareSelections(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/UnshareSelections',
+            mwf_dot_v1_dot_stage4__pb2.UnshareSelectionsRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.UnshareSelectionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeclineNeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/DeclineNeed',
+            mwf_dot_v1_dot_stage4__pb2.DeclineNeedRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.DeclineNeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UndeclineNeed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/UndeclineNeed',
+            mwf_dot_v1_dot_stage4__pb2.UndeclineNeedRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.UndeclineNeedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SuggestProposals(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SuggestProposals',
+            mwf_dot_v1_dot_stage4__pb2.SuggestProposalsRequest.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.SuggestProposalsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseStage4(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/CloseStage4',
+            mwf_dot_v1_dot_stage4__pb2.CloseStage4Request.SerializeToString,
+            mwf_dot_v1_dot_stage4__pb2.CloseStage4Response.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStrategies(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ListStrategies',
+            mwf_dot_v1_dot_strategies__pb2.ListStrategiesRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.ListStrategiesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeStrategy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ProposeStrategy',
+            mwf_dot_v1_dot_strategies__pb2.ProposeStrategyRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.ProposeStrategyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkReadyToRank(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/MarkReadyToRank',
+            mwf_dot_v1_dot_strategies__pb2.MarkReadyToRankRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.MarkReadyToRankResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SubmitRanking(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SubmitRanking',
+            mwf_dot_v1_dot_strategies__pb2.SubmitRankingRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.SubmitRankingResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetStrategyOverlap(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetStrategyOverlap',
+            mwf_dot_v1_dot_strategies__pb2.GetStrategyOverlapRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.GetStrategyOverlapResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ProposeAgreement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ProposeAgreement',
+            mwf_dot_v1_dot_strategies__pb2.ProposeAgreementRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.ProposeAgreementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAgreements(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ListAgreements',
+            mwf_dot_v1_dot_strategies__pb2.ListAgreementsRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.ListAgreementsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConfirmAgreement(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ConfirmAgreement',
+            mwf_dot_v1_dot_strategies__pb2.ConfirmAgreementRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.ConfirmAgreementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResolveSession(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ResolveSession',
+            mwf_dot_v1_dot_strategies__pb2.ResolveSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_strategies__pb2.ResolveSessionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPendingConsents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ListPendingConsents',
+            mwf_dot_v1_dot_journey__pb2.ListPendingConsentsRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.ListPendingConsentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DecideConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/DecideConsent',
+            mwf_dot_v1_dot_journey__pb2.DecideConsentRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.DecideConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeConsent(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/RevokeConsent',
+            mwf_dot_v1_dot_journey__pb2.RevokeConsentRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.RevokeConsentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListConsentHistory(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ListConsentHistory',
+            mwf_dot_v1_dot_journey__pb2.ListConsentHistoryRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.ListConsentHistoryResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CompleteExercise(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/CompleteExercise',
+            mwf_dot_v1_dot_journey__pb2.CompleteExerciseRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.CompleteExerciseResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPendingActions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetPendingActions',
+            mwf_dot_v1_dot_journey__pb2.GetPendingActionsRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.GetPendingActionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBadgeCount(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/GetBadgeCount',
+            mwf_dot_v1_dot_journey__pb2.GetBadgeCountRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.GetBadgeCountResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTimeline(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ListTimeline',
+            mwf_dot_v1_dot_journey__pb2.ListTimelineRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.ListTimelineResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkSessionViewed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/MarkSessionViewed',
+            mwf_dot_v1_dot_journey__pb2.MarkSessionViewedRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.MarkSessionViewedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkShareTabViewed(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/MarkShareTabViewed',
+            mwf_dot_v1_dot_journey__pb2.MarkShareTabViewedRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.MarkShareTabViewedResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AdvanceStage(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/AdvanceStage',
+            mwf_dot_v1_dot_journey__pb2.AdvanceStageRequest.SerializeToString,
+            mwf_dot_v1_dot_journey__pb2.AdvanceStageResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -5,7 +5,13 @@ isort:skip_file
 
 from collections import abc as _abc
 from grpc import aio as _aio
+from mwf.v1 import empathy_pb2 as _empathy_pb2
+from mwf.v1 import journey_pb2 as _journey_pb2
+from mwf.v1 import needs_pb2 as _needs_pb2
+from mwf.v1 import reconciler_pb2 as _reconciler_pb2
 from mwf.v1 import session_service_pb2 as _session_service_pb2
+from mwf.v1 import stage4_pb2 as _stage4_pb2
+from mwf.v1 import strategies_pb2 as _strategies_pb2
 import abc as _abc_1
 import grpc as _grpc
 import sys
@@ -85,17 +91,140 @@ class SessionServiceStub:
     RecordEmotion: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.RecordEmotionRequest, _session_service_pb2.RecordEmotionResponse]
     """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
     ListEmotions: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ListEmotionsRequest, _session_service_pb2.ListEmotionsResponse]
-    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
-    ---- Stage 2: empathy exchange (messages in empathy.proto) ----
-    ---- end of stage 2: empathy exchange ----
+    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
+    SaveEmpathyDraft: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.SaveEmpathyDraftRequest, _empathy_pb2.SaveEmpathyDraftResponse]
+    """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+    Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
+    """
+    GetEmpathyDraft: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.GetEmpathyDraftRequest, _empathy_pb2.GetEmpathyDraftResponse]
+    """The caller's draft and whether they may share it (REST: GET /sessions/{id}/empathy/draft)."""
+    ConsentToShareEmpathy: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.ConsentToShareEmpathyRequest, _empathy_pb2.ConsentToShareEmpathyResponse]
+    """Shares the ready draft with the partner, or declines to (REST: POST /sessions/{id}/empathy/consent)."""
+    GetPartnerEmpathy: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.GetPartnerEmpathyRequest, _empathy_pb2.GetPartnerEmpathyResponse]
+    """The partner's statement about the caller, once revealed (REST: GET /sessions/{id}/empathy/partner)."""
+    GetEmpathyStatus: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.GetEmpathyStatusRequest, _empathy_pb2.GetEmpathyStatusResponse]
+    """The empathy exchange as the caller may see it (REST: GET /sessions/{id}/empathy/status)."""
+    ValidateEmpathy: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.ValidateEmpathyRequest, _empathy_pb2.ValidateEmpathyResponse]
+    """Validates the partner's statement, or gives feedback (REST: POST /sessions/{id}/empathy/validate)."""
+    ResubmitEmpathy: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.ResubmitEmpathyRequest, _empathy_pb2.ResubmitEmpathyResponse]
+    """Sends a revised statement while refining (REST: POST /sessions/{id}/empathy/resubmit)."""
+    SkipEmpathyRefinement: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.SkipEmpathyRefinementRequest, _empathy_pb2.SkipEmpathyRefinementResponse]
+    """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement)."""
+    GetShareOffer: _grpc.UnaryUnaryMultiCallable[_reconciler_pb2.GetShareOfferRequest, _reconciler_pb2.GetShareOfferResponse]
+    """---- end of stage 2: empathy exchange ----
     ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
-    ---- end of stage 2: reconciler ----
+    The open share offer addressed to the caller; PENDING becomes OFFERED
+    (REST: GET /sessions/{id}/reconciler/share-offer).
+    """
+    RespondToShareOffer: _grpc.UnaryUnaryMultiCallable[_reconciler_pb2.RespondToShareOfferRequest, _reconciler_pb2.RespondToShareOfferResponse]
+    """Accept, refine or decline the share offer
+    (REST: POST /sessions/{id}/reconciler/share-offer/respond).
+    """
+    SkipShareOffer: _grpc.UnaryUnaryMultiCallable[_reconciler_pb2.SkipShareOfferRequest, _reconciler_pb2.SkipShareOfferResponse]
+    """Skip the share offer (REST: POST /sessions/{id}/reconciler/share-offer/skip)."""
+    GetReconcilerStatus: _grpc.UnaryUnaryMultiCallable[_reconciler_pb2.GetReconcilerStatusRequest, _reconciler_pb2.GetReconcilerStatusResponse]
+    """Where the reconciler stands for both directions (REST: GET /sessions/{id}/reconciler/status)."""
+    GetReconcilerSummary: _grpc.UnaryUnaryMultiCallable[_reconciler_pb2.GetReconcilerSummaryRequest, _reconciler_pb2.GetReconcilerSummaryResponse]
+    """A one-line summary of the exchange (REST: GET /sessions/{id}/reconciler/summary)."""
+    ListNeeds: _grpc.UnaryUnaryMultiCallable[_needs_pb2.ListNeedsRequest, _needs_pb2.ListNeedsResponse]
+    """---- end of stage 2: reconciler ----
     ---- Stage 3: needs (messages in needs.proto) ----
-    ---- end of stage 3 ----
+    The caller's needs (REST: GET /sessions/{id}/needs).
+    """
+    CaptureNeeds: _grpc.UnaryUnaryMultiCallable[_needs_pb2.CaptureNeedsRequest, _needs_pb2.CaptureNeedsResponse]
+    """Adds 1-50 needs at once (REST: POST /sessions/{id}/needs/capture)."""
+    AddNeed: _grpc.UnaryUnaryMultiCallable[_needs_pb2.AddNeedRequest, _needs_pb2.AddNeedResponse]
+    """Adds one need the caller wrote (REST: POST /sessions/{id}/needs)."""
+    DeleteNeed: _grpc.UnaryUnaryMultiCallable[_needs_pb2.DeleteNeedRequest, _needs_pb2.DeleteNeedResponse]
+    """Removes one of the caller's needs (REST: DELETE /sessions/{id}/needs/{needId})."""
+    ConfirmNeeds: _grpc.UnaryUnaryMultiCallable[_needs_pb2.ConfirmNeedsRequest, _needs_pb2.ConfirmNeedsResponse]
+    """Confirms and locks needs (REST: POST /sessions/{id}/needs/confirm)."""
+    ConsentToShareNeeds: _grpc.UnaryUnaryMultiCallable[_needs_pb2.ConsentToShareNeedsRequest, _needs_pb2.ConsentToShareNeedsResponse]
+    """Shares the caller's needs; the second sharer moves both to stage 4
+    (REST: POST /sessions/{id}/needs/consent).
+    """
+    GetNeedsComparison: _grpc.UnaryUnaryMultiCallable[_needs_pb2.GetNeedsComparisonRequest, _needs_pb2.GetNeedsComparisonResponse]
+    """Both lists side by side once both have shared (REST: GET /sessions/{id}/needs/comparison)."""
+    ValidateNeeds: _grpc.UnaryUnaryMultiCallable[_needs_pb2.ValidateNeedsRequest, _needs_pb2.ValidateNeedsResponse]
+    """Legacy review of both lists (REST: POST /sessions/{id}/needs/validate)."""
+    InterpretNeedEdit: _grpc.UnaryUnaryMultiCallable[_needs_pb2.InterpretNeedEditRequest, _needs_pb2.InterpretNeedEditResponse]
+    """Turns a request in the caller's words into need edits, without applying them
+    (REST: POST /sessions/{id}/needs/interpret-edit-request).
+    """
+    ApplyNeedEdits: _grpc.UnaryUnaryMultiCallable[_needs_pb2.ApplyNeedEditsRequest, _needs_pb2.ApplyNeedEditsResponse]
+    """Applies need edits, all or none (REST: POST /sessions/{id}/needs/apply-edits)."""
+    GetStage4State: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.GetStage4StateRequest, _stage4_pb2.GetStage4StateResponse]
+    """---- end of stage 3 ----
     ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
-    ---- end of stage 4 ----
+    The caller's stage-4 view (REST: GET /sessions/{id}/stage4).
+    """
+    SetProposalSelection: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.SetProposalSelectionRequest, _stage4_pb2.SetProposalSelectionResponse]
+    """Sets the caller's private stance on one proposal
+    (REST: POST /sessions/{id}/stage4/proposals/{pid}/selection).
+    """
+    SetProposalSelections: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.SetProposalSelectionsRequest, _stage4_pb2.SetProposalSelectionsResponse]
+    """Sets several stances at once (REST: POST /sessions/{id}/stage4/selections)."""
+    ShareSelections: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.ShareSelectionsRequest, _stage4_pb2.ShareSelectionsResponse]
+    """Shares the caller's selections (REST: POST /sessions/{id}/stage4/share-selections)."""
+    UnshareSelections: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.UnshareSelectionsRequest, _stage4_pb2.UnshareSelectionsResponse]
+    """Withdraws the share (REST: POST /sessions/{id}/stage4/unshare-selections)."""
+    DeclineNeed: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.DeclineNeedRequest, _stage4_pb2.DeclineNeedResponse]
+    """Leaves a need for now (REST: POST /sessions/{id}/stage4/needs/{needId}/decline)."""
+    UndeclineNeed: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.UndeclineNeedRequest, _stage4_pb2.UndeclineNeedResponse]
+    """Takes a "leave for now" back (REST: DELETE /sessions/{id}/stage4/needs/{needId}/decline)."""
+    SuggestProposals: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.SuggestProposalsRequest, _stage4_pb2.SuggestProposalsResponse]
+    """Adds AI-suggested proposals (REST: POST /sessions/{id}/stage4/proposals/suggest)."""
+    CloseStage4: _grpc.UnaryUnaryMultiCallable[_stage4_pb2.CloseStage4Request, _stage4_pb2.CloseStage4Response]
+    """Closes stage 4 and resolves the session (REST: POST /sessions/{id}/stage4/close)."""
+    ListStrategies: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.ListStrategiesRequest, _strategies_pb2.ListStrategiesResponse]
+    """---- end of stage 4 ----
     ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+    The session's rankable strategies and the legacy flow's phase (GET /sessions/{id}/strategies).
+    """
+    ProposeStrategy: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.ProposeStrategyRequest, _strategies_pb2.ProposeStrategyResponse]
+    """Add a strategy to the shared list (POST /sessions/{id}/strategies)."""
+    MarkReadyToRank: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.MarkReadyToRankRequest, _strategies_pb2.MarkReadyToRankResponse]
+    """Mark the caller ready to rank (POST /sessions/{id}/strategies/ready)."""
+    SubmitRanking: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.SubmitRankingRequest, _strategies_pb2.SubmitRankingResponse]
+    """Submit the caller's private ranking (POST /sessions/{id}/strategies/rank)."""
+    GetStrategyOverlap: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.GetStrategyOverlapRequest, _strategies_pb2.GetStrategyOverlapResponse]
+    """The overlap of both top-threes, once both ranked (GET /sessions/{id}/strategies/overlap)."""
+    ProposeAgreement: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.ProposeAgreementRequest, _strategies_pb2.ProposeAgreementResponse]
+    """Propose an agreement (POST /sessions/{id}/agreements)."""
+    ListAgreements: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.ListAgreementsRequest, _strategies_pb2.ListAgreementsResponse]
+    """The session's agreements (GET /sessions/{id}/agreements)."""
+    ConfirmAgreement: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.ConfirmAgreementRequest, _strategies_pb2.ConfirmAgreementResponse]
+    """Confirm or withdraw from an agreement (POST /sessions/{id}/agreements/{aid}/confirm)."""
+    ResolveSession: _grpc.UnaryUnaryMultiCallable[_strategies_pb2.ResolveSessionRequest, _strategies_pb2.ResolveSessionResponse]
+    """Resolve the session on an agreed agreement (POST /sessions/{id}/resolve).
     ---- end of stage 4 legacy ----
+    """
+    ListPendingConsents: _grpc.UnaryUnaryMultiCallable[_journey_pb2.ListPendingConsentsRequest, _journey_pb2.ListPendingConsentsResponse]
+    """---- Around the stages: consent, exercises, pending actions, timeline (journey.proto) ----
+    The caller's undecided consent requests (REST: GET /sessions/{id}/consent/pending).
+    """
+    DecideConsent: _grpc.UnaryUnaryMultiCallable[_journey_pb2.DecideConsentRequest, _journey_pb2.DecideConsentResponse]
+    """Grants or denies a consent request (REST: POST /sessions/{id}/consent/decide)."""
+    RevokeConsent: _grpc.UnaryUnaryMultiCallable[_journey_pb2.RevokeConsentRequest, _journey_pb2.RevokeConsentResponse]
+    """Revokes a granted consent (REST: POST /sessions/{id}/consent/revoke)."""
+    ListConsentHistory: _grpc.UnaryUnaryMultiCallable[_journey_pb2.ListConsentHistoryRequest, _journey_pb2.ListConsentHistoryResponse]
+    """The caller's consent records (REST: GET /sessions/{id}/consent/history)."""
+    CompleteExercise: _grpc.UnaryUnaryMultiCallable[_journey_pb2.CompleteExerciseRequest, _journey_pb2.CompleteExerciseResponse]
+    """Logs a calming exercise (REST: POST /sessions/{id}/exercises/complete)."""
+    GetPendingActions: _grpc.UnaryUnaryMultiCallable[_journey_pb2.GetPendingActionsRequest, _journey_pb2.GetPendingActionsResponse]
+    """What waits for the caller in a session (REST: GET /sessions/{id}/pending-actions)."""
+    GetBadgeCount: _grpc.UnaryUnaryMultiCallable[_journey_pb2.GetBadgeCountRequest, _journey_pb2.GetBadgeCountResponse]
+    """The caller's badge count over all sessions (REST: GET /notifications/badge-count)."""
+    ListTimeline: _grpc.UnaryUnaryMultiCallable[_journey_pb2.ListTimelineRequest, _journey_pb2.ListTimelineResponse]
+    """The caller's chat timeline with indicators (REST: GET /sessions/{id}/timeline)."""
+    MarkSessionViewed: _grpc.UnaryUnaryMultiCallable[_journey_pb2.MarkSessionViewedRequest, _journey_pb2.MarkSessionViewedResponse]
+    """Records that the caller viewed the session (REST: POST /sessions/{id}/viewed)."""
+    MarkShareTabViewed: _grpc.UnaryUnaryMultiCallable[_journey_pb2.MarkShareTabViewedRequest, _journey_pb2.MarkShareTabViewedResponse]
+    """Records that the caller viewed the share tab (REST: POST /sessions/{id}/share-tab-viewed)."""
+    AdvanceStage: _grpc.UnaryUnaryMultiCallable[_journey_pb2.AdvanceStageRequest, _journey_pb2.AdvanceStageResponse]
+    """Moves the caller to the next stage when its gates are met (REST: POST
+    /sessions/{id}/stages/advance).
+    ---- end of around the stages ----
     """
 
 @_typing.type_check_only
@@ -155,17 +284,140 @@ class SessionServiceAsyncStub(SessionServiceStub):
     RecordEmotion: _aio.UnaryUnaryMultiCallable[_session_service_pb2.RecordEmotionRequest, _session_service_pb2.RecordEmotionResponse]  # type: ignore[assignment]
     """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
     ListEmotions: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ListEmotionsRequest, _session_service_pb2.ListEmotionsResponse]  # type: ignore[assignment]
-    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
-    ---- Stage 2: empathy exchange (messages in empathy.proto) ----
-    ---- end of stage 2: empathy exchange ----
+    """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
+    SaveEmpathyDraft: _aio.UnaryUnaryMultiCallable[_empathy_pb2.SaveEmpathyDraftRequest, _empathy_pb2.SaveEmpathyDraftResponse]  # type: ignore[assignment]
+    """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+    Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
+    """
+    GetEmpathyDraft: _aio.UnaryUnaryMultiCallable[_empathy_pb2.GetEmpathyDraftRequest, _empathy_pb2.GetEmpathyDraftResponse]  # type: ignore[assignment]
+    """The caller's draft and whether they may share it (REST: GET /sessions/{id}/empathy/draft)."""
+    ConsentToShareEmpathy: _aio.UnaryUnaryMultiCallable[_empathy_pb2.ConsentToShareEmpathyRequest, _empathy_pb2.ConsentToShareEmpathyResponse]  # type: ignore[assignment]
+    """Shares the ready draft with the partner, or declines to (REST: POST /sessions/{id}/empathy/consent)."""
+    GetPartnerEmpathy: _aio.UnaryUnaryMultiCallable[_empathy_pb2.GetPartnerEmpathyRequest, _empathy_pb2.GetPartnerEmpathyResponse]  # type: ignore[assignment]
+    """The partner's statement about the caller, once revealed (REST: GET /sessions/{id}/empathy/partner)."""
+    GetEmpathyStatus: _aio.UnaryUnaryMultiCallable[_empathy_pb2.GetEmpathyStatusRequest, _empathy_pb2.GetEmpathyStatusResponse]  # type: ignore[assignment]
+    """The empathy exchange as the caller may see it (REST: GET /sessions/{id}/empathy/status)."""
+    ValidateEmpathy: _aio.UnaryUnaryMultiCallable[_empathy_pb2.ValidateEmpathyRequest, _empathy_pb2.ValidateEmpathyResponse]  # type: ignore[assignment]
+    """Validates the partner's statement, or gives feedback (REST: POST /sessions/{id}/empathy/validate)."""
+    ResubmitEmpathy: _aio.UnaryUnaryMultiCallable[_empathy_pb2.ResubmitEmpathyRequest, _empathy_pb2.ResubmitEmpathyResponse]  # type: ignore[assignment]
+    """Sends a revised statement while refining (REST: POST /sessions/{id}/empathy/resubmit)."""
+    SkipEmpathyRefinement: _aio.UnaryUnaryMultiCallable[_empathy_pb2.SkipEmpathyRefinementRequest, _empathy_pb2.SkipEmpathyRefinementResponse]  # type: ignore[assignment]
+    """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement)."""
+    GetShareOffer: _aio.UnaryUnaryMultiCallable[_reconciler_pb2.GetShareOfferRequest, _reconciler_pb2.GetShareOfferResponse]  # type: ignore[assignment]
+    """---- end of stage 2: empathy exchange ----
     ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
-    ---- end of stage 2: reconciler ----
+    The open share offer addressed to the caller; PENDING becomes OFFERED
+    (REST: GET /sessions/{id}/reconciler/share-offer).
+    """
+    RespondToShareOffer: _aio.UnaryUnaryMultiCallable[_reconciler_pb2.RespondToShareOfferRequest, _reconciler_pb2.RespondToShareOfferResponse]  # type: ignore[assignment]
+    """Accept, refine or decline the share offer
+    (REST: POST /sessions/{id}/reconciler/share-offer/respond).
+    """
+    SkipShareOffer: _aio.UnaryUnaryMultiCallable[_reconciler_pb2.SkipShareOfferRequest, _reconciler_pb2.SkipShareOfferResponse]  # type: ignore[assignment]
+    """Skip the share offer (REST: POST /sessions/{id}/reconciler/share-offer/skip)."""
+    GetReconcilerStatus: _aio.UnaryUnaryMultiCallable[_reconciler_pb2.GetReconcilerStatusRequest, _reconciler_pb2.GetReconcilerStatusResponse]  # type: ignore[assignment]
+    """Where the reconciler stands for both directions (REST: GET /sessions/{id}/reconciler/status)."""
+    GetReconcilerSummary: _aio.UnaryUnaryMultiCallable[_reconciler_pb2.GetReconcilerSummaryRequest, _reconciler_pb2.GetReconcilerSummaryResponse]  # type: ignore[assignment]
+    """A one-line summary of the exchange (REST: GET /sessions/{id}/reconciler/summary)."""
+    ListNeeds: _aio.UnaryUnaryMultiCallable[_needs_pb2.ListNeedsRequest, _needs_pb2.ListNeedsResponse]  # type: ignore[assignment]
+    """---- end of stage 2: reconciler ----
     ---- Stage 3: needs (messages in needs.proto) ----
-    ---- end of stage 3 ----
+    The caller's needs (REST: GET /sessions/{id}/needs).
+    """
+    CaptureNeeds: _aio.UnaryUnaryMultiCallable[_needs_pb2.CaptureNeedsRequest, _needs_pb2.CaptureNeedsResponse]  # type: ignore[assignment]
+    """Adds 1-50 needs at once (REST: POST /sessions/{id}/needs/capture)."""
+    AddNeed: _aio.UnaryUnaryMultiCallable[_needs_pb2.AddNeedRequest, _needs_pb2.AddNeedResponse]  # type: ignore[assignment]
+    """Adds one need the caller wrote (REST: POST /sessions/{id}/needs)."""
+    DeleteNeed: _aio.UnaryUnaryMultiCallable[_needs_pb2.DeleteNeedRequest, _needs_pb2.DeleteNeedResponse]  # type: ignore[assignment]
+    """Removes one of the caller's needs (REST: DELETE /sessions/{id}/needs/{needId})."""
+    ConfirmNeeds: _aio.UnaryUnaryMultiCallable[_needs_pb2.ConfirmNeedsRequest, _needs_pb2.ConfirmNeedsResponse]  # type: ignore[assignment]
+    """Confirms and locks needs (REST: POST /sessions/{id}/needs/confirm)."""
+    ConsentToShareNeeds: _aio.UnaryUnaryMultiCallable[_needs_pb2.ConsentToShareNeedsRequest, _needs_pb2.ConsentToShareNeedsResponse]  # type: ignore[assignment]
+    """Shares the caller's needs; the second sharer moves both to stage 4
+    (REST: POST /sessions/{id}/needs/consent).
+    """
+    GetNeedsComparison: _aio.UnaryUnaryMultiCallable[_needs_pb2.GetNeedsComparisonRequest, _needs_pb2.GetNeedsComparisonResponse]  # type: ignore[assignment]
+    """Both lists side by side once both have shared (REST: GET /sessions/{id}/needs/comparison)."""
+    ValidateNeeds: _aio.UnaryUnaryMultiCallable[_needs_pb2.ValidateNeedsRequest, _needs_pb2.ValidateNeedsResponse]  # type: ignore[assignment]
+    """Legacy review of both lists (REST: POST /sessions/{id}/needs/validate)."""
+    InterpretNeedEdit: _aio.UnaryUnaryMultiCallable[_needs_pb2.InterpretNeedEditRequest, _needs_pb2.InterpretNeedEditResponse]  # type: ignore[assignment]
+    """Turns a request in the caller's words into need edits, without applying them
+    (REST: POST /sessions/{id}/needs/interpret-edit-request).
+    """
+    ApplyNeedEdits: _aio.UnaryUnaryMultiCallable[_needs_pb2.ApplyNeedEditsRequest, _needs_pb2.ApplyNeedEditsResponse]  # type: ignore[assignment]
+    """Applies need edits, all or none (REST: POST /sessions/{id}/needs/apply-edits)."""
+    GetStage4State: _aio.UnaryUnaryMultiCallable[_stage4_pb2.GetStage4StateRequest, _stage4_pb2.GetStage4StateResponse]  # type: ignore[assignment]
+    """---- end of stage 3 ----
     ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
-    ---- end of stage 4 ----
+    The caller's stage-4 view (REST: GET /sessions/{id}/stage4).
+    """
+    SetProposalSelection: _aio.UnaryUnaryMultiCallable[_stage4_pb2.SetProposalSelectionRequest, _stage4_pb2.SetProposalSelectionResponse]  # type: ignore[assignment]
+    """Sets the caller's private stance on one proposal
+    (REST: POST /sessions/{id}/stage4/proposals/{pid}/selection).
+    """
+    SetProposalSelections: _aio.UnaryUnaryMultiCallable[_stage4_pb2.SetProposalSelectionsRequest, _stage4_pb2.SetProposalSelectionsResponse]  # type: ignore[assignment]
+    """Sets several stances at once (REST: POST /sessions/{id}/stage4/selections)."""
+    ShareSelections: _aio.UnaryUnaryMultiCallable[_stage4_pb2.ShareSelectionsRequest, _stage4_pb2.ShareSelectionsResponse]  # type: ignore[assignment]
+    """Shares the caller's selections (REST: POST /sessions/{id}/stage4/share-selections)."""
+    UnshareSelections: _aio.UnaryUnaryMultiCallable[_stage4_pb2.UnshareSelectionsRequest, _stage4_pb2.UnshareSelectionsResponse]  # type: ignore[assignment]
+    """Withdraws the share (REST: POST /sessions/{id}/stage4/unshare-selections)."""
+    DeclineNeed: _aio.UnaryUnaryMultiCallable[_stage4_pb2.DeclineNeedRequest, _stage4_pb2.DeclineNeedResponse]  # type: ignore[assignment]
+    """Leaves a need for now (REST: POST /sessions/{id}/stage4/needs/{needId}/decline)."""
+    UndeclineNeed: _aio.UnaryUnaryMultiCallable[_stage4_pb2.UndeclineNeedRequest, _stage4_pb2.UndeclineNeedResponse]  # type: ignore[assignment]
+    """Takes a "leave for now" back (REST: DELETE /sessions/{id}/stage4/needs/{needId}/decline)."""
+    SuggestProposals: _aio.UnaryUnaryMultiCallable[_stage4_pb2.SuggestProposalsRequest, _stage4_pb2.SuggestProposalsResponse]  # type: ignore[assignment]
+    """Adds AI-suggested proposals (REST: POST /sessions/{id}/stage4/proposals/suggest)."""
+    CloseStage4: _aio.UnaryUnaryMultiCallable[_stage4_pb2.CloseStage4Request, _stage4_pb2.CloseStage4Response]  # type: ignore[assignment]
+    """Closes stage 4 and resolves the session (REST: POST /sessions/{id}/stage4/close)."""
+    ListStrategies: _aio.UnaryUnaryMultiCallable[_strategies_pb2.ListStrategiesRequest, _strategies_pb2.ListStrategiesResponse]  # type: ignore[assignment]
+    """---- end of stage 4 ----
     ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+    The session's rankable strategies and the legacy flow's phase (GET /sessions/{id}/strategies).
+    """
+    ProposeStrategy: _aio.UnaryUnaryMultiCallable[_strategies_pb2.ProposeStrategyRequest, _strategies_pb2.ProposeStrategyResponse]  # type: ignore[assignment]
+    """Add a strategy to the shared list (POST /sessions/{id}/strategies)."""
+    MarkReadyToRank: _aio.UnaryUnaryMultiCallable[_strategies_pb2.MarkReadyToRankRequest, _strategies_pb2.MarkReadyToRankResponse]  # type: ignore[assignment]
+    """Mark the caller ready to rank (POST /sessions/{id}/strategies/ready)."""
+    SubmitRanking: _aio.UnaryUnaryMultiCallable[_strategies_pb2.SubmitRankingRequest, _strategies_pb2.SubmitRankingResponse]  # type: ignore[assignment]
+    """Submit the caller's private ranking (POST /sessions/{id}/strategies/rank)."""
+    GetStrategyOverlap: _aio.UnaryUnaryMultiCallable[_strategies_pb2.GetStrategyOverlapRequest, _strategies_pb2.GetStrategyOverlapResponse]  # type: ignore[assignment]
+    """The overlap of both top-threes, once both ranked (GET /sessions/{id}/strategies/overlap)."""
+    ProposeAgreement: _aio.UnaryUnaryMultiCallable[_strategies_pb2.ProposeAgreementRequest, _strategies_pb2.ProposeAgreementResponse]  # type: ignore[assignment]
+    """Propose an agreement (POST /sessions/{id}/agreements)."""
+    ListAgreements: _aio.UnaryUnaryMultiCallable[_strategies_pb2.ListAgreementsRequest, _strategies_pb2.ListAgreementsResponse]  # type: ignore[assignment]
+    """The session's agreements (GET /sessions/{id}/agreements)."""
+    ConfirmAgreement: _aio.UnaryUnaryMultiCallable[_strategies_pb2.ConfirmAgreementRequest, _strategies_pb2.ConfirmAgreementResponse]  # type: ignore[assignment]
+    """Confirm or withdraw from an agreement (POST /sessions/{id}/agreements/{aid}/confirm)."""
+    ResolveSession: _aio.UnaryUnaryMultiCallable[_strategies_pb2.ResolveSessionRequest, _strategies_pb2.ResolveSessionResponse]  # type: ignore[assignment]
+    """Resolve the session on an agreed agreement (POST /sessions/{id}/resolve).
     ---- end of stage 4 legacy ----
+    """
+    ListPendingConsents: _aio.UnaryUnaryMultiCallable[_journey_pb2.ListPendingConsentsRequest, _journey_pb2.ListPendingConsentsResponse]  # type: ignore[assignment]
+    """---- Around the stages: consent, exercises, pending actions, timeline (journey.proto) ----
+    The caller's undecided consent requests (REST: GET /sessions/{id}/consent/pending).
+    """
+    DecideConsent: _aio.UnaryUnaryMultiCallable[_journey_pb2.DecideConsentRequest, _journey_pb2.DecideConsentResponse]  # type: ignore[assignment]
+    """Grants or denies a consent request (REST: POST /sessions/{id}/consent/decide)."""
+    RevokeConsent: _aio.UnaryUnaryMultiCallable[_journey_pb2.RevokeConsentRequest, _journey_pb2.RevokeConsentResponse]  # type: ignore[assignment]
+    """Revokes a granted consent (REST: POST /sessions/{id}/consent/revoke)."""
+    ListConsentHistory: _aio.UnaryUnaryMultiCallable[_journey_pb2.ListConsentHistoryRequest, _journey_pb2.ListConsentHistoryResponse]  # type: ignore[assignment]
+    """The caller's consent records (REST: GET /sessions/{id}/consent/history)."""
+    CompleteExercise: _aio.UnaryUnaryMultiCallable[_journey_pb2.CompleteExerciseRequest, _journey_pb2.CompleteExerciseResponse]  # type: ignore[assignment]
+    """Logs a calming exercise (REST: POST /sessions/{id}/exercises/complete)."""
+    GetPendingActions: _aio.UnaryUnaryMultiCallable[_journey_pb2.GetPendingActionsRequest, _journey_pb2.GetPendingActionsResponse]  # type: ignore[assignment]
+    """What waits for the caller in a session (REST: GET /sessions/{id}/pending-actions)."""
+    GetBadgeCount: _aio.UnaryUnaryMultiCallable[_journey_pb2.GetBadgeCountRequest, _journey_pb2.GetBadgeCountResponse]  # type: ignore[assignment]
+    """The caller's badge count over all sessions (REST: GET /notifications/badge-count)."""
+    ListTimeline: _aio.UnaryUnaryMultiCallable[_journey_pb2.ListTimelineRequest, _journey_pb2.ListTimelineResponse]  # type: ignore[assignment]
+    """The caller's chat timeline with indicators (REST: GET /sessions/{id}/timeline)."""
+    MarkSessionViewed: _aio.UnaryUnaryMultiCallable[_journey_pb2.MarkSessionViewedRequest, _journey_pb2.MarkSessionViewedResponse]  # type: ignore[assignment]
+    """Records that the caller viewed the session (REST: POST /sessions/{id}/viewed)."""
+    MarkShareTabViewed: _aio.UnaryUnaryMultiCallable[_journey_pb2.MarkShareTabViewedRequest, _journey_pb2.MarkShareTabViewedResponse]  # type: ignore[assignment]
+    """Records that the caller viewed the share tab (REST: POST /sessions/{id}/share-tab-viewed)."""
+    AdvanceStage: _aio.UnaryUnaryMultiCallable[_journey_pb2.AdvanceStageRequest, _journey_pb2.AdvanceStageResponse]  # type: ignore[assignment]
+    """Moves the caller to the next stage when its gates are met (REST: POST
+    /sessions/{id}/stages/advance).
+    ---- end of around the stages ----
     """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
@@ -366,17 +618,452 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _session_service_pb2.ListEmotionsRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_session_service_pb2.ListEmotionsResponse, _abc.Awaitable[_session_service_pb2.ListEmotionsResponse]]:
-        """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions).
-        ---- Stage 2: empathy exchange (messages in empathy.proto) ----
-        ---- end of stage 2: empathy exchange ----
+        """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
+
+    @_abc_1.abstractmethod
+    def SaveEmpathyDraft(
+        self,
+        request: _empathy_pb2.SaveEmpathyDraftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.SaveEmpathyDraftResponse, _abc.Awaitable[_empathy_pb2.SaveEmpathyDraftResponse]]:
+        """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+        Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
+        """
+
+    @_abc_1.abstractmethod
+    def GetEmpathyDraft(
+        self,
+        request: _empathy_pb2.GetEmpathyDraftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.GetEmpathyDraftResponse, _abc.Awaitable[_empathy_pb2.GetEmpathyDraftResponse]]:
+        """The caller's draft and whether they may share it (REST: GET /sessions/{id}/empathy/draft)."""
+
+    @_abc_1.abstractmethod
+    def ConsentToShareEmpathy(
+        self,
+        request: _empathy_pb2.ConsentToShareEmpathyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.ConsentToShareEmpathyResponse, _abc.Awaitable[_empathy_pb2.ConsentToShareEmpathyResponse]]:
+        """Shares the ready draft with the partner, or declines to (REST: POST /sessions/{id}/empathy/consent)."""
+
+    @_abc_1.abstractmethod
+    def GetPartnerEmpathy(
+        self,
+        request: _empathy_pb2.GetPartnerEmpathyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.GetPartnerEmpathyResponse, _abc.Awaitable[_empathy_pb2.GetPartnerEmpathyResponse]]:
+        """The partner's statement about the caller, once revealed (REST: GET /sessions/{id}/empathy/partner)."""
+
+    @_abc_1.abstractmethod
+    def GetEmpathyStatus(
+        self,
+        request: _empathy_pb2.GetEmpathyStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.GetEmpathyStatusResponse, _abc.Awaitable[_empathy_pb2.GetEmpathyStatusResponse]]:
+        """The empathy exchange as the caller may see it (REST: GET /sessions/{id}/empathy/status)."""
+
+    @_abc_1.abstractmethod
+    def ValidateEmpathy(
+        self,
+        request: _empathy_pb2.ValidateEmpathyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.ValidateEmpathyResponse, _abc.Awaitable[_empathy_pb2.ValidateEmpathyResponse]]:
+        """Validates the partner's statement, or gives feedback (REST: POST /sessions/{id}/empathy/validate)."""
+
+    @_abc_1.abstractmethod
+    def ResubmitEmpathy(
+        self,
+        request: _empathy_pb2.ResubmitEmpathyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.ResubmitEmpathyResponse, _abc.Awaitable[_empathy_pb2.ResubmitEmpathyResponse]]:
+        """Sends a revised statement while refining (REST: POST /sessions/{id}/empathy/resubmit)."""
+
+    @_abc_1.abstractmethod
+    def SkipEmpathyRefinement(
+        self,
+        request: _empathy_pb2.SkipEmpathyRefinementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.SkipEmpathyRefinementResponse, _abc.Awaitable[_empathy_pb2.SkipEmpathyRefinementResponse]]:
+        """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement)."""
+
+    @_abc_1.abstractmethod
+    def GetShareOffer(
+        self,
+        request: _reconciler_pb2.GetShareOfferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reconciler_pb2.GetShareOfferResponse, _abc.Awaitable[_reconciler_pb2.GetShareOfferResponse]]:
+        """---- end of stage 2: empathy exchange ----
         ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
-        ---- end of stage 2: reconciler ----
+        The open share offer addressed to the caller; PENDING becomes OFFERED
+        (REST: GET /sessions/{id}/reconciler/share-offer).
+        """
+
+    @_abc_1.abstractmethod
+    def RespondToShareOffer(
+        self,
+        request: _reconciler_pb2.RespondToShareOfferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reconciler_pb2.RespondToShareOfferResponse, _abc.Awaitable[_reconciler_pb2.RespondToShareOfferResponse]]:
+        """Accept, refine or decline the share offer
+        (REST: POST /sessions/{id}/reconciler/share-offer/respond).
+        """
+
+    @_abc_1.abstractmethod
+    def SkipShareOffer(
+        self,
+        request: _reconciler_pb2.SkipShareOfferRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reconciler_pb2.SkipShareOfferResponse, _abc.Awaitable[_reconciler_pb2.SkipShareOfferResponse]]:
+        """Skip the share offer (REST: POST /sessions/{id}/reconciler/share-offer/skip)."""
+
+    @_abc_1.abstractmethod
+    def GetReconcilerStatus(
+        self,
+        request: _reconciler_pb2.GetReconcilerStatusRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reconciler_pb2.GetReconcilerStatusResponse, _abc.Awaitable[_reconciler_pb2.GetReconcilerStatusResponse]]:
+        """Where the reconciler stands for both directions (REST: GET /sessions/{id}/reconciler/status)."""
+
+    @_abc_1.abstractmethod
+    def GetReconcilerSummary(
+        self,
+        request: _reconciler_pb2.GetReconcilerSummaryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_reconciler_pb2.GetReconcilerSummaryResponse, _abc.Awaitable[_reconciler_pb2.GetReconcilerSummaryResponse]]:
+        """A one-line summary of the exchange (REST: GET /sessions/{id}/reconciler/summary)."""
+
+    @_abc_1.abstractmethod
+    def ListNeeds(
+        self,
+        request: _needs_pb2.ListNeedsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.ListNeedsResponse, _abc.Awaitable[_needs_pb2.ListNeedsResponse]]:
+        """---- end of stage 2: reconciler ----
         ---- Stage 3: needs (messages in needs.proto) ----
-        ---- end of stage 3 ----
+        The caller's needs (REST: GET /sessions/{id}/needs).
+        """
+
+    @_abc_1.abstractmethod
+    def CaptureNeeds(
+        self,
+        request: _needs_pb2.CaptureNeedsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.CaptureNeedsResponse, _abc.Awaitable[_needs_pb2.CaptureNeedsResponse]]:
+        """Adds 1-50 needs at once (REST: POST /sessions/{id}/needs/capture)."""
+
+    @_abc_1.abstractmethod
+    def AddNeed(
+        self,
+        request: _needs_pb2.AddNeedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.AddNeedResponse, _abc.Awaitable[_needs_pb2.AddNeedResponse]]:
+        """Adds one need the caller wrote (REST: POST /sessions/{id}/needs)."""
+
+    @_abc_1.abstractmethod
+    def DeleteNeed(
+        self,
+        request: _needs_pb2.DeleteNeedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.DeleteNeedResponse, _abc.Awaitable[_needs_pb2.DeleteNeedResponse]]:
+        """Removes one of the caller's needs (REST: DELETE /sessions/{id}/needs/{needId})."""
+
+    @_abc_1.abstractmethod
+    def ConfirmNeeds(
+        self,
+        request: _needs_pb2.ConfirmNeedsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.ConfirmNeedsResponse, _abc.Awaitable[_needs_pb2.ConfirmNeedsResponse]]:
+        """Confirms and locks needs (REST: POST /sessions/{id}/needs/confirm)."""
+
+    @_abc_1.abstractmethod
+    def ConsentToShareNeeds(
+        self,
+        request: _needs_pb2.ConsentToShareNeedsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.ConsentToShareNeedsResponse, _abc.Awaitable[_needs_pb2.ConsentToShareNeedsResponse]]:
+        """Shares the caller's needs; the second sharer moves both to stage 4
+        (REST: POST /sessions/{id}/needs/consent).
+        """
+
+    @_abc_1.abstractmethod
+    def GetNeedsComparison(
+        self,
+        request: _needs_pb2.GetNeedsComparisonRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.GetNeedsComparisonResponse, _abc.Awaitable[_needs_pb2.GetNeedsComparisonResponse]]:
+        """Both lists side by side once both have shared (REST: GET /sessions/{id}/needs/comparison)."""
+
+    @_abc_1.abstractmethod
+    def ValidateNeeds(
+        self,
+        request: _needs_pb2.ValidateNeedsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.ValidateNeedsResponse, _abc.Awaitable[_needs_pb2.ValidateNeedsResponse]]:
+        """Legacy review of both lists (REST: POST /sessions/{id}/needs/validate)."""
+
+    @_abc_1.abstractmethod
+    def InterpretNeedEdit(
+        self,
+        request: _needs_pb2.InterpretNeedEditRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.InterpretNeedEditResponse, _abc.Awaitable[_needs_pb2.InterpretNeedEditResponse]]:
+        """Turns a request in the caller's words into need edits, without applying them
+        (REST: POST /sessions/{id}/needs/interpret-edit-request).
+        """
+
+    @_abc_1.abstractmethod
+    def ApplyNeedEdits(
+        self,
+        request: _needs_pb2.ApplyNeedEditsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_needs_pb2.ApplyNeedEditsResponse, _abc.Awaitable[_needs_pb2.ApplyNeedEditsResponse]]:
+        """Applies need edits, all or none (REST: POST /sessions/{id}/needs/apply-edits)."""
+
+    @_abc_1.abstractmethod
+    def GetStage4State(
+        self,
+        request: _stage4_pb2.GetStage4StateRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.GetStage4StateResponse, _abc.Awaitable[_stage4_pb2.GetStage4StateResponse]]:
+        """---- end of stage 3 ----
         ---- Stage 4: proposals, selections, closure (messages in stage4.proto) ----
-        ---- end of stage 4 ----
+        The caller's stage-4 view (REST: GET /sessions/{id}/stage4).
+        """
+
+    @_abc_1.abstractmethod
+    def SetProposalSelection(
+        self,
+        request: _stage4_pb2.SetProposalSelectionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.SetProposalSelectionResponse, _abc.Awaitable[_stage4_pb2.SetProposalSelectionResponse]]:
+        """Sets the caller's private stance on one proposal
+        (REST: POST /sessions/{id}/stage4/proposals/{pid}/selection).
+        """
+
+    @_abc_1.abstractmethod
+    def SetProposalSelections(
+        self,
+        request: _stage4_pb2.SetProposalSelectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.SetProposalSelectionsResponse, _abc.Awaitable[_stage4_pb2.SetProposalSelectionsResponse]]:
+        """Sets several stances at once (REST: POST /sessions/{id}/stage4/selections)."""
+
+    @_abc_1.abstractmethod
+    def ShareSelections(
+        self,
+        request: _stage4_pb2.ShareSelectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.ShareSelectionsResponse, _abc.Awaitable[_stage4_pb2.ShareSelectionsResponse]]:
+        """Shares the caller's selections (REST: POST /sessions/{id}/stage4/share-selections)."""
+
+    @_abc_1.abstractmethod
+    def UnshareSelections(
+        self,
+        request: _stage4_pb2.UnshareSelectionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.UnshareSelectionsResponse, _abc.Awaitable[_stage4_pb2.UnshareSelectionsResponse]]:
+        """Withdraws the share (REST: POST /sessions/{id}/stage4/unshare-selections)."""
+
+    @_abc_1.abstractmethod
+    def DeclineNeed(
+        self,
+        request: _stage4_pb2.DeclineNeedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.DeclineNeedResponse, _abc.Awaitable[_stage4_pb2.DeclineNeedResponse]]:
+        """Leaves a need for now (REST: POST /sessions/{id}/stage4/needs/{needId}/decline)."""
+
+    @_abc_1.abstractmethod
+    def UndeclineNeed(
+        self,
+        request: _stage4_pb2.UndeclineNeedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.UndeclineNeedResponse, _abc.Awaitable[_stage4_pb2.UndeclineNeedResponse]]:
+        """Takes a "leave for now" back (REST: DELETE /sessions/{id}/stage4/needs/{needId}/decline)."""
+
+    @_abc_1.abstractmethod
+    def SuggestProposals(
+        self,
+        request: _stage4_pb2.SuggestProposalsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.SuggestProposalsResponse, _abc.Awaitable[_stage4_pb2.SuggestProposalsResponse]]:
+        """Adds AI-suggested proposals (REST: POST /sessions/{id}/stage4/proposals/suggest)."""
+
+    @_abc_1.abstractmethod
+    def CloseStage4(
+        self,
+        request: _stage4_pb2.CloseStage4Request,
+        context: _ServicerContext,
+    ) -> _typing.Union[_stage4_pb2.CloseStage4Response, _abc.Awaitable[_stage4_pb2.CloseStage4Response]]:
+        """Closes stage 4 and resolves the session (REST: POST /sessions/{id}/stage4/close)."""
+
+    @_abc_1.abstractmethod
+    def ListStrategies(
+        self,
+        request: _strategies_pb2.ListStrategiesRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.ListStrategiesResponse, _abc.Awaitable[_strategies_pb2.ListStrategiesResponse]]:
+        """---- end of stage 4 ----
         ---- Stage 4, legacy flow: strategies, ranking, agreements (messages in strategies.proto) ----
+        The session's rankable strategies and the legacy flow's phase (GET /sessions/{id}/strategies).
+        """
+
+    @_abc_1.abstractmethod
+    def ProposeStrategy(
+        self,
+        request: _strategies_pb2.ProposeStrategyRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.ProposeStrategyResponse, _abc.Awaitable[_strategies_pb2.ProposeStrategyResponse]]:
+        """Add a strategy to the shared list (POST /sessions/{id}/strategies)."""
+
+    @_abc_1.abstractmethod
+    def MarkReadyToRank(
+        self,
+        request: _strategies_pb2.MarkReadyToRankRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.MarkReadyToRankResponse, _abc.Awaitable[_strategies_pb2.MarkReadyToRankResponse]]:
+        """Mark the caller ready to rank (POST /sessions/{id}/strategies/ready)."""
+
+    @_abc_1.abstractmethod
+    def SubmitRanking(
+        self,
+        request: _strategies_pb2.SubmitRankingRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.SubmitRankingResponse, _abc.Awaitable[_strategies_pb2.SubmitRankingResponse]]:
+        """Submit the caller's private ranking (POST /sessions/{id}/strategies/rank)."""
+
+    @_abc_1.abstractmethod
+    def GetStrategyOverlap(
+        self,
+        request: _strategies_pb2.GetStrategyOverlapRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.GetStrategyOverlapResponse, _abc.Awaitable[_strategies_pb2.GetStrategyOverlapResponse]]:
+        """The overlap of both top-threes, once both ranked (GET /sessions/{id}/strategies/overlap)."""
+
+    @_abc_1.abstractmethod
+    def ProposeAgreement(
+        self,
+        request: _strategies_pb2.ProposeAgreementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.ProposeAgreementResponse, _abc.Awaitable[_strategies_pb2.ProposeAgreementResponse]]:
+        """Propose an agreement (POST /sessions/{id}/agreements)."""
+
+    @_abc_1.abstractmethod
+    def ListAgreements(
+        self,
+        request: _strategies_pb2.ListAgreementsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.ListAgreementsResponse, _abc.Awaitable[_strategies_pb2.ListAgreementsResponse]]:
+        """The session's agreements (GET /sessions/{id}/agreements)."""
+
+    @_abc_1.abstractmethod
+    def ConfirmAgreement(
+        self,
+        request: _strategies_pb2.ConfirmAgreementRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.ConfirmAgreementResponse, _abc.Awaitable[_strategies_pb2.ConfirmAgreementResponse]]:
+        """Confirm or withdraw from an agreement (POST /sessions/{id}/agreements/{aid}/confirm)."""
+
+    @_abc_1.abstractmethod
+    def ResolveSession(
+        self,
+        request: _strategies_pb2.ResolveSessionRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_strategies_pb2.ResolveSessionResponse, _abc.Awaitable[_strategies_pb2.ResolveSessionResponse]]:
+        """Resolve the session on an agreed agreement (POST /sessions/{id}/resolve).
         ---- end of stage 4 legacy ----
+        """
+
+    @_abc_1.abstractmethod
+    def ListPendingConsents(
+        self,
+        request: _journey_pb2.ListPendingConsentsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.ListPendingConsentsResponse, _abc.Awaitable[_journey_pb2.ListPendingConsentsResponse]]:
+        """---- Around the stages: consent, exercises, pending actions, timeline (journey.proto) ----
+        The caller's undecided consent requests (REST: GET /sessions/{id}/consent/pending).
+        """
+
+    @_abc_1.abstractmethod
+    def DecideConsent(
+        self,
+        request: _journey_pb2.DecideConsentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.DecideConsentResponse, _abc.Awaitable[_journey_pb2.DecideConsentResponse]]:
+        """Grants or denies a consent request (REST: POST /sessions/{id}/consent/decide)."""
+
+    @_abc_1.abstractmethod
+    def RevokeConsent(
+        self,
+        request: _journey_pb2.RevokeConsentRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.RevokeConsentResponse, _abc.Awaitable[_journey_pb2.RevokeConsentResponse]]:
+        """Revokes a granted consent (REST: POST /sessions/{id}/consent/revoke)."""
+
+    @_abc_1.abstractmethod
+    def ListConsentHistory(
+        self,
+        request: _journey_pb2.ListConsentHistoryRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.ListConsentHistoryResponse, _abc.Awaitable[_journey_pb2.ListConsentHistoryResponse]]:
+        """The caller's consent records (REST: GET /sessions/{id}/consent/history)."""
+
+    @_abc_1.abstractmethod
+    def CompleteExercise(
+        self,
+        request: _journey_pb2.CompleteExerciseRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.CompleteExerciseResponse, _abc.Awaitable[_journey_pb2.CompleteExerciseResponse]]:
+        """Logs a calming exercise (REST: POST /sessions/{id}/exercises/complete)."""
+
+    @_abc_1.abstractmethod
+    def GetPendingActions(
+        self,
+        request: _journey_pb2.GetPendingActionsRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.GetPendingActionsResponse, _abc.Awaitable[_journey_pb2.GetPendingActionsResponse]]:
+        """What waits for the caller in a session (REST: GET /sessions/{id}/pending-actions)."""
+
+    @_abc_1.abstractmethod
+    def GetBadgeCount(
+        self,
+        request: _journey_pb2.GetBadgeCountRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.GetBadgeCountResponse, _abc.Awaitable[_journey_pb2.GetBadgeCountResponse]]:
+        """The caller's badge count over all sessions (REST: GET /notifications/badge-count)."""
+
+    @_abc_1.abstractmethod
+    def ListTimeline(
+        self,
+        request: _journey_pb2.ListTimelineRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.ListTimelineResponse, _abc.Awaitable[_journey_pb2.ListTimelineResponse]]:
+        """The caller's chat timeline with indicators (REST: GET /sessions/{id}/timeline)."""
+
+    @_abc_1.abstractmethod
+    def MarkSessionViewed(
+        self,
+        request: _journey_pb2.MarkSessionViewedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.MarkSessionViewedResponse, _abc.Awaitable[_journey_pb2.MarkSessionViewedResponse]]:
+        """Records that the caller viewed the session (REST: POST /sessions/{id}/viewed)."""
+
+    @_abc_1.abstractmethod
+    def MarkShareTabViewed(
+        self,
+        request: _journey_pb2.MarkShareTabViewedRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.MarkShareTabViewedResponse, _abc.Awaitable[_journey_pb2.MarkShareTabViewedResponse]]:
+        """Records that the caller viewed the share tab (REST: POST /sessions/{id}/share-tab-viewed)."""
+
+    @_abc_1.abstractmethod
+    def AdvanceStage(
+        self,
+        request: _journey_pb2.AdvanceStageRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_journey_pb2.AdvanceStageResponse, _abc.Awaitable[_journey_pb2.AdvanceStageResponse]]:
+        """Moves the caller to the next stage when its gates are met (REST: POST
+        /sessions/{id}/stages/advance).
+        ---- end of around the stages ----
         """
 
 def add_SessionServiceServicer_to_server(servicer: SessionServiceServicer, server: _typing.Union[_grpc.Server, _aio.Server]) -> None: ...

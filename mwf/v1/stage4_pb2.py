@@ -22,13 +22,76 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mwf/v1/stage4.proto\x12\x06mwf.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x13mwf/v1/stage4.proto\x12\x06mwf.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x7f\n\nStage4Need\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\r\n\x05owner\x18\x03 \x01(\t\x12\x10\n\x08\x63overage\x18\x04 \x01(\t\x12\x1d\n\x15\x63overing_proposal_ids\x18\x05 \x03(\t\x12\x16\n\x0e\x64\x65\x63lined_by_me\x18\x06 \x01(\x08\"<\n\rStage4NeedRef\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05label\x18\x02 \x01(\t\x12\x10\n\x08\x63overage\x18\x03 \x01(\t\"\xd8\x02\n\x0cProposalCard\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12\x14\n\x0csource_label\x18\x04 \x01(\t\x12\x13\n\x0bowner_label\x18\x05 \x01(\t\x12.\n\x0fneeds_addressed\x18\x06 \x03(\x0b\x32\x15.mwf.v1.Stage4NeedRef\x12\x10\n\x08\x64uration\x18\x07 \x01(\t\x12\x1a\n\x12measure_of_success\x18\x08 \x01(\t\x12\x0e\n\x06status\x18\t \x01(\t\x12\x13\n\x0bmy_decision\x18\n \x01(\t\x12 \n\x18partner_decision_visible\x18\x0b \x01(\x08\x12\x18\n\x10partner_decision\x18\x0c \x01(\t\x12/\n\x0b\x63reate_time\x18\r \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"w\n\x0fStage4Selection\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\x12/\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\x13Stage4ProposalGroup\x12\x0f\n\x07need_id\x18\x01 \x01(\t\x12\x14\n\x0cproposal_ids\x18\x02 \x03(\t\"\xd8\x02\n\x11Stage4Walkthrough\x12\r\n\x05phase\x18\x01 \x01(\t\x12(\n\x0c\x63urrent_need\x18\x02 \x01(\x0b\x32\x12.mwf.v1.Stage4Need\x12\x15\n\rcurrent_index\x18\x03 \x01(\x05\x12\x16\n\x0etotal_in_phase\x18\x04 \x01(\x05\x12%\n\town_needs\x18\x05 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12)\n\rpartner_needs\x18\x06 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12\x34\n\x0fproposal_groups\x18\x07 \x03(\x0b\x32\x1b.mwf.v1.Stage4ProposalGroup\x12\x18\n\x10quality_warnings\x18\x08 \x03(\t\x12\x39\n\x15\x64\x65\x66\x61ult_check_in_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xf7\x01\n\x0fStage4Inventory\x12.\n\x10shared_proposals\x18\x01 \x03(\x0b\x32\x14.mwf.v1.ProposalCard\x12\x34\n\x16individual_commitments\x18\x02 \x03(\x0b\x32\x14.mwf.v1.ProposalCard\x12-\n\x11unaddressed_needs\x18\x03 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12\x1e\n\x16removed_proposal_count\x18\x04 \x01(\x05\x12/\n\x0bupdate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xb2\x01\n\x13Stage4CoverageAudit\x12#\n\x07\x63overed\x18\x01 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12#\n\x07partial\x18\x02 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12 \n\x04open\x18\x03 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12/\n\x0bupdate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x8b\x01\n\x0fStage4Agreement\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x13\n\x0bproposal_id\x18\x03 \x01(\t\x12\x0e\n\x06status\x18\x04 \x01(\t\x12\x32\n\x0e\x66ollow_up_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xac\x02\n\rStage4Outcome\x12\x0c\n\x04kind\x18\x01 \x01(\t\x12\x0e\n\x06reason\x18\x02 \x01(\t\x12\x0f\n\x07summary\x18\x03 \x01(\t\x12+\n\nagreements\x18\x04 \x03(\x0b\x32\x17.mwf.v1.Stage4Agreement\x12\x34\n\x16individual_commitments\x18\x05 \x03(\x0b\x32\x14.mwf.v1.ProposalCard\x12&\n\nopen_needs\x18\x06 \x03(\x0b\x32\x12.mwf.v1.Stage4Need\x12.\n\nclose_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x31\n\rcheck_in_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x94\x03\n\x0bStage4State\x12\r\n\x05phase\x18\x01 \x01(\t\x12.\n\x0bwalkthrough\x18\x02 \x01(\x0b\x32\x19.mwf.v1.Stage4Walkthrough\x12*\n\tinventory\x18\x03 \x01(\x0b\x32\x17.mwf.v1.Stage4Inventory\x12\x33\n\x0e\x63overage_audit\x18\x04 \x01(\x0b\x32\x1b.mwf.v1.Stage4CoverageAudit\x12.\n\rmy_selections\x18\x05 \x03(\x0b\x32\x17.mwf.v1.Stage4Selection\x12\x33\n\x12partner_selections\x18\x06 \x03(\x0b\x32\x17.mwf.v1.Stage4Selection\x12\x1b\n\x13my_selection_status\x18\x07 \x01(\t\x12 \n\x18partner_selection_status\x18\x08 \x01(\t\x12&\n\x07outcome\x18\t \x01(\x0b\x32\x15.mwf.v1.Stage4Outcome\x12\x19\n\x11\x64\x65\x63lined_need_ids\x18\n \x03(\t\"+\n\x15GetStage4StateRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"<\n\x16GetStage4StateResponse\x12\"\n\x05state\x18\x01 \x01(\x0b\x32\x13.mwf.v1.Stage4State\"M\n\x16ProposalSelectionInput\x12\x13\n\x0bproposal_id\x18\x01 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x02 \x01(\t\x12\x0c\n\x04note\x18\x03 \x01(\t\"f\n\x1bSetProposalSelectionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x13\n\x0bproposal_id\x18\x02 \x01(\t\x12\x10\n\x08\x64\x65\x63ision\x18\x03 \x01(\t\x12\x0c\n\x04note\x18\x04 \x01(\t\"\xa1\x01\n\x1cSetProposalSelectionResponse\x12\x11\n\tsubmitted\x18\x01 \x01(\x08\x12/\n\x0bsubmit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11partner_submitted\x18\x03 \x01(\x08\x12\"\n\x05state\x18\x04 \x01(\x0b\x32\x13.mwf.v1.Stage4State\"f\n\x1cSetProposalSelectionsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x32\n\nselections\x18\x02 \x03(\x0b\x32\x1e.mwf.v1.ProposalSelectionInput\"\xa2\x01\n\x1dSetProposalSelectionsResponse\x12\x11\n\tsubmitted\x18\x01 \x01(\x08\x12/\n\x0bsubmit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11partner_submitted\x18\x03 \x01(\x08\x12\"\n\x05state\x18\x04 \x01(\x0b\x32\x13.mwf.v1.Stage4State\",\n\x16ShareSelectionsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"=\n\x17ShareSelectionsResponse\x12\"\n\x05state\x18\x01 \x01(\x0b\x32\x13.mwf.v1.Stage4State\".\n\x18UnshareSelectionsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"?\n\x19UnshareSelectionsResponse\x12\"\n\x05state\x18\x01 \x01(\x0b\x32\x13.mwf.v1.Stage4State\"9\n\x12\x44\x65\x63lineNeedRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07need_id\x18\x02 \x01(\t\"9\n\x13\x44\x65\x63lineNeedResponse\x12\"\n\x05state\x18\x01 \x01(\x0b\x32\x13.mwf.v1.Stage4State\";\n\x14UndeclineNeedRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0f\n\x07need_id\x18\x02 \x01(\t\";\n\x15UndeclineNeedResponse\x12\"\n\x05state\x18\x01 \x01(\x0b\x32\x13.mwf.v1.Stage4State\"b\n\x17SuggestProposalsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\r\n\x05\x63ount\x18\x02 \x01(\x05\x12\x13\n\x0b\x66ocus_needs\x18\x03 \x03(\t\x12\x0f\n\x07need_id\x18\x04 \x01(\t\"\xac\x01\n\x11SuggestedProposal\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x17\n\x0fneeds_addressed\x18\x03 \x03(\t\x12\x10\n\x08\x64uration\x18\x04 \x01(\t\x12\x1a\n\x12measure_of_success\x18\x05 \x01(\t\x12/\n\x0b\x63reate_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"~\n\x18SuggestProposalsResponse\x12.\n\x0bsuggestions\x18\x01 \x03(\x0b\x32\x19.mwf.v1.SuggestedProposal\x12\x0e\n\x06source\x18\x02 \x01(\t\x12\"\n\x05state\x18\x03 \x01(\x0b\x32\x13.mwf.v1.Stage4State\"\x8a\x01\n\x12\x43loseStage4Request\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\x0e\n\x06reason\x18\x03 \x01(\t\x12\x0f\n\x07summary\x18\x04 \x01(\t\x12\x31\n\rcheck_in_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\xa1\x01\n\x13\x43loseStage4Response\x12\x0e\n\x06\x63losed\x18\x01 \x01(\x08\x12.\n\nclose_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12&\n\x07outcome\x18\x03 \x01(\x0b\x32\x15.mwf.v1.Stage4Outcome\x12\"\n\x05state\x18\x04 \x01(\x0b\x32\x13.mwf.v1.Stage4Stateb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.stage4_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_STAGE4NEED']._serialized_start=64
+  _globals['_STAGE4NEED']._serialized_end=191
+  _globals['_STAGE4NEEDREF']._serialized_start=193
+  _globals['_STAGE4NEEDREF']._serialized_end=253
+  _globals['_PROPOSALCARD']._serialized_start=256
+  _globals['_PROPOSALCARD']._serialized_end=600
+  _globals['_STAGE4SELECTION']._serialized_start=602
+  _globals['_STAGE4SELECTION']._serialized_end=721
+  _globals['_STAGE4PROPOSALGROUP']._serialized_start=723
+  _globals['_STAGE4PROPOSALGROUP']._serialized_end=783
+  _globals['_STAGE4WALKTHROUGH']._serialized_start=786
+  _globals['_STAGE4WALKTHROUGH']._serialized_end=1130
+  _globals['_STAGE4INVENTORY']._serialized_start=1133
+  _globals['_STAGE4INVENTORY']._serialized_end=1380
+  _globals['_STAGE4COVERAGEAUDIT']._serialized_start=1383
+  _globals['_STAGE4COVERAGEAUDIT']._serialized_end=1561
+  _globals['_STAGE4AGREEMENT']._serialized_start=1564
+  _globals['_STAGE4AGREEMENT']._serialized_end=1703
+  _globals['_STAGE4OUTCOME']._serialized_start=1706
+  _globals['_STAGE4OUTCOME']._serialized_end=2006
+  _globals['_STAGE4STATE']._serialized_start=2009
+  _globals['_STAGE4STATE']._serialized_end=2413
+  _globals['_GETSTAGE4STATEREQUEST']._serialized_start=2415
+  _globals['_GETSTAGE4STATEREQUEST']._serialized_end=2458
+  _globals['_GETSTAGE4STATERESPONSE']._serialized_start=2460
+  _globals['_GETSTAGE4STATERESPONSE']._serialized_end=2520
+  _globals['_PROPOSALSELECTIONINPUT']._serialized_start=2522
+  _globals['_PROPOSALSELECTIONINPUT']._serialized_end=2599
+  _globals['_SETPROPOSALSELECTIONREQUEST']._serialized_start=2601
+  _globals['_SETPROPOSALSELECTIONREQUEST']._serialized_end=2703
+  _globals['_SETPROPOSALSELECTIONRESPONSE']._serialized_start=2706
+  _globals['_SETPROPOSALSELECTIONRESPONSE']._serialized_end=2867
+  _globals['_SETPROPOSALSELECTIONSREQUEST']._serialized_start=2869
+  _globals['_SETPROPOSALSELECTIONSREQUEST']._serialized_end=2971
+  _globals['_SETPROPOSALSELECTIONSRESPONSE']._serialized_start=2974
+  _globals['_SETPROPOSALSELECTIONSRESPONSE']._serialized_end=3136
+  _globals['_SHARESELECTIONSREQUEST']._serialized_start=3138
+  _globals['_SHARESELECTIONSREQUEST']._serialized_end=3182
+  _globals['_SHARESELECTIONSRESPONSE']._serialized_start=3184
+  _globals['_SHARESELECTIONSRESPONSE']._serialized_end=3245
+  _globals['_UNSHARESELECTIONSREQUEST']._serialized_start=3247
+  _globals['_UNSHARESELECTIONSREQUEST']._serialized_end=3293
+  _globals['_UNSHARESELECTIONSRESPONSE']._serialized_start=3295
+  _globals['_UNSHARESELECTIONSRESPONSE']._serialized_end=3358
+  _globals['_DECLINENEEDREQUEST']._serialized_start=3360
+  _globals['_DECLINENEEDREQUEST']._serialized_end=3417
+  _globals['_DECLINENEEDRESPONSE']._serialized_start=3419
+  _globals['_DECLINENEEDRESPONSE']._serialized_end=3476
+  _globals['_UNDECLINENEEDREQUEST']._serialized_start=3478
+  _globals['_UNDECLINENEEDREQUEST']._serialized_end=3537
+  _globals['_UNDECLINENEEDRESPONSE']._serialized_start=3539
+  _globals['_UNDECLINENEEDRESPONSE']._serialized_end=3598
+  _globals['_SUGGESTPROPOSALSREQUEST']._serialized_start=3600
+  _globals['_SUGGESTPROPOSALSREQUEST']._serialized_end=3698
+  _globals['_SUGGESTEDPROPOSAL']._serialized_start=3701
+  _globals['_SUGGESTEDPROPOSAL']._serialized_end=3873
+  _globals['_SUGGESTPROPOSALSRESPONSE']._serialized_start=3875
+  _globals['_SUGGESTPROPOSALSRESPONSE']._serialized_end=4001
+  _globals['_CLOSESTAGE4REQUEST']._serialized_start=4004
+  _globals['_CLOSESTAGE4REQUEST']._serialized_end=4142
+  _globals['_CLOSESTAGE4RESPONSE']._serialized_start=4145
+  _globals['_CLOSESTAGE4RESPONSE']._serialized_end=4306
 # @@protoc_insertion_point(module_scope)

@@ -22,13 +22,60 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17mwf/v1/strategies.proto\x12\x06mwf.v1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x17mwf/v1/strategies.proto\x12\x06mwf.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"z\n\x10RankableStrategy\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x17\n\x0fneeds_addressed\x18\x03 \x03(\t\x12\x10\n\x08\x64uration\x18\x04 \x01(\t\x12\x1a\n\x12measure_of_success\x18\x05 \x01(\t\"\xe7\x02\n\x10SessionAgreement\x12\n\n\x02id\x18\x01 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12*\n\x04type\x18\x04 \x01(\x0e\x32\x1c.mwf.v1.SessionAgreementType\x12.\n\x06status\x18\x05 \x01(\x0e\x32\x1e.mwf.v1.SessionAgreementStatus\x12\x14\n\x0c\x61greed_by_me\x18\x06 \x01(\x08\x12\x19\n\x11\x61greed_by_partner\x18\x07 \x01(\x08\x12.\n\nagree_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x32\n\x0e\x66ollow_up_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x10\n\x08\x64uration\x18\n \x01(\t\x12\x1a\n\x12measure_of_success\x18\x0b \x01(\t\"+\n\x15ListStrategiesRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x9a\x02\n\x16ListStrategiesResponse\x12,\n\nstrategies\x18\x01 \x03(\x0b\x32\x18.mwf.v1.RankableStrategy\x12$\n\x05phase\x18\x02 \x01(\x0e\x32\x15.mwf.v1.StrategyPhase\x12 \n\x18\x61i_suggestions_available\x18\x03 \x01(\x08\x12\x18\n\x10my_ready_to_rank\x18\x04 \x01(\x08\x12\x1d\n\x15partner_ready_to_rank\x18\x05 \x01(\x08\x12\x1e\n\x16\x63\x61n_mark_ready_to_rank\x18\x06 \x01(\x08\x12\x10\n\x08\x63\x61n_rank\x18\x07 \x01(\x08\x12\x1f\n\x17rankable_strategy_count\x18\x08 \x01(\x05\"\x88\x01\n\x16ProposeStrategyRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x02 \x01(\t\x12\x17\n\x0fneeds_addressed\x18\x03 \x03(\t\x12\x10\n\x08\x64uration\x18\x04 \x01(\t\x12\x1a\n\x12measure_of_success\x18\x05 \x01(\t\"v\n\x17ProposeStrategyResponse\x12*\n\x08strategy\x18\x01 \x01(\x0b\x32\x18.mwf.v1.RankableStrategy\x12/\n\x0b\x63reate_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\",\n\x16MarkReadyToRankRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\x8a\x01\n\x17MarkReadyToRankResponse\x12\r\n\x05ready\x18\x01 \x01(\x08\x12.\n\nready_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x15\n\rpartner_ready\x18\x03 \x01(\x08\x12\x19\n\x11\x63\x61n_start_ranking\x18\x04 \x01(\x08\">\n\x14SubmitRankingRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x12\n\nranked_ids\x18\x02 \x03(\t\"\x8a\x01\n\x15SubmitRankingResponse\x12\x11\n\tsubmitted\x18\x01 \x01(\x08\x12/\n\x0bsubmit_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x19\n\x11partner_submitted\x18\x03 \x01(\x08\x12\x12\n\ncan_reveal\x18\x04 \x01(\x08\"/\n\x19GetStrategyOverlapRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xae\x01\n\x1aGetStrategyOverlapResponse\x12\x10\n\x08revealed\x18\x01 \x01(\x08\x12)\n\x07overlap\x18\x02 \x03(\x0b\x32\x18.mwf.v1.RankableStrategy\x12\x1b\n\x13waiting_for_partner\x18\x03 \x01(\x08\x12\x36\n\x14\x61greement_candidates\x18\x04 \x03(\x0b\x32\x18.mwf.v1.RankableStrategy\"\xe5\x01\n\x17ProposeAgreementRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x02 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x03 \x01(\t\x12*\n\x04type\x18\x04 \x01(\x0e\x32\x1c.mwf.v1.SessionAgreementType\x12\x10\n\x08\x64uration\x18\x05 \x01(\t\x12\x1a\n\x12measure_of_success\x18\x06 \x01(\t\x12\x32\n\x0e\x66ollow_up_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"n\n\x18ProposeAgreementResponse\x12+\n\tagreement\x18\x01 \x01(\x0b\x32\x18.mwf.v1.SessionAgreement\x12%\n\x1d\x61waiting_partner_confirmation\x18\x02 \x01(\x08\"+\n\x15ListAgreementsRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"F\n\x16ListAgreementsResponse\x12,\n\nagreements\x18\x01 \x03(\x0b\x32\x18.mwf.v1.SessionAgreement\"V\n\x17\x43onfirmAgreementRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x14\n\x0c\x61greement_id\x18\x02 \x01(\t\x12\x11\n\tconfirmed\x18\x03 \x01(\x08\"~\n\x18\x43onfirmAgreementResponse\x12+\n\tagreement\x18\x01 \x01(\x0b\x32\x18.mwf.v1.SessionAgreement\x12\x1b\n\x13session_can_resolve\x18\x02 \x01(\x08\x12\x18\n\x10session_resolved\x18\x03 \x01(\x08\"+\n\x15ResolveSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\"\xa7\x01\n\x16ResolveSessionResponse\x12\x10\n\x08resolved\x18\x01 \x01(\x08\x12\x30\n\x0cresolve_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\nagreements\x18\x03 \x03(\x0b\x32\x18.mwf.v1.SessionAgreement\x12\x1b\n\x13\x66ollow_up_scheduled\x18\x04 \x01(\x08*\x88\x01\n\rStrategyPhase\x12\x1e\n\x1aSTRATEGY_PHASE_UNSPECIFIED\x10\x00\x12\x1d\n\x19STRATEGY_PHASE_COLLECTING\x10\x01\x12\x1a\n\x16STRATEGY_PHASE_RANKING\x10\x02\x12\x1c\n\x18STRATEGY_PHASE_REVEALING\x10\x03*\xda\x01\n\x14SessionAgreementType\x12&\n\"SESSION_AGREEMENT_TYPE_UNSPECIFIED\x10\x00\x12+\n\'SESSION_AGREEMENT_TYPE_MICRO_EXPERIMENT\x10\x01\x12%\n!SESSION_AGREEMENT_TYPE_COMMITMENT\x10\x02\x12#\n\x1fSESSION_AGREEMENT_TYPE_CHECK_IN\x10\x03\x12!\n\x1dSESSION_AGREEMENT_TYPE_HYBRID\x10\x04*\x88\x02\n\x16SessionAgreementStatus\x12(\n$SESSION_AGREEMENT_STATUS_UNSPECIFIED\x10\x00\x12%\n!SESSION_AGREEMENT_STATUS_PROPOSED\x10\x01\x12#\n\x1fSESSION_AGREEMENT_STATUS_AGREED\x10\x02\x12(\n$SESSION_AGREEMENT_STATUS_IN_PROGRESS\x10\x03\x12&\n\"SESSION_AGREEMENT_STATUS_COMPLETED\x10\x04\x12&\n\"SESSION_AGREEMENT_STATUS_ABANDONED\x10\x05\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.strategies_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
+  _globals['_STRATEGYPHASE']._serialized_start=2654
+  _globals['_STRATEGYPHASE']._serialized_end=2790
+  _globals['_SESSIONAGREEMENTTYPE']._serialized_start=2793
+  _globals['_SESSIONAGREEMENTTYPE']._serialized_end=3011
+  _globals['_SESSIONAGREEMENTSTATUS']._serialized_start=3014
+  _globals['_SESSIONAGREEMENTSTATUS']._serialized_end=3278
+  _globals['_RANKABLESTRATEGY']._serialized_start=68
+  _globals['_RANKABLESTRATEGY']._serialized_end=190
+  _globals['_SESSIONAGREEMENT']._serialized_start=193
+  _globals['_SESSIONAGREEMENT']._serialized_end=552
+  _globals['_LISTSTRATEGIESREQUEST']._serialized_start=554
+  _globals['_LISTSTRATEGIESREQUEST']._serialized_end=597
+  _globals['_LISTSTRATEGIESRESPONSE']._serialized_start=600
+  _globals['_LISTSTRATEGIESRESPONSE']._serialized_end=882
+  _globals['_PROPOSESTRATEGYREQUEST']._serialized_start=885
+  _globals['_PROPOSESTRATEGYREQUEST']._serialized_end=1021
+  _globals['_PROPOSESTRATEGYRESPONSE']._serialized_start=1023
+  _globals['_PROPOSESTRATEGYRESPONSE']._serialized_end=1141
+  _globals['_MARKREADYTORANKREQUEST']._serialized_start=1143
+  _globals['_MARKREADYTORANKREQUEST']._serialized_end=1187
+  _globals['_MARKREADYTORANKRESPONSE']._serialized_start=1190
+  _globals['_MARKREADYTORANKRESPONSE']._serialized_end=1328
+  _globals['_SUBMITRANKINGREQUEST']._serialized_start=1330
+  _globals['_SUBMITRANKINGREQUEST']._serialized_end=1392
+  _globals['_SUBMITRANKINGRESPONSE']._serialized_start=1395
+  _globals['_SUBMITRANKINGRESPONSE']._serialized_end=1533
+  _globals['_GETSTRATEGYOVERLAPREQUEST']._serialized_start=1535
+  _globals['_GETSTRATEGYOVERLAPREQUEST']._serialized_end=1582
+  _globals['_GETSTRATEGYOVERLAPRESPONSE']._serialized_start=1585
+  _globals['_GETSTRATEGYOVERLAPRESPONSE']._serialized_end=1759
+  _globals['_PROPOSEAGREEMENTREQUEST']._serialized_start=1762
+  _globals['_PROPOSEAGREEMENTREQUEST']._serialized_end=1991
+  _globals['_PROPOSEAGREEMENTRESPONSE']._serialized_start=1993
+  _globals['_PROPOSEAGREEMENTRESPONSE']._serialized_end=2103
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_start=2105
+  _globals['_LISTAGREEMENTSREQUEST']._serialized_end=2148
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_start=2150
+  _globals['_LISTAGREEMENTSRESPONSE']._serialized_end=2220
+  _globals['_CONFIRMAGREEMENTREQUEST']._serialized_start=2222
+  _globals['_CONFIRMAGREEMENTREQUEST']._serialized_end=2308
+  _globals['_CONFIRMAGREEMENTRESPONSE']._serialized_start=2310
+  _globals['_CONFIRMAGREEMENTRESPONSE']._serialized_end=2436
+  _globals['_RESOLVESESSIONREQUEST']._serialized_start=2438
+  _globals['_RESOLVESESSIONREQUEST']._serialized_end=2481
+  _globals['_RESOLVESESSIONRESPONSE']._serialized_start=2484
+  _globals['_RESOLVESESSIONRESPONSE']._serialized_end=2651
 # @@protoc_insertion_point(module_scope)

@@ -119,6 +119,7 @@ class UserVessel:
     last_viewed_at: datetime | None = None
     last_seen_chat_item_id: str | None = None
     archived_at: datetime | None = None
+    last_viewed_share_tab_at: datetime | None = None
 
 
 @dataclass(slots=True)

@@ -11,7 +11,8 @@ class EmpathyAttemptRepository(Protocol):
     async def add(self, attempt: EmpathyAttempt) -> None:
         """Raises DuplicateKey when this (session, source user) already shared an attempt."""
 
-    async def for_session(self, session_id: str) -> list[EmpathyAttempt]: ...
+    async def for_session(self, session_id: str) -> list[EmpathyAttempt]:
+        """Oldest first (shared_at, then id)."""
 
     async def by_author(self, session_id: str, user_id: str) -> EmpathyAttempt | None: ...
 
@@ -22,6 +23,9 @@ class EmpathyAttemptRepository(Protocol):
 
 class EmpathyValidationRepository(Protocol):
     async def upsert(self, validation: EmpathyValidation) -> None:
-        """One row per (attempt, user): a second answer replaces the first."""
+        """One row per (attempt, user): a second answer replaces the first (keeping its id)."""
 
     async def for_attempt(self, attempt_id: str, user_id: str) -> EmpathyValidation | None: ...
+
+    async def for_session(self, session_id: str) -> list[EmpathyValidation]:
+        """Oldest first (validated_at, then id)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, Protocol, Self
 
-from mwf_core.domain.enums import ProposalStatus, SessionStatus
+from mwf_core.domain.enums import ConsentDecision, ProposalStatus, SessionStatus
 from mwf_core.domain.records import (
     ConsentRecord,
     ConversationMemory,
@@ -31,7 +31,7 @@ from mwf_core.ports.empathy_repositories import (
     EmpathyAttemptRepository,
     EmpathyValidationRepository,
 )
-from mwf_core.ports.journey_repositories import ExerciseRepository
+from mwf_core.ports.journey_repositories import ConsentedContentRepository, ExerciseRepository
 from mwf_core.ports.reconciler_repositories import ReconcilerRepository
 from mwf_core.ports.stage4_repositories import Stage4Repository
 
@@ -139,10 +139,22 @@ class MessageRepository(Protocol):
     async def delete_lane(self, session_id: str, user_id: str) -> int: ...
 
 
-class ConsentRepository(Protocol):
+class ConsentRepository(ConsentedContentRepository, Protocol):
     async def add(self, record: ConsentRecord) -> None: ...
 
+    async def get(self, record_id: str) -> ConsentRecord | None: ...
+
     async def for_user(self, user_id: str) -> list[ConsentRecord]: ...
+
+    async def for_session(self, session_id: str, user_id: str) -> list[ConsentRecord]:
+        """One giver's records in one session, oldest first."""
+
+    async def decide(self, record_id: str, decision: ConsentDecision, at: datetime) -> bool:
+        """Record a decision on a pending record (one conditional write: of two decisions at
+        once only one lands); False (no write) when it was already decided."""
+
+    async def revoke(self, record_id: str, at: datetime) -> bool:
+        """GRANTED → REVOKED with `revoked_at` (conditional like `decide`); False otherwise."""
 
 
 class EmotionRepository(Protocol):
@@ -215,6 +227,10 @@ class NeedRepository(Protocol):
 
     async def soft_delete(self, need_id: str, at: datetime) -> bool:
         """Set `deleted_at` on a live, unlocked need; False (no write) otherwise."""
+
+    async def lock(self, need_id: str, at: datetime) -> bool:
+        """Confirm and lock a live, unlocked need (`confirmed`, `locked_at`); False (no
+        write) otherwise."""
 
 
 class ProposalRepository(Protocol):

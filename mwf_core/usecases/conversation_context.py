@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mwf_core.domain.conversation import stage_key, stored_stage
-from mwf_core.domain.enums import MessageRole, ProposalStatus
+from mwf_core.domain.conversation import INFORMED_EMPATHY, stage_key, stored_stage
+from mwf_core.domain.empathy import EmpathyStatus
+from mwf_core.domain.enums import MessageRole, ProposalStatus, Stage
 from mwf_core.domain.privacy import display_name
 from mwf_core.domain.records import ConversationMemory, Message, Turn, User
 from mwf_core.mediator.context import trim_history
@@ -22,6 +23,8 @@ from .messages import require_chat
 from .session_view import SessionContext, load_context
 
 HISTORY_MESSAGES = 60  # read at most this much of the lane; the token budget trims further
+SHARED_MESSAGES = 500  # how far back the lane is searched for material shared with the person
+REFINING_KEY = str(INFORMED_EMPATHY)
 HISTORY_TOKENS = 6000
 CAPTURE_MAX_TOKENS = 1024
 REPLY_MAX_TOKENS = 1536
@@ -113,8 +116,7 @@ async def prepare_turn(
 ) -> PreparedTurn:
     context = await load_context(uow, session_id, actor)
     require_chat(context)
-    mine = context.current(actor.id)
-    key = stage_key(context.session.status, mine.stage if mine else 0, context.is_inviter)
+    key = await effective_stage_key(uow, context)
     lane = await uow.messages.lane(session_id, actor.id, HISTORY_MESSAGES,
                                    before=None, after=None)
     # This turn's message is the last the model sees, even if another send landed later.
@@ -130,6 +132,7 @@ async def prepare_turn(
     ) or ""
     assessment = assess(user_message.content)
     stage_lines, stage_hints = await load_stage_data(uow, context, key)
+    shared = await shared_with_me(uow, context) if key == REFINING_KEY else []
     facts = TurnFacts(
         summary=_memory_text(memory),
         user_name=user_name,
@@ -140,6 +143,7 @@ async def prepare_turn(
         topic_frame=context.session.topic_frame or "",
         emotional_intensity=readings[0].intensity if readings else None,
         crisis_block=resources_block(assessment),
+        shared_content=shared,
         stage_data=stage_lines,
     )
     history = trim_history(chat_turns(lane), HISTORY_TOKENS)
@@ -163,6 +167,56 @@ async def prepare_turn(
                         hints=hints)
 
 
+async def effective_stage_key(uow: UnitOfWork, context: SessionContext) -> str:
+    """The prompt key of the caller's next turn: "21" (informed empathy) while their own
+    empathy attempt is REFINING in stage 2, otherwise the stage's own key."""
+    mine = context.current(context.viewer.id)
+    stage = mine.stage if mine else 0
+    refining = False
+    if stage == Stage.PERSPECTIVE_STRETCH:
+        attempt = await uow.empathy_attempts.by_author(context.session.id, context.viewer.id)
+        refining = attempt is not None and attempt.status is EmpathyStatus.REFINING
+    return stage_key(context.session.status, stage, context.is_inviter, refining=refining)
+
+
+async def shared_with_me(uow: UnitOfWork, context: SessionContext) -> list[str]:
+    """What the other person chose to share with the caller: SHARED_CONTEXT and
+    EMPATHY_STATEMENT rows addressed to the caller's lane by someone else (never anything of
+    the other person's that was not shared on purpose)."""
+    me = context.viewer.id
+    lane = await uow.messages.lane(context.session.id, me, SHARED_MESSAGES)
+    kinds = {MessageRole.SHARED_CONTEXT: "They shared", MessageRole.EMPATHY_STATEMENT:
+             "Their empathy statement"}
+    return [f"{kinds[m.role]}: {m.content}" for m in lane
+            if m.role in kinds and m.for_user_id == me and m.sender_id not in (None, me)]
+
+
+async def _refinement_data(uow: UnitOfWork, context: SessionContext
+                           ) -> tuple[list[str], dict[str, Any]]:
+    """Stage 21: the previous attempt and the reconciler's ABSTRACT hints only (area, kind of
+    question, a seed question). The gap summary, missed feelings and most important gap come
+    from the other person's private stage 1 and never reach this prompt."""
+    session_id, me = context.session.id, context.viewer.id
+    lines: list[str] = []
+    hints: dict[str, Any] = {}
+    attempt = await uow.empathy_attempts.by_author(session_id, me)
+    if attempt is not None:
+        lines.append(f"Their previous empathy statement (revision {attempt.revision_count}):\n"
+                     f"{attempt.content}")
+        hints["empathy_attempt"] = attempt.content
+    result = await uow.reconciler.latest_result(session_id, me)
+    if result is not None:
+        guidance = {"areaHint": result.area_hint, "guidanceType": result.guidance_type,
+                    "promptSeed": result.prompt_seed}
+        labels = (("areaHint", "An area worth exploring"), ("guidanceType", "Kind of guidance"),
+                  ("promptSeed", "A question to start from"))
+        shown = [f"{label}: {guidance[name]}" for name, label in labels if guidance[name]]
+        if shown:
+            lines.append("Abstract guidance (never quote it):\n" + "\n".join(shown))
+        hints["refinement"] = guidance
+    return lines, hints
+
+
 async def load_stage_data(
     uow: UnitOfWork, context: SessionContext, key: str
 ) -> tuple[list[str], dict[str, Any]]:
@@ -173,12 +227,13 @@ async def load_stage_data(
     """
     me, vessel = context.viewer.id, context.my_vessel
     if key in EMPATHY_KEYS:
+        lines, hints = await _refinement_data(uow, context) if key == REFINING_KEY else ([], {})
         draft = await uow.empathy_drafts.get(context.session.id, me)
         if draft is None:
-            return ["No empathy statement drafted yet."], {}
+            return ["No empathy statement drafted yet.", *lines], hints
         ready = ", which they marked ready to share" if draft.ready_to_share else ""
         return ([f"Their current empathy statement draft (version {draft.version}{ready}):\n"
-                 f"{draft.content}"], {"empathy_draft": draft.content})
+                 f"{draft.content}", *lines], {"empathy_draft": draft.content, **hints})
     if key not in (NEEDS_KEY, REPAIR_KEY) or vessel is None:
         return [], {}
     needs = await uow.needs.for_vessel(vessel.id)

@@ -24,6 +24,7 @@ from mwf_core.domain.enums import (
     TurnStatus,
 )
 from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey, field_error
+from mwf_core.domain.needs import need_status
 from mwf_core.domain.records import (
     DEFAULT_PRIVACY_PREFERENCES,
     EmpathyDraft,
@@ -40,6 +41,7 @@ from mwf_core.ports.repositories import UnitOfWork
 from .messages import require_chat
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import load_context
+from .stage4_inventory import record_revision, refresh_coverage
 
 if TYPE_CHECKING:
     from mwf_core.mediator.state_tool import CapturedState, NeedAction, ProposalOp
@@ -316,11 +318,13 @@ class TurnStore:
             else:
                 log.info("stage-4 %s ignored (proposal %r)", op.op, op.proposal_id)
         if applied:
+            await refresh_coverage(uow, self._deps, session.id)
             await uow.outbox.add(new_event(
                 self._deps, events.session_channel(session.id), events.STRATEGIES_UPDATED,
                 session.id, {"stage": int(Stage.STRATEGIC_REPAIR), "updatedBy": user_id,
                              "appliedOperationCount": applied,
-                             "skippedOperationCount": len(ops) - applied},
+                             "skippedOperationCount": len(ops) - applied,
+                             "selectionCaptured": False},
             ))
 
     async def _proposal_op(
@@ -346,6 +350,7 @@ class TurnStore:
                 return False
             parent.status = status
             if removed:
+                await record_revision(uow, self._deps, parent, user_id=user_id)
                 return True
         proposal = StrategyProposal(
             id=self._deps.ids.new_id(), session_id=session_id, created_by_user_id=user_id,
@@ -359,6 +364,9 @@ class TurnStore:
         )
         await uow.proposals.add(proposal)
         inventory[proposal.id] = proposal
+        if parent is not None:
+            await record_revision(uow, self._deps, parent, user_id=user_id,
+                                  new_proposal=proposal)
         return True
 
     def _now(self) -> datetime:
@@ -407,8 +415,7 @@ def _same(a: str, b: str) -> bool:
 
 def need_view(need: IdentifiedNeed) -> dict[str, Any]:
     """A need as the app shows it (`description` equals `need`, as in the original)."""
-    status = ("deleted" if need.deleted_at else "superseded" if need.superseded_by_need_id
-              else "locked" if need.locked_at else "draft")
+    status = need_status(need)
     return {"id": need.id, "need": need.need, "description": need.need,
             "category": need.category.value, "evidence": list(need.evidence),
             "confirmed": need.confirmed, "status": status}

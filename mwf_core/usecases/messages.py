@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from mwf_core.domain import events
@@ -16,6 +17,7 @@ from mwf_core.domain.conversation import (
     stage_key,
     stored_stage,
 )
+from mwf_core.domain.empathy import EmpathyStatus
 from mwf_core.domain.enums import MessageRole, Stage, StageStatus
 from mwf_core.domain.errors import SessionNotActive, ValidationFailed, field_error
 from mwf_core.domain.records import Message, StageProgress, User
@@ -42,6 +44,8 @@ class FeelHeardResult:
     can_advance: bool
     partner_completed: bool
     transition: Message | None
+    # True when this confirmation started the reconciler on the partner's held attempt.
+    reconciler_triggered: bool = False
 
 
 def require_chat(context: SessionContext) -> None:
@@ -52,9 +56,12 @@ def require_chat(context: SessionContext) -> None:
 
 
 class MessageUseCases:
-    def __init__(self, deps: Dependencies, llm: LanguageModel) -> None:
+    def __init__(self, deps: Dependencies, llm: LanguageModel,
+                 schedule_reconciler: Callable[[str, str], None] | None = None) -> None:
         self._deps = deps
         self._llm = llm
+        # (session id, guesser id) -> analyse that direction in the background.
+        self._schedule_reconciler = schedule_reconciler
 
     async def list(
         self,
@@ -160,6 +167,9 @@ class MessageUseCases:
           the caller's lane, and tells the partner (`partner.stage_completed`; plus
           `partner.advanced` when both have now finished stage 1). Confirming again answers as
           the first time did.
+        - Once committed, when the partner's empathy attempt is HELD (they shared it while the
+          caller was still in stage 1), the reconciler analyses it in the background
+          (`reconciler_triggered`).
         """
         if len(feedback) > FEEL_HEARD_FEEDBACK_MAX:
             raise field_error("feedback",
@@ -183,10 +193,18 @@ class MessageUseCases:
                 return await self._already_heard(uow, actor, session_id, witness, partner_done)
             if not confirmed:
                 return FeelHeardResult(False, None, False, partner_done, None)
-            return await self._move_to_stage_two(uow, actor, context, witness, feedback,
-                                                 partner_done)
+            moved = await self._move_to_stage_two(uow, actor, context, witness, feedback,
+                                                  partner_done)
+            held = partner_id is not None and await _attempt_held(uow, session_id, partner_id)
+            return replace(moved, reconciler_triggered=held)
 
-        return await in_transaction(self._deps.uow, work)
+        result = await in_transaction(self._deps.uow, work)
+        if result.reconciler_triggered and self._schedule_reconciler is not None:
+            partner = await in_transaction(self._deps.uow,
+                                           lambda uow: _partner_id(uow, session_id, actor.id))
+            if partner is not None:
+                self._schedule_reconciler(session_id, partner)
+        return result
 
     async def _move_to_stage_two(
         self, uow: UnitOfWork, actor: User, context: SessionContext, witness: StageProgress,
@@ -233,6 +251,19 @@ class MessageUseCases:
                            and m.content == FEEL_HEARD_TRANSITION), None)
         return FeelHeardResult(True, datetime.fromisoformat(confirmed_at) if confirmed_at
                                else witness.completed_at, True, partner_done, transition)
+
+
+async def _attempt_held(uow: UnitOfWork, session_id: str, author_id: str) -> bool:
+    attempt = await uow.empathy_attempts.by_author(session_id, author_id)
+    return attempt is not None and attempt.status is EmpathyStatus.HELD
+
+
+async def _partner_id(uow: UnitOfWork, session_id: str, actor_id: str) -> str | None:
+    session = await uow.sessions.get(session_id)
+    if session is None:
+        return None
+    members = await uow.relationships.members(session.relationship_id)
+    return next((m.user_id for m in members if m.user_id != actor_id), None)
 
 
 def _greeting_or_refusal(first: list[Message]) -> Message | None:

@@ -1,14 +1,297 @@
-"""Stage 2: the reconciler and share offers (partner-journey.md §1.3.1, §3.6)."""
+"""Stage 2: the reconciler and share offers (partner-journey.md §1.3.1, §3.6).
+
+One direction (guesser -> subject) is analysed once the guesser's attempt is HELD and the
+subject has felt heard (or again after a resubmit, when the attempt is ANALYZING). The work runs
+in the background, in three steps, so no model call ever holds a transaction open:
+
+1. a short transaction checks the attempt and moves it HELD -> ANALYZING, and reads the inputs;
+2. the model calls (analysis, then the share suggestion when sharing is offered);
+3. one transaction stores the result (superseding older ones of the direction) together with
+   its consequence: READY (+ the mutual reveal check) or a share offer to the subject with the
+   attempt AWAITING_SHARING. Result and offer are written together or not at all (the original
+   wrote them separately and polled for the result; here the read is in the same transaction).
+
+The analysis is honoured on every path (the original forced READY when both shared at once).
+Forced READY happens only through the circuit breaker (more than 3 resubmits) or when the
+subject already shared context in this direction and gaps remain (no second offer).
+
+A process that dies between steps 1 and 3 leaves the attempt ANALYZING; `recover(session_id)`
+schedules such attempts again (the analysis is idempotent: the finishing step re-checks the
+attempt's version).
+"""
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from mwf_core.domain import events
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyEvent, EmpathyStatus
+from mwf_core.domain.enums import MessageRole, Stage, StageStatus
+from mwf_core.domain.errors import DomainError
+from mwf_core.domain.privacy import display_name
+from mwf_core.domain.reconciler import (
+    Analysis,
+    RecommendedAction,
+    ReconcilerResult,
+    ShareOffer,
+    ShareOfferStatus,
+    circuit_breaker_tripped,
+    sharing_offered,
+)
+from mwf_core.domain.records import Message, User
 from mwf_core.ports.llm import LanguageModel
-from mwf_core.usecases.runtime import Dependencies
+from mwf_core.ports.repositories import UnitOfWork
+
+from .reconciler_offers import ShareOfferOperations, message_payload, reveal_check, save_attempt
+from .reconciler_texts import (
+    ALIGNMENT_LINE,
+    AWAITING_LINE,
+    BREAKER_LINE,
+    AnalysisInput,
+    analyse,
+    share_suggestion,
+)
+from .runtime import Dependencies, in_transaction, new_event
+from .session_view import SessionContext, load_locked_context
+
+log = logging.getLogger("mwf.reconciler")
+
+LANE_READ = 500
 
 
-class ReconcilerUseCases:
+@dataclass(frozen=True, slots=True)
+class _Job:
+    guesser: User
+    attempt_version: int
+    breaker: bool
+    already_shared: bool
+    input: AnalysisInput
+
+
+class ReconcilerUseCases(ShareOfferOperations):
     def __init__(self, deps: Dependencies, llm: LanguageModel) -> None:
         self._deps, self._llm = deps, llm
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._running: set[tuple[str, str]] = set()
+        self._again: set[tuple[str, str]] = set()
+
+    # ---- scheduling -------------------------------------------------------------------------
+
+    def schedule(self, session_id: str, guesser_id: str) -> None:
+        """Analyse the direction guesser -> partner in the background. One run at a time per
+        direction; a request during a run makes it run once more afterwards. Never raises."""
+        direction = (session_id, guesser_id)
+        if direction in self._running:
+            self._again.add(direction)
+            return
+        self._running.add(direction)
+        task = asyncio.create_task(self._loop(direction))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _loop(self, direction: tuple[str, str]) -> None:
+        try:
+            while True:
+                self._again.discard(direction)
+                await self.run(*direction)
+                if direction not in self._again:
+                    return
+        finally:
+            self._running.discard(direction)
 
     async def drain(self) -> None:
         """Wait for background analyses (used at shutdown and by tests)."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def recover(self, session_id: str) -> int:
+        """Schedule again the attempts of a session left ANALYZING (a process died mid-run);
+        returns how many. A startup sweep over all sessions needs a repository query of
+        ANALYZING attempts, which the empathy repository does not offer yet."""
+        async def read(uow: UnitOfWork) -> list[str]:
+            return [a.source_user_id for a in await uow.empathy_attempts.for_session(session_id)
+                    if a.status is EmpathyStatus.ANALYZING and a.source_user_id]
+
+        stuck = await in_transaction(self._deps.uow, read)
+        for guesser_id in stuck:
+            self.schedule(session_id, guesser_id)
+        return len(stuck)
+
+    # ---- the analysis -----------------------------------------------------------------------
+
+    async def run(self, session_id: str, guesser_id: str) -> None:
+        """One analysis of one direction, start to finish. Errors are logged, never raised."""
+        try:
+            job = await in_transaction(self._deps.uow,
+                                       lambda uow: self._start(uow, session_id, guesser_id))
+            if job is None:
+                return
+            analysis: Analysis | None = None
+            suggestion: tuple[str, str] | None = None
+            if not job.breaker:
+                analysis = await analyse(self._llm, job.input)
+                offer = sharing_offered(analysis.recommended_action,
+                                        analysis.suggested_share_focus)
+                if offer and not job.already_shared:
+                    suggestion = await share_suggestion(self._llm, job.input, analysis)
+            await in_transaction(self._deps.uow,
+                                 lambda uow: self._finish(uow, job, analysis, suggestion))
+        except DomainError as error:
+            log.info("reconciler %s -> partner in %s stopped: %s", guesser_id, session_id,
+                     error.message)
+        except Exception:
+            log.exception("reconciler %s -> partner in %s failed", guesser_id, session_id)
+
+    async def _start(self, uow: UnitOfWork, session_id: str, guesser_id: str) -> _Job | None:
+        session = await uow.sessions.get(session_id)
+        guesser = await uow.users.get(guesser_id)
+        if session is None or guesser is None:
+            return None
+        await uow.relationships.lock(session.relationship_id)
+        attempt = await uow.empathy_attempts.by_author(session_id, guesser_id)
+        if attempt is None or attempt.status not in (EmpathyStatus.HELD, EmpathyStatus.ANALYZING):
+            return None
+        members = await uow.relationships.members(session.relationship_id)
+        me = next((m for m in members if m.user_id == guesser_id), None)
+        subject_member = next((m for m in members if m.user_id != guesser_id), None)
+        if me is None or subject_member is None:
+            return None
+        subject_id = subject_member.user_id
+        rows = await uow.progress.for_session(session_id)
+        felt_heard = any(r.user_id == subject_id and r.stage == Stage.WITNESS
+                         and r.status is StageStatus.COMPLETED for r in rows)
+        if not felt_heard:
+            return None
+        breaker = circuit_breaker_tripped(attempt.revision_count)
+        if attempt.status is EmpathyStatus.HELD:
+            await save_attempt(uow, attempt, EmpathyEvent.ANALYSIS_STARTED, self._deps.clock.now())
+        subject = await uow.users.get(subject_id)
+        lane = await uow.messages.lane(session_id, subject_id, LANE_READ, oldest_first=True)
+        said = tuple(m.content for m in lane
+                     if m.role is MessageRole.USER and m.stage == Stage.WITNESS)
+        vessel = await uow.vessels.user_vessel(session_id, subject_id)
+        memory = await uow.memories.get(vessel.id) if vessel else None
+        facts = tuple(f.get("fact", "") for f in (memory.notable_facts if memory else [])
+                      if f.get("fact"))
+        offers = await uow.reconciler.offers_for_session(session_id)
+        already_shared = any(o.guesser_id == guesser_id and o.status is ShareOfferStatus.ACCEPTED
+                             for o in offers)
+        job_input = AnalysisInput(
+            session_id=session_id, guesser_id=guesser_id,
+            guesser_name=guesser.first_name or guesser.name or "your partner",
+            subject_id=subject_id,
+            subject_name=display_name(subject, me) or "your partner",
+            statement=attempt.content, subject_messages=said, notable_facts=facts,
+            iteration=attempt.revision_count,
+        )
+        return _Job(guesser, attempt.status_version, breaker, already_shared, job_input)
+
+    async def _finish(self, uow: UnitOfWork, job: _Job, analysis: Analysis | None,
+                      suggestion: tuple[str, str] | None) -> None:
+        session_id = job.input.session_id
+        context = await load_locked_context(uow, session_id, job.guesser)
+        attempt = await uow.empathy_attempts.by_author(session_id, job.guesser.id)
+        if (attempt is None or attempt.status is not EmpathyStatus.ANALYZING
+                or attempt.status_version != job.attempt_version):
+            return  # someone else finished this run, or the attempt moved on: stale
+        now = self._deps.clock.now()
+        result = self._result(job, analysis, suggestion, now)
+        await uow.reconciler.supersede_results(session_id, job.guesser.id, now)
+        await uow.reconciler.add_result(result)
+        subject_name = job.input.subject_name
+        if job.breaker:
+            await save_attempt(uow, attempt, EmpathyEvent.CIRCUIT_BREAKER, now)
+            await self._guesser_line(uow, job, BREAKER_LINE.format(subject=subject_name), now)
+            await reveal_check(uow, self._deps, context)
+            return
+        if suggestion is None:
+            # PROCEED, or sharing was already done in this direction: ready as it is.
+            await save_attempt(uow, attempt, EmpathyEvent.ANALYSIS_PROCEED, now)
+            await self._guesser_line(uow, job, ALIGNMENT_LINE.format(subject=subject_name), now)
+            await reveal_check(uow, self._deps, context)
+            return
+        await self._offer(uow, context, job, attempt, result, now)
+
+    def _result(self, job: _Job, analysis: Analysis | None, suggestion: tuple[str, str] | None,
+                now: datetime) -> ReconcilerResult:
+        a = analysis or Analysis(rationale="Circuit breaker: too many refinements.")
+        return ReconcilerResult(
+            id=self._deps.ids.new_id(), session_id=job.input.session_id,
+            guesser_id=job.guesser.id, subject_id=job.input.subject_id,
+            created_at=now,
+            alignment_score=a.alignment_score, alignment_summary=a.alignment_summary,
+            correctly_identified=list(a.correctly_identified), gap_severity=a.gap_severity,
+            gap_summary=a.gap_summary, missed_feelings=list(a.missed_feelings),
+            misattributions=list(a.misattributions), most_important_gap=a.most_important_gap,
+            recommended_action=(RecommendedAction.PROCEED if analysis is None
+                                else a.recommended_action),
+            rationale=a.rationale, sharing_would_help=a.sharing_would_help,
+            suggested_share_focus=a.suggested_share_focus, area_hint=a.area_hint,
+            guidance_type=a.guidance_type, prompt_seed=a.prompt_seed,
+            suggested_share_content=suggestion[0] if suggestion else None,
+            suggested_share_reason=suggestion[1] if suggestion else None,
+            iteration=job.input.iteration, was_circuit_breaker_trip=job.breaker,
+        )
+
+    async def _guesser_line(self, uow: UnitOfWork, job: _Job, text: str, now: datetime) -> None:
+        """The fixed line in the guesser's lane (not repeated when it is already the last AI
+        line), announced on the guesser's own channel."""
+        session_id, guesser_id = job.input.session_id, job.guesser.id
+        recent = await uow.messages.lane(session_id, guesser_id, 20)
+        last_ai = next((m for m in reversed(recent) if m.role is MessageRole.AI), None)
+        if last_ai is not None and last_ai.content == text:
+            return
+        line = Message(id=self._deps.ids.new_id(), session_id=session_id, sender_id=None,
+                       for_user_id=guesser_id, role=MessageRole.AI, content=text,
+                       stage=int(Stage.PERSPECTIVE_STRETCH), timestamp=now)
+        await uow.messages.add(line)
+        await uow.outbox.add(new_event(
+            self._deps, events.user_channel(guesser_id), events.MESSAGE_AI_RESPONSE, session_id,
+            {"forUserId": guesser_id, "message": message_payload(line)}))
+
+    async def _offer(self, uow: UnitOfWork, context: SessionContext, job: _Job,
+                     attempt: EmpathyAttempt, result: ReconcilerResult, now: datetime) -> None:
+        session_id, guesser_id = job.input.session_id, job.guesser.id
+        subject_id = job.input.subject_id
+        content = result.suggested_share_content or ""
+        reason = result.suggested_share_reason or ""
+        # Any older open offer in this direction is replaced by the new one.
+        old = await uow.reconciler.open_offer_for(session_id, subject_id)
+        if old is not None and old.guesser_id == guesser_id:
+            old.status, old.updated_at = ShareOfferStatus.EXPIRED, now
+            await uow.reconciler.update_offer(old)
+        suggestion_line = Message(
+            id=self._deps.ids.new_id(), session_id=session_id, sender_id=None,
+            for_user_id=subject_id, role=MessageRole.SHARE_SUGGESTION, content=content,
+            stage=int(Stage.PERSPECTIVE_STRETCH), timestamp=now)
+        await uow.messages.add(suggestion_line)
+        offer = ShareOffer(
+            id=self._deps.ids.new_id(), session_id=session_id, result_id=result.id,
+            user_id=subject_id, guesser_id=guesser_id, status=ShareOfferStatus.PENDING,
+            created_at=now, updated_at=now,
+            suggested_content=content, suggested_reason=reason,
+            suggested_share_focus=result.suggested_share_focus,
+            recommended_action=result.recommended_action,
+            offer_message_id=suggestion_line.id, iteration=result.iteration,
+        )
+        await uow.reconciler.add_offer(offer)
+        await save_attempt(uow, attempt, EmpathyEvent.SHARING_OFFERED, now)
+        # The guesser's name as the subject knows them (their nickname for the guesser).
+        subject_member = context.partner_member
+        guesser_name = display_name(job.guesser, subject_member) or job.input.guesser_name
+        # The suggestion is the subject's private material: only on the subject's channel.
+        await uow.outbox.add(new_event(
+            self._deps, events.user_channel(subject_id), events.EMPATHY_SHARE_SUGGESTION,
+            session_id,
+            {"forUserId": subject_id, "guesserName": guesser_name, "suggestedContent": content,
+             "suggestedReason": reason, "offerId": offer.id, "triggeredByUserId": guesser_id}))
+        await uow.outbox.add(new_event(
+            self._deps, events.user_channel(guesser_id), events.EMPATHY_STATUS_UPDATED,
+            session_id,
+            {"status": EmpathyStatus.AWAITING_SHARING.value, "forUserId": guesser_id,
+             "subjectName": job.input.subject_name,
+             "message": AWAITING_LINE.format(subject=job.input.subject_name)}))
+

@@ -13,6 +13,7 @@ from typing import Any
 
 from mwf_core.domain.enums import SessionStatus, Stage, StageStatus
 from mwf_core.domain.errors import Forbidden, NotFound
+from mwf_core.domain.gates import AdvanceCheck, check_advance
 from mwf_core.domain.privacy import display_name, partner_visible_gates
 from mwf_core.domain.records import (
     Invitation,
@@ -214,13 +215,24 @@ def session_view(context: SessionContext) -> SessionView:
     )
 
 
-def can_advance(context: SessionContext) -> bool:
-    """The generic gate table of the original for the stages built so far."""
+def advance_check(context: SessionContext) -> AdvanceCheck | None:
+    """May the viewer leave their current stage by the generic gate table (domain/gates.py)?
+    None when they have no open stage (not joined, or their current row is completed)."""
     mine = context.current(context.viewer.id)
     if mine is None or mine.status is StageStatus.COMPLETED:
-        return False
-    if mine.stage == Stage.ONBOARDING:
-        return bool(mine.gates_satisfied.get("compactSigned"))
-    if mine.stage == Stage.WITNESS:
-        return bool(mine.gates_satisfied.get("feelHeardConfirmed"))
-    return False
+        return None
+    partner_id = context.partner.id if context.partner else None
+    partner_now = context.current(partner_id) if partner_id else None
+    partner_row = context.row(partner_id, Stage(mine.stage)) if partner_id else None
+    return check_advance(
+        mine.stage, mine.gates_satisfied, inviter=context.is_inviter,
+        partner_stage=partner_now.stage if partner_now else None,
+        partner_gates_at_stage=partner_row.gates_satisfied if partner_row else None,
+        partner_signed_compact=bool(partner_id) and context.compact_signed(partner_id),
+    )
+
+
+def can_advance(context: SessionContext) -> bool:
+    """Whether `POST /stages/advance` would move the viewer on now."""
+    check = advance_check(context)
+    return check is not None and check.allowed

@@ -1,7 +1,120 @@
-"""REST routes of one capability (being built)."""
+"""Stage 2: the empathy exchange (partner-journey.md §3.5)."""
 
 from __future__ import annotations
 
-from rest_gateway.routes.common import Route
+from aiohttp import web
 
-ROUTES: tuple[Route, ...] = ()
+from mwf.v1 import empathy_pb2 as e
+from rest_gateway import shapes_empathy as shapes
+from rest_gateway.errors import ok
+from rest_gateway.routes.common import Route
+from rest_gateway.rpc import call, stub
+from rest_gateway.validation import Fields, js_type, json_object, path_id
+
+DRAFT_MAX = 2000
+FEEDBACK_MAX = 500
+REASON_MAX = 500
+
+
+def _boolean(fields: Fields, name: str, *, required: bool) -> bool | None:
+    value = fields.data.get(name)
+    if value is None:
+        if required:
+            fields.fail(name, "Required")
+        return None
+    if not isinstance(value, bool):
+        fields.fail(name, f"Expected boolean, received {js_type(value)}")
+        return None
+    return value
+
+
+async def save_draft(request: web.Request) -> web.Response:
+    session_id = path_id(request)
+    fields = Fields(await json_object(request))
+    content = fields.string("content", required=True, min_len=1, max_len=DRAFT_MAX,
+                            not_blank=True)
+    ready = _boolean(fields, "readyToShare", required=False)
+    fields.check()
+    message = e.SaveEmpathyDraftRequest(session_id=session_id, content=content or "")
+    if ready is not None:
+        message.ready_to_share = ready
+    resp = await call(request, stub(request).SaveEmpathyDraft, message)
+    return ok(shapes.draft_saved(resp))
+
+
+async def get_draft(request: web.Request) -> web.Response:
+    message = e.GetEmpathyDraftRequest(session_id=path_id(request))
+    resp = await call(request, stub(request).GetEmpathyDraft, message)
+    return ok(shapes.draft(resp))
+
+
+async def consent(request: web.Request) -> web.Response:
+    session_id = path_id(request)
+    fields = Fields(await json_object(request))
+    # A missing `consent` must not reach the server as proto3's default false.
+    given = _boolean(fields, "consent", required=True)
+    fields.check()
+    message = e.ConsentToShareEmpathyRequest(session_id=session_id, consent=bool(given))
+    resp = await call(request, stub(request).ConsentToShareEmpathy, message)
+    return ok(shapes.consented(resp))
+
+
+async def get_partner(request: web.Request) -> web.Response:
+    message = e.GetPartnerEmpathyRequest(session_id=path_id(request))
+    resp = await call(request, stub(request).GetPartnerEmpathy, message)
+    return ok(shapes.partner_empathy(resp))
+
+
+async def get_status(request: web.Request) -> web.Response:
+    message = e.GetEmpathyStatusRequest(session_id=path_id(request))
+    resp = await call(request, stub(request).GetEmpathyStatus, message)
+    return ok(shapes.exchange(resp.status))
+
+
+async def validate(request: web.Request) -> web.Response:
+    session_id = path_id(request)
+    fields = Fields(await json_object(request))
+    answer = _boolean(fields, "validated", required=True)
+    feedback = fields.string("feedback", required=answer is False, min_len=1,
+                             max_len=FEEDBACK_MAX, not_blank=True)
+    fields.check()
+    message = e.ValidateEmpathyRequest(session_id=session_id, validated=bool(answer),
+                                       feedback=feedback or "")
+    resp = await call(request, stub(request).ValidateEmpathy, message)
+    return ok(shapes.validated(resp))
+
+
+async def resubmit(request: web.Request) -> web.Response:
+    session_id = path_id(request)
+    fields = Fields(await json_object(request))
+    content = fields.string("content", required=True, min_len=1, max_len=DRAFT_MAX,
+                            not_blank=True)
+    fields.check()
+    message = e.ResubmitEmpathyRequest(session_id=session_id, content=content or "")
+    resp = await call(request, stub(request).ResubmitEmpathy, message)
+    return ok(shapes.resubmitted(resp))
+
+
+async def skip_refinement(request: web.Request) -> web.Response:
+    session_id = path_id(request)
+    fields = Fields(await json_object(request))
+    willing = _boolean(fields, "willingToAccept", required=True)
+    reason = fields.string("reason", max_len=REASON_MAX)
+    fields.check()
+    message = e.SkipEmpathyRefinementRequest(session_id=session_id,
+                                             willing_to_accept=bool(willing),
+                                             reason=reason or "")
+    resp = await call(request, stub(request).SkipEmpathyRefinement, message)
+    return ok({"success": resp.success})
+
+
+ROUTES: tuple[Route, ...] = (
+    ("POST", "/sessions/{id}/empathy/draft", save_draft),
+    ("GET", "/sessions/{id}/empathy/draft", get_draft),
+    ("POST", "/sessions/{id}/empathy/consent", consent),
+    ("GET", "/sessions/{id}/empathy/partner", get_partner),
+    ("GET", "/sessions/{id}/empathy/status", get_status),
+    ("POST", "/sessions/{id}/empathy/validate", validate),
+    ("POST", "/sessions/{id}/empathy/resubmit", resubmit),
+    ("POST", "/sessions/{id}/empathy/skip-refinement", skip_refinement),
+)

@@ -82,8 +82,8 @@ async def feel_heard(request: web.Request) -> web.Response:
         "partnerCompleted": resp.partner_completed,
         "transitionMessage": transition,
         "advancedToStage": stage(resp.advanced_to_stage),
-        # The reconciler arrives with stage 2 (a later issue): nothing is triggered yet.
-        "reconcilerTriggered": False,
+        # True when the partner's held empathy attempt is now being analysed.
+        "reconcilerTriggered": resp.reconciler_triggered,
     })
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
-from mwf_core.domain.enums import OutboxStatus, SessionStatus, TurnStatus
+from mwf_core.domain.enums import ConsentDecision, OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey
 from mwf_core.domain.records import (
     ConsentRecord,
@@ -31,6 +31,7 @@ from mwf_core.domain.records import (
 )
 
 from .engine import is_postgres
+from .journey_repositories import PiccoloConsentedContent
 from .mapping import TableRepository, run, to_row, to_utc
 from .tables import (
     ConsentRecordTable,
@@ -303,18 +304,48 @@ class PiccoloMessageRepository(TableRepository):
         return await self._delete(_lane(session_id, user_id))
 
 
-class PiccoloConsentRepository(TableRepository):
+class PiccoloConsentRepository(PiccoloConsentedContent, TableRepository):
     table = ConsentRecordTable
     record = ConsentRecord
 
     async def add(self, record: ConsentRecord) -> None:
         await self._insert(record)
 
+    async def get(self, record_id: str) -> ConsentRecord | None:
+        return await self._first(ConsentRecordTable.id == record_id)
+
     async def for_user(self, user_id: str) -> list[ConsentRecord]:
         return await self._select(
             ConsentRecordTable.user_id == user_id,
             order_by=(ConsentRecordTable.created_at, ConsentRecordTable.id),
         )
+
+    async def for_session(self, session_id: str, user_id: str) -> list[ConsentRecord]:
+        return await self._select(
+            (ConsentRecordTable.session_id == session_id)
+            & (ConsentRecordTable.user_id == user_id),
+            order_by=(ConsentRecordTable.created_at, ConsentRecordTable.id),
+        )
+
+    async def decide(self, record_id: str, decision: ConsentDecision, at: datetime) -> bool:
+        updated = await run(
+            ConsentRecordTable.update({ConsentRecordTable.decision: decision.value,
+                                       ConsentRecordTable.decided_at: to_utc(at)})
+            .where((ConsentRecordTable.id == record_id)
+                   & ConsentRecordTable.decision.is_null())
+            .returning(ConsentRecordTable.id)
+        )
+        return bool(updated)
+
+    async def revoke(self, record_id: str, at: datetime) -> bool:
+        updated = await run(
+            ConsentRecordTable.update({ConsentRecordTable.decision: ConsentDecision.REVOKED.value,
+                                       ConsentRecordTable.revoked_at: to_utc(at)})
+            .where((ConsentRecordTable.id == record_id)
+                   & (ConsentRecordTable.decision == ConsentDecision.GRANTED.value))
+            .returning(ConsentRecordTable.id)
+        )
+        return bool(updated)
 
 
 class PiccoloEmotionRepository(TableRepository):

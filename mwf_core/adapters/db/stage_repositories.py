@@ -80,6 +80,10 @@ class PiccoloNeedRepository(TableRepository):
     async def soft_delete(self, need_id: str, at: datetime) -> bool:
         return await self._change_open(need_id, {IdentifiedNeedTable.deleted_at: to_utc(at)})
 
+    async def lock(self, need_id: str, at: datetime) -> bool:
+        return await self._change_open(need_id, {IdentifiedNeedTable.confirmed: True,
+                                                 IdentifiedNeedTable.locked_at: to_utc(at)})
+
     async def _change_open(self, need_id: str, values: dict[Any, Any]) -> bool:
         open_need = (IdentifiedNeedTable.id == need_id) & _live() & (
             IdentifiedNeedTable.locked_at.is_null()

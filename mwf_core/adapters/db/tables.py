@@ -121,6 +121,7 @@ class UserVesselTable(Table, tablename="user_vessels"):
     # A chat item may be a message or another kind of item, so no foreign key.
     last_seen_chat_item_id = Varchar(length=ID_LENGTH, null=True, default=None)
     archived_at = _at(null=True)
+    last_viewed_share_tab_at = _at(null=True)
 
 
 class SharedVesselTable(Table, tablename="shared_vessels"):

@@ -21,7 +21,8 @@ and messages, so the reply always matches what was captured.
 Calls it answers (`call_type`): `state_capture` (or any request forcing the
 `update_session_state` tool), `mediator_reply`, `initial_message`, and the JSON jobs `summary`
 (`{"text", "summary", "keyThemes", "emotionalJourney", "unresolvedTopics", "messageCount"}`),
-`notable_facts` (`{"facts": []}`) and `reconciler*` (no gaps, PROCEED). Any other mechanic job
+`notable_facts` (`{"facts": []}`) and `reconciler*` (see offline_reconciler.py: PROCEED unless
+the statement is very short; a fixed share suggestion). Any other mechanic job
 gets `{}`; any other mediator call gets a stage-aware reply. Nothing raises except an empty
 message list (LlmError, not retryable, code "validation").
 
@@ -50,6 +51,7 @@ from mwf_core.ports.llm import (
     Usage,
 )
 
+from . import offline_reconciler
 from . import offline_texts as t
 
 log = logging.getLogger("mwf.llm.offline")
@@ -326,16 +328,22 @@ def json_job(request: LlmRequest) -> dict[str, Any] | None:
                 "unresolvedTopics": [], "messageCount": len(texts)}
     if call == "notable_facts":
         return {"facts": []}
+    if call == "stage4_suggest_proposals":
+        from mwf_core.domain.stage4 import fallback_suggestions
+
+        count = int(request.hints.get("count") or 3)
+        return {"suggestions": fallback_suggestions(dict(request.hints.get("needs") or {}),
+                                                    count)}
     if call.startswith("reconciler"):
-        return {
-            "alignment": {"score": 80, "summary": "The statement reflects the main feelings.",
-                          "correctlyIdentified": []},
-            "gaps": {"severity": "none", "summary": "", "missedFeelings": [],
-                     "misattributions": [], "mostImportantGap": None},
-            "recommendation": {"action": "PROCEED", "rationale": "No significant gaps.",
-                               "sharingWouldHelp": False, "suggestedShareFocus": None},
-            "abstractGuidance": {"areaHint": None, "guidanceType": None, "promptSeed": None},
-        }
+        return offline_reconciler.answer(call, request)
+    if call == "needs_interpret_edit":
+        from mwf_core.domain.needs_edits import fallback_plan
+
+        hints = request.hints
+        plan = fallback_plan(str(hints.get("request") or ""), str(hints.get("targetNeedId") or ""),
+                             set(hints.get("openNeedIds") or ()))
+        return {"operations": [{"type": op.type, "needId": op.need_id, "need": op.need,
+                                "category": op.category} for op in plan]}
     return None
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mwf_core.domain.enums import OutboxStatus, SessionStatus, TurnStatus
+from mwf_core.domain.enums import ConsentDecision, OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey, NotFound
 from mwf_core.domain.records import (
     ConsentRecord,
@@ -25,6 +25,7 @@ from mwf_core.domain.records import (
     UserVessel,
 )
 
+from .journey import InMemoryConsentedContent
 from .store import _copy, _Table
 
 
@@ -227,13 +228,37 @@ class InMemoryMessageRepository(_Table):
         return self._drop(self._s.messages, lambda m: not _in_lane(m, session_id, user_id))
 
 
-class InMemoryConsentRepository(_Table):
+class InMemoryConsentRepository(InMemoryConsentedContent):
     async def add(self, record: ConsentRecord) -> None:
         self._insert(self._s.consents, record.id, record)
+
+    async def get(self, record_id: str) -> ConsentRecord | None:
+        return _copy(self._s.consents.get(record_id))
 
     async def for_user(self, user_id: str) -> list[ConsentRecord]:
         rows = [c for c in self._s.consents.values() if c.user_id == user_id]
         return _copy(sorted(rows, key=lambda c: (c.created_at, c.id)))
+
+    async def for_session(self, session_id: str, user_id: str) -> list[ConsentRecord]:
+        rows = [c for c in self._s.consents.values()
+                if c.user_id == user_id and c.session_id == session_id]
+        return _copy(sorted(rows, key=lambda c: (c.created_at, c.id)))
+
+    async def decide(self, record_id: str, decision: ConsentDecision, at: datetime) -> bool:
+        row = self._s.consents.get(record_id)
+        if row is None or row.decision is not None:
+            return False
+        row.decision, row.decided_at = decision, at
+        self._uow.dirty = True
+        return True
+
+    async def revoke(self, record_id: str, at: datetime) -> bool:
+        row = self._s.consents.get(record_id)
+        if row is None or row.decision is not ConsentDecision.GRANTED:
+            return False
+        row.decision, row.revoked_at = ConsentDecision.REVOKED, at
+        self._uow.dirty = True
+        return True
 
 
 class InMemoryEmotionRepository(_Table):

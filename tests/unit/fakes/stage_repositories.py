@@ -60,6 +60,14 @@ class InMemoryNeedRepository(_Table):
         self._uow.dirty = True
         return True
 
+    async def lock(self, need_id: str, at: datetime) -> bool:
+        need = self._open(need_id)
+        if need is None:
+            return False
+        need.confirmed, need.locked_at = True, at
+        self._uow.dirty = True
+        return True
+
     def _open(self, need_id: str) -> IdentifiedNeed | None:
         need = self._s.needs.get(need_id)
         return need if need is not None and need.live and need.locked_at is None else None

@@ -1,0 +1,56 @@
+"""Consented content in a session's shared vessel, and logged calming exercises.
+
+Nothing moves from a person's private vessel into the shared vessel without their explicit
+GRANTED decision. Revoking marks the shared row inactive; it does not un-reveal anything the
+partner has already seen through the stage routes (partner-journey.md §8 rule 10).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+EDITED_CONTENT_MAX = 5000
+INTENSITY_MIN, INTENSITY_MAX = 1, 10
+
+
+class ExerciseType(StrEnum):
+    BREATHING_EXERCISE = "BREATHING_EXERCISE"
+    BODY_SCAN = "BODY_SCAN"
+    GROUNDING = "GROUNDING"
+    PAUSE_SESSION = "PAUSE_SESSION"
+
+
+@dataclass(slots=True)
+class ConsentedContent:
+    """One GRANTED consent's content in the shared vessel (one row per consent record)."""
+
+    id: str
+    session_id: str
+    shared_vessel_id: str | None
+    consent_record_id: str
+    source_user_id: str | None  # None once the giver deleted their data
+    target_id: str | None
+    transformed_content: str
+    consented_at: datetime
+    consent_active: bool = True
+    revoked_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class ExerciseCompletion:
+    """A calming exercise someone did; private to them like their emotional readings."""
+
+    id: str
+    vessel_id: str
+    type: ExerciseType
+    completed_at: datetime
+    intensity_before: int | None = None
+    intensity_after: int | None = None
+
+    @property
+    def intensity_delta(self) -> int | None:
+        if self.intensity_before is None or self.intensity_after is None:
+            return None
+        return self.intensity_after - self.intensity_before

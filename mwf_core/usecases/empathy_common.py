@@ -1,0 +1,82 @@
+"""Small pieces the empathy flows share: saving a status move, names, lane messages, events."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from mwf_core.domain import events
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyEvent, move
+from mwf_core.domain.enums import MessageRole, Stage
+from mwf_core.domain.errors import ConcurrencyConflict
+from mwf_core.domain.privacy import display_name
+from mwf_core.domain.records import Message
+from mwf_core.ports.repositories import UnitOfWork
+
+from .empathy_status import load_view, view_payload
+from .empathy_texts import PARTNER_FALLBACK_NAME
+from .runtime import Dependencies, new_event
+from .session_view import SessionContext
+
+
+async def save_move(
+    uow: UnitOfWork, attempt: EmpathyAttempt, event: EmpathyEvent, now: datetime
+) -> None:
+    """One state-machine move, saved compare-and-set: a lost race retries the transaction."""
+    expected = attempt.status_version
+    move(attempt, event, now)
+    if not await uow.empathy_attempts.update(attempt, expected):
+        raise ConcurrencyConflict("empathy attempt changed concurrently")
+
+
+async def save_attempt(uow: UnitOfWork, attempt: EmpathyAttempt, expected: int) -> None:
+    if not await uow.empathy_attempts.update(attempt, expected):
+        raise ConcurrencyConflict("empathy attempt changed concurrently")
+
+
+def member_ids(context: SessionContext) -> list[str]:
+    ids = [context.viewer.id]
+    if context.partner is not None:
+        ids.append(context.partner.id)
+    return ids
+
+
+def other_of(context: SessionContext, user_id: str | None) -> str | None:
+    return next((uid for uid in member_ids(context) if uid != user_id), None)
+
+
+def name_for(context: SessionContext, reader_id: str) -> str:
+    """How `reader_id` knows the other member (their nickname for them, else first name)."""
+    if reader_id == context.viewer.id:
+        name = display_name(context.partner, context.me)
+    else:
+        name = display_name(context.viewer, context.partner_member)
+    return name or PARTNER_FALLBACK_NAME
+
+
+async def lane_message(
+    uow: UnitOfWork, deps: Dependencies, session_id: str, lane_owner: str, role: MessageRole,
+    content: str, at: datetime, *, sender_id: str | None = None,
+    stage: int = Stage.PERSPECTIVE_STRETCH,
+) -> Message:
+    message = Message(id=deps.ids.new_id(), session_id=session_id, sender_id=sender_id,
+                      for_user_id=lane_owner, role=role, content=content, stage=stage,
+                      timestamp=at)
+    await uow.messages.add(message)
+    return message
+
+
+async def status_for(uow: UnitOfWork, context: SessionContext, viewer_id: str) -> dict[str, Any]:
+    """The EmpathyExchangeStatus payload as `viewer_id` may see it (for their own channel)."""
+    view = await load_view(uow, context.session.id, context.progress, viewer_id,
+                           other_of(context, viewer_id))
+    return view_payload(view)
+
+
+async def emit(uow: UnitOfWork, deps: Dependencies, channel: str, name: str, session_id: str,
+               payload: dict[str, Any]) -> None:
+    await uow.outbox.add(new_event(deps, channel, name, session_id, payload))
+
+
+def to_user(user_id: str) -> str:
+    return events.user_channel(user_id)

@@ -1,0 +1,57 @@
+"""Stage 4 bookkeeping shared by chat capture and the stage-4 routes: the session's live
+needs (both people's), the revision audit and the need-coverage recompute."""
+
+from __future__ import annotations
+
+from mwf_core.domain.records import IdentifiedNeed, StrategyProposal
+from mwf_core.domain.stage4 import (
+    RevisionAction,
+    Stage4NeedCoverage,
+    Stage4ProposalRevision,
+    compute_coverage,
+)
+from mwf_core.ports.repositories import UnitOfWork
+from mwf_core.usecases.runtime import Dependencies
+
+
+async def session_needs(uow: UnitOfWork, session_id: str) -> list[tuple[IdentifiedNeed, str]]:
+    """Every live stage-3 need of both members, with its owner's user id (members in their
+    relationship order, each one's needs oldest first)."""
+    session = await uow.sessions.get(session_id)
+    if session is None:
+        return []
+    found: list[tuple[IdentifiedNeed, str]] = []
+    for member in await uow.relationships.members(session.relationship_id):
+        vessel = await uow.vessels.user_vessel(session_id, member.user_id)
+        if vessel is not None:
+            found.extend((need, member.user_id) for need in await uow.needs.for_vessel(vessel.id))
+    return found
+
+
+async def refresh_coverage(
+    uow: UnitOfWork, deps: Dependencies, session_id: str,
+    needs: list[tuple[IdentifiedNeed, str]] | None = None,
+) -> list[Stage4NeedCoverage]:
+    """Recompute OPEN / PARTIAL / COVERED of every live need from the active inventory."""
+    if needs is None:
+        needs = await session_needs(uow, session_id)
+    proposals = await uow.proposals.for_session(session_id)
+    rows = compute_coverage(needs, proposals, session_id=session_id, now=deps.clock.now(),
+                            new_id=deps.ids.new_id)
+    await uow.stage4.replace_coverage(session_id, rows)
+    return rows
+
+
+async def record_revision(
+    uow: UnitOfWork, deps: Dependencies, parent: StrategyProposal, *, user_id: str | None,
+    new_proposal: StrategyProposal | None = None,
+) -> None:
+    """One audit row per REVISE (new_proposal set) or REMOVE (no new proposal)."""
+    await uow.stage4.add_revision(Stage4ProposalRevision(
+        id=deps.ids.new_id(), session_id=parent.session_id, proposal_id=parent.id,
+        action=RevisionAction.REVISE if new_proposal else RevisionAction.REMOVE,
+        previous_description=parent.description, created_at=deps.clock.now(),
+        new_proposal_id=new_proposal.id if new_proposal else None,
+        new_description=new_proposal.description if new_proposal else None,
+        user_id=user_id,
+    ))

@@ -1,0 +1,108 @@
+"""The empathy state machine: every allowed move, and every other one refused with 409."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pytest
+
+from mwf_core.domain.empathy import (
+    TRANSITIONS,
+    DeliveryStatus,
+    EmpathyAttempt,
+    EmpathyEvent,
+    EmpathyStatus,
+    InvalidEmpathyTransition,
+    move,
+    next_status,
+    reveal_ready,
+)
+from mwf_core.domain.errors import ErrorCode
+
+S, E = EmpathyStatus, EmpathyEvent
+T0 = datetime(2025, 3, 1, 9, 0, tzinfo=UTC)
+T1 = datetime(2025, 3, 1, 9, 5, tzinfo=UTC)
+
+ALLOWED = {
+    (S.HELD, E.ANALYSIS_STARTED): S.ANALYZING,
+    (S.HELD, E.ANALYSIS_PROCEED): S.READY,
+    (S.HELD, E.SHARING_OFFERED): S.AWAITING_SHARING,
+    (S.ANALYZING, E.ANALYSIS_PROCEED): S.READY,
+    (S.ANALYZING, E.SHARING_OFFERED): S.AWAITING_SHARING,
+    (S.ANALYZING, E.CIRCUIT_BREAKER): S.READY,
+    (S.AWAITING_SHARING, E.CONTEXT_SHARED): S.REFINING,
+    (S.AWAITING_SHARING, E.SHARING_DECLINED): S.READY,
+    (S.REFINING, E.RESUBMITTED): S.ANALYZING,
+    (S.REFINING, E.CIRCUIT_BREAKER): S.READY,
+    (S.REFINING, E.ACCEPTED_DIFFERENCE): S.VALIDATED,
+    (S.READY, E.MUTUAL_REVEAL): S.REVEALED,
+    (S.REVEALED, E.VALIDATED): S.VALIDATED,
+    (S.REVEALED, E.FEEDBACK_GIVEN): S.REFINING,
+    (S.REVEALED, E.ACCEPTED_DIFFERENCE): S.VALIDATED,
+    (S.NEEDS_WORK, E.RESUBMITTED): S.ANALYZING,
+}
+FORBIDDEN = [pair for pair in itertools.product(S, E) if pair not in ALLOWED]
+
+
+def attempt(status: EmpathyStatus, version: int = 3) -> EmpathyAttempt:
+    return EmpathyAttempt("att-1", "ses-1", "usr-a", "I imagine you felt alone.", T0, status,
+                          T0, T0, status_version=version)
+
+
+def test_the_table_is_exactly_the_documented_one() -> None:
+    assert TRANSITIONS == ALLOWED
+
+
+@pytest.mark.parametrize(("start", "event"), list(ALLOWED))
+def test_every_allowed_move(start: EmpathyStatus, event: EmpathyEvent) -> None:
+    a = attempt(start)
+    previous = move(a, event, T1)
+    assert previous is start
+    assert a.status is ALLOWED[(start, event)] is next_status(start, event)
+    assert a.status_version == 4
+    assert a.updated_at == T1
+
+
+@pytest.mark.parametrize(("start", "event"), FORBIDDEN)
+def test_every_other_move_is_refused_with_409(start: EmpathyStatus, event: EmpathyEvent) -> None:
+    a = attempt(start)
+    with pytest.raises(InvalidEmpathyTransition) as info:
+        move(a, event, T1)
+    assert info.value.code is ErrorCode.CONFLICT
+    # Nothing changed.
+    assert (a.status, a.status_version, a.updated_at) == (start, 3, T0)
+
+
+def test_nothing_leaves_validated() -> None:
+    assert not [pair for pair in ALLOWED if pair[0] is S.VALIDATED]
+
+
+def test_reveal_marks_delivery_and_validation_marks_seen() -> None:
+    a = attempt(S.READY)
+    move(a, E.MUTUAL_REVEAL, T1)
+    assert (a.revealed_at, a.delivery_status, a.delivered_at) == (
+        T1, DeliveryStatus.DELIVERED, T1)
+    move(a, E.VALIDATED, T1)
+    assert (a.delivery_status, a.seen_at) == (DeliveryStatus.SEEN, T1)
+    # Accepting the difference is the author's own act: the subject has not "seen" it.
+    b = attempt(S.REFINING)
+    move(b, E.ACCEPTED_DIFFERENCE, T1)
+    assert b.status is S.VALIDATED and b.delivery_status is DeliveryStatus.PENDING
+
+
+@pytest.mark.parametrize(("statuses", "ready"), [
+    ((S.READY, S.READY), True),
+    ((S.READY, S.VALIDATED), True),
+    ((S.VALIDATED, S.VALIDATED), False),
+    ((S.READY,), False),
+    ((S.READY, S.HELD), False),
+    ((S.READY, S.REVEALED), False),
+    ((S.READY, S.REFINING), False),
+    ((), False),
+])
+def test_reveal_needs_two_ready_or_validated_with_one_ready(
+    statuses: tuple[EmpathyStatus, ...], ready: bool
+) -> None:
+    attempts = [attempt(s) for s in statuses]
+    assert reveal_ready(attempts) is ready
