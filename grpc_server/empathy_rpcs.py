@@ -101,3 +101,12 @@ class EmpathyRpcs:
         await self._c.empathy.skip_refinement(require_user(), request.session_id,
                                               request.willing_to_accept, request.reason)
         return e.SkipEmpathyRefinementResponse(success=True)
+
+    @unary
+    async def SaveValidationFeedbackDraft(
+        self, request: e.SaveValidationFeedbackDraftRequest, context: Context
+    ) -> e.SaveValidationFeedbackDraftResponse:
+        draft_id, saved_at = await self._c.empathy.save_feedback_draft(
+            require_user(), request.session_id, request.content, request.ready_to_share)
+        return e.SaveValidationFeedbackDraftResponse(success=True, draft_id=draft_id,
+                                                     save_time=convert.timestamp(saved_at))

@@ -1,5 +1,5 @@
-"""Stage 2's empathy exchange: the attempts people consented to share, and the subjects'
-validations of them (with "not quite" feedback)."""
+"""Stage 2's empathy exchange: the attempts people consented to share, the subjects'
+validations of them (with "not quite" feedback), and private drafts of that feedback."""
 
 from __future__ import annotations
 
@@ -56,7 +56,16 @@ def _tables(engine: Engine) -> list[type[Table]]:
         feedback = Text(null=True, default=None)
         feedback_shared = Boolean(default=False)
 
-    return [EmpathyAttempts, EmpathyValidations]
+    class ValidationFeedbackDrafts(Table, tablename="validation_feedback_drafts", db=engine):
+        id = pk()
+        session_id = ForeignKey(Sessions, null=False, on_delete=CASCADE)
+        user_id = ForeignKey(Users, null=False, on_delete=CASCADE)
+        content = Text(default=None)
+        ready_to_share = Boolean(default=False)
+        created_at = at()
+        updated_at = at()
+
+    return [EmpathyAttempts, EmpathyValidations, ValidationFeedbackDrafts]
 
 
 INDEXES = (
@@ -68,6 +77,9 @@ INDEXES = (
     'ON "empathy_validations" ("attempt_id", "user_id")',
     'CREATE INDEX "ix_empathy_validations_session" ON "empathy_validations" ("session_id")',
     'CREATE INDEX "ix_empathy_validations_user" ON "empathy_validations" ("user_id")',
+    'CREATE UNIQUE INDEX "ux_validation_feedback_drafts_session_user" '
+    'ON "validation_feedback_drafts" ("session_id", "user_id")',
+    'CREATE INDEX "ix_validation_feedback_drafts_user" ON "validation_feedback_drafts" ("user_id")',
 )
 
 

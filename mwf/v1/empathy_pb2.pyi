@@ -309,3 +309,23 @@ class SkipEmpathyRefinementResponse(_message.Message):
     SUCCESS_FIELD_NUMBER: _ClassVar[int]
     success: bool
     def __init__(self, success: _Optional[bool] = ...) -> None: ...
+
+class SaveValidationFeedbackDraftRequest(_message.Message):
+    __slots__ = ("session_id", "content", "ready_to_share")
+    SESSION_ID_FIELD_NUMBER: _ClassVar[int]
+    CONTENT_FIELD_NUMBER: _ClassVar[int]
+    READY_TO_SHARE_FIELD_NUMBER: _ClassVar[int]
+    session_id: str
+    content: str
+    ready_to_share: bool
+    def __init__(self, session_id: _Optional[str] = ..., content: _Optional[str] = ..., ready_to_share: _Optional[bool] = ...) -> None: ...
+
+class SaveValidationFeedbackDraftResponse(_message.Message):
+    __slots__ = ("success", "draft_id", "save_time")
+    SUCCESS_FIELD_NUMBER: _ClassVar[int]
+    DRAFT_ID_FIELD_NUMBER: _ClassVar[int]
+    SAVE_TIME_FIELD_NUMBER: _ClassVar[int]
+    success: bool
+    draft_id: str
+    save_time: _timestamp_pb2.Timestamp
+    def __init__(self, success: _Optional[bool] = ..., draft_id: _Optional[str] = ..., save_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -203,6 +203,11 @@ class SessionServiceStub:
                 request_serializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementRequest.SerializeToString,
                 response_deserializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementResponse.FromString,
                 _registered_method=True)
+        self.SaveValidationFeedbackDraft = channel.unary_unary(
+                '/mwf.v1.SessionService/SaveValidationFeedbackDraft',
+                request_serializer=mwf_dot_v1_dot_empathy__pb2.SaveValidationFeedbackDraftRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_empathy__pb2.SaveValidationFeedbackDraftResponse.FromString,
+                _registered_method=True)
         self.GetShareOffer = channel.unary_unary(
                 '/mwf.v1.SessionService/GetShareOffer',
                 request_serializer=mwf_dot_v1_dot_reconciler__pb2.GetShareOfferRequest.SerializeToString,
@@ -652,6 +657,14 @@ class SessionServiceServicer:
 
     def SkipEmpathyRefinement(self, request, context):
         """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SaveValidationFeedbackDraft(self, request, context):
+        """Saves the caller's private draft of feedback on the partner's statement; never sent
+        (REST: POST /sessions/{id}/empathy/validation-feedback/draft).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1144,6 +1157,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.SkipEmpathyRefinement,
                     request_deserializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementRequest.FromString,
                     response_serializer=mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementResponse.SerializeToString,
+            ),
+            'SaveValidationFeedbackDraft': grpc.unary_unary_rpc_method_handler(
+                    servicer.SaveValidationFeedbackDraft,
+                    request_deserializer=mwf_dot_v1_dot_empathy__pb2.SaveValidationFeedbackDraftRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_empathy__pb2.SaveValidationFeedbackDraftResponse.SerializeToString,
             ),
             'GetShareOffer': grpc.unary_unary_rpc_method_handler(
                     servicer.GetShareOffer,
@@ -2233,6 +2251,33 @@ class SessionService:
             '/mwf.v1.SessionService/SkipEmpathyRefinement',
             mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementRequest.SerializeToString,
             mwf_dot_v1_dot_empathy__pb2.SkipEmpathyRefinementResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SaveValidationFeedbackDraft(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/SaveValidationFeedbackDraft',
+            mwf_dot_v1_dot_empathy__pb2.SaveValidationFeedbackDraftRequest.SerializeToString,
+            mwf_dot_v1_dot_empathy__pb2.SaveValidationFeedbackDraftResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -110,6 +110,10 @@ class SessionServiceStub:
     """Sends a revised statement while refining (REST: POST /sessions/{id}/empathy/resubmit)."""
     SkipEmpathyRefinement: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.SkipEmpathyRefinementRequest, _empathy_pb2.SkipEmpathyRefinementResponse]
     """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement)."""
+    SaveValidationFeedbackDraft: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.SaveValidationFeedbackDraftRequest, _empathy_pb2.SaveValidationFeedbackDraftResponse]
+    """Saves the caller's private draft of feedback on the partner's statement; never sent
+    (REST: POST /sessions/{id}/empathy/validation-feedback/draft).
+    """
     GetShareOffer: _grpc.UnaryUnaryMultiCallable[_reconciler_pb2.GetShareOfferRequest, _reconciler_pb2.GetShareOfferResponse]
     """---- end of stage 2: empathy exchange ----
     ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
@@ -303,6 +307,10 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """Sends a revised statement while refining (REST: POST /sessions/{id}/empathy/resubmit)."""
     SkipEmpathyRefinement: _aio.UnaryUnaryMultiCallable[_empathy_pb2.SkipEmpathyRefinementRequest, _empathy_pb2.SkipEmpathyRefinementResponse]  # type: ignore[assignment]
     """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement)."""
+    SaveValidationFeedbackDraft: _aio.UnaryUnaryMultiCallable[_empathy_pb2.SaveValidationFeedbackDraftRequest, _empathy_pb2.SaveValidationFeedbackDraftResponse]  # type: ignore[assignment]
+    """Saves the caller's private draft of feedback on the partner's statement; never sent
+    (REST: POST /sessions/{id}/empathy/validation-feedback/draft).
+    """
     GetShareOffer: _aio.UnaryUnaryMultiCallable[_reconciler_pb2.GetShareOfferRequest, _reconciler_pb2.GetShareOfferResponse]  # type: ignore[assignment]
     """---- end of stage 2: empathy exchange ----
     ---- Stage 2: reconciler and share offers (messages in reconciler.proto) ----
@@ -685,6 +693,16 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_empathy_pb2.SkipEmpathyRefinementResponse, _abc.Awaitable[_empathy_pb2.SkipEmpathyRefinementResponse]]:
         """Accepts the remaining difference instead of refining (REST: POST /sessions/{id}/empathy/skip-refinement)."""
+
+    @_abc_1.abstractmethod
+    def SaveValidationFeedbackDraft(
+        self,
+        request: _empathy_pb2.SaveValidationFeedbackDraftRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_empathy_pb2.SaveValidationFeedbackDraftResponse, _abc.Awaitable[_empathy_pb2.SaveValidationFeedbackDraftResponse]]:
+        """Saves the caller's private draft of feedback on the partner's statement; never sent
+        (REST: POST /sessions/{id}/empathy/validation-feedback/draft).
+        """
 
     @_abc_1.abstractmethod
     def GetShareOffer(

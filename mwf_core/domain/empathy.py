@@ -154,3 +154,17 @@ def reveal_ready(attempts: list[EmpathyAttempt]) -> bool:
         return False
     statuses = {a.status for a in attempts}
     return statuses <= {S.READY, S.VALIDATED} and S.READY in statuses
+
+
+@dataclass(slots=True)
+class ValidationFeedbackDraft:
+    """The subject's private draft of "not quite" feedback, polished before it is sent with a
+    validation. One per (session, user); never shown to the partner."""
+
+    id: str
+    session_id: str
+    user_id: str
+    content: str
+    ready_to_share: bool
+    created_at: datetime
+    updated_at: datetime

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
 
 
 class EmpathyAttemptRepository(Protocol):
@@ -29,3 +29,11 @@ class EmpathyValidationRepository(Protocol):
 
     async def for_session(self, session_id: str) -> list[EmpathyValidation]:
         """Oldest first (validated_at, then id)."""
+
+    async def feedback_draft(
+        self, session_id: str, user_id: str
+    ) -> ValidationFeedbackDraft | None: ...
+
+    async def save_feedback_draft(self, draft: ValidationFeedbackDraft) -> None:
+        """Insert or replace the one draft of (session, user), keeping the stored id (written
+        back into `draft`); a concurrent first insert raises ConcurrencyConflict."""

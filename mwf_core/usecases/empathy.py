@@ -22,6 +22,7 @@ from mwf_core.domain.empathy import (
     EmpathyEvent,
     EmpathyStatus,
     EmpathyValidation,
+    ValidationFeedbackDraft,
     reveal_ready,
 )
 from mwf_core.domain.enums import ConsentContentType, ConsentDecision, MessageRole, Stage
@@ -413,6 +414,25 @@ class EmpathyUseCases:
             can_advance=both,
             partner_validated=mine is not None and mine.status is EmpathyStatus.VALIDATED,
         )
+
+    async def save_feedback_draft(
+        self, actor: User, session_id: str, content: str, ready_to_share: bool
+    ) -> tuple[str, datetime]:
+        """The caller's private draft of "not quite" feedback (stage 2; 1-500 characters).
+        Never sent anywhere: only `validate` shares feedback. Returns (draft id, saved at)."""
+        _check_text("content", content, FEEDBACK_MAX)
+
+        async def work(uow: UnitOfWork) -> tuple[str, datetime]:
+            context = await load_context(uow, session_id, actor)
+            _require_stage2(context, "save feedback draft")
+            now = self._deps.clock.now()
+            draft = ValidationFeedbackDraft(
+                id=self._deps.ids.new_id(), session_id=session_id, user_id=actor.id,
+                content=content, ready_to_share=ready_to_share, created_at=now, updated_at=now)
+            await uow.empathy_validations.save_feedback_draft(draft)
+            return draft.id, now
+
+        return await in_transaction(self._deps.uow, work)
 
     # -- refining -----------------------------------------------------------------------------
 

@@ -45,6 +45,7 @@ from mwf_core.domain.records import Message, User
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.ports.repositories import UnitOfWork
 
+from .empathy_common import status_for
 from .reconciler_offers import ShareOfferOperations, message_payload, reveal_check, save_attempt
 from .reconciler_texts import (
     ALIGNMENT_LINE,
@@ -287,11 +288,13 @@ class ReconcilerUseCases(ShareOfferOperations):
             self._deps, events.user_channel(subject_id), events.EMPATHY_SHARE_SUGGESTION,
             session_id,
             {"forUserId": subject_id, "guesserName": guesser_name, "suggestedContent": content,
-             "suggestedReason": reason, "offerId": offer.id, "triggeredByUserId": guesser_id}))
+             "suggestedReason": reason, "offerId": offer.id, "triggeredByUserId": guesser_id,
+             "empathyStatus": await status_for(uow, context, subject_id)}))
         await uow.outbox.add(new_event(
             self._deps, events.user_channel(guesser_id), events.EMPATHY_STATUS_UPDATED,
             session_id,
             {"status": EmpathyStatus.AWAITING_SHARING.value, "forUserId": guesser_id,
              "subjectName": job.input.subject_name,
-             "message": AWAITING_LINE.format(subject=job.input.subject_name)}))
+             "message": AWAITING_LINE.format(subject=job.input.subject_name),
+             "empathyStatus": await status_for(uow, context, guesser_id)}))
 

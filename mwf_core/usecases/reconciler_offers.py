@@ -26,6 +26,8 @@ from mwf_core.domain.records import Message, User
 from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
+from .empathy_common import status_for
+from .empathy_reveal import reveal_if_ready
 from .reconciler_texts import ACKNOWLEDGEMENT_LINE, REFLECTION_LINE
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import SessionContext, load_context, load_locked_context
@@ -47,13 +49,8 @@ def message_payload(message: Message) -> dict[str, object]:
 
 
 async def reveal_check(uow: UnitOfWork, deps: Dependencies, context: SessionContext) -> bool:
-    """The mutual reveal (stage 2's `reveal_if_ready`), when that module is present."""
-    try:
-        from mwf_core.usecases.empathy_reveal import reveal_if_ready  # type: ignore[import-not-found]
-    except ImportError:  # pragma: no cover - only while stage 2 is being assembled
-        log.warning("empathy_reveal is not available: reveal not checked")
-        return False
-    return bool(await reveal_if_ready(uow, deps, context))
+    """The mutual reveal, checked in the transaction that made an attempt READY."""
+    return await reveal_if_ready(uow, deps, context)
 
 
 async def save_attempt(uow: UnitOfWork, attempt: EmpathyAttempt, event: EmpathyEvent,
@@ -209,7 +206,7 @@ class ShareOfferOperations:
             offer.session_id,
             {"stage": stage, "sharedBy": subject.id, "content": content,
              "forUserId": guesser_id, "triggeredByUserId": subject.id,
-             "status": attempt.status.value if attempt else None}))
+             "empathyStatus": await status_for(uow, context, guesser_id)}))
         await uow.outbox.add(new_event(
             deps, events.user_channel(guesser_id), events.MESSAGE_AI_RESPONSE, offer.session_id,
             {"forUserId": guesser_id, "message": message_payload(reflection)}))
@@ -231,7 +228,8 @@ class ShareOfferOperations:
                 self._deps, events.user_channel(offer.guesser_id), events.EMPATHY_STATUS_UPDATED,
                 offer.session_id,
                 {"status": attempt.status.value, "forUserId": offer.guesser_id,
-                 "triggeredByUserId": context.viewer.id}))
+                 "triggeredByUserId": context.viewer.id,
+                 "empathyStatus": await status_for(uow, context, offer.guesser_id)}))
             await reveal_check(uow, self._deps, context)
         return RespondResult(_STATUS_WORD[status], None, True)
 

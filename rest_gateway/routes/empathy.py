@@ -6,6 +6,7 @@ from aiohttp import web
 
 from mwf.v1 import empathy_pb2 as e
 from rest_gateway import shapes_empathy as shapes
+from rest_gateway.convert import when
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
@@ -108,6 +109,20 @@ async def skip_refinement(request: web.Request) -> web.Response:
     return ok({"success": resp.success})
 
 
+async def save_feedback_draft(request: web.Request) -> web.Response:
+    session_id = path_id(request)
+    fields = Fields(await json_object(request))
+    content = fields.string("content", required=True, min_len=1, max_len=FEEDBACK_MAX,
+                            not_blank=True)
+    ready = _boolean(fields, "readyToShare", required=True)
+    fields.check()
+    message = e.SaveValidationFeedbackDraftRequest(session_id=session_id, content=content or "",
+                                                   ready_to_share=bool(ready))
+    resp = await call(request, stub(request).SaveValidationFeedbackDraft, message)
+    return ok({"success": resp.success, "draftId": resp.draft_id,
+               "savedAt": when(resp, "save_time")})
+
+
 ROUTES: tuple[Route, ...] = (
     ("POST", "/sessions/{id}/empathy/draft", save_draft),
     ("GET", "/sessions/{id}/empathy/draft", get_draft),
@@ -117,4 +132,5 @@ ROUTES: tuple[Route, ...] = (
     ("POST", "/sessions/{id}/empathy/validate", validate),
     ("POST", "/sessions/{id}/empathy/resubmit", resubmit),
     ("POST", "/sessions/{id}/empathy/skip-refinement", skip_refinement),
+    ("POST", "/sessions/{id}/empathy/validation-feedback/draft", save_feedback_draft),
 )

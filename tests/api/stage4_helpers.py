@@ -38,7 +38,8 @@ async def seeded(stack: Stack, inviter: str = "alice", invitee: str = "bob") -> 
     deps = deps_of(stack)
     sid = pair.session_id
     needs = {"a_rest": await add_need(deps, sid, pair.inviter_id, "Rest after work"),
-             "b_fair": await add_need(deps, sid, pair.invitee_id, "Fairness in chores")}
+             "b_fair": await add_need(deps, sid, pair.invitee_id, "Fairness in chores"),
+             "b_time": await add_need(deps, sid, pair.invitee_id, "Time to myself")}  # OPEN
     props = {
         "walk": await add_proposal(deps, sid, pair.inviter_id, "Walk together twice a week",
                                    [needs["a_rest"]]),
@@ -68,4 +69,5 @@ async def all_willing_and_shared(stack: Stack, s: Seeded) -> None:
         await stack.ok("POST", s.pair.path("/stage4/selections"), user, {"selections": [
             {"proposalId": s.props["walk"], "decision": "WILLING", "note": NOTE},
             {"proposalId": s.props["rota"], "decision": "WILLING"}]})
+        await stack.ok("POST", s.pair.path(f"/stage4/needs/{s.needs['b_time']}/decline"), user)
         await stack.ok("POST", s.pair.path("/stage4/share-selections"), user)

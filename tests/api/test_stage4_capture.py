@@ -28,7 +28,8 @@ async def test_capture_audits_revisions_and_recomputes_coverage(stack: Stack) ->
         active = await uow.proposals.for_session(sid)
     assert [(r.action.value, r.proposal_id) for r in revisions] == [
         ("REVISE", s.props["walk"]), ("REMOVE", s.props["rota"])]
-    assert coverage == {s.needs["a_rest"]: "COVERED", s.needs["b_fair"]: "PARTIAL"}
+    assert coverage == {s.needs["a_rest"]: "COVERED", s.needs["b_fair"]: "PARTIAL",
+                        s.needs["b_time"]: "OPEN"}
     revised = next(p for p in active if p.parent_proposal_id == s.props["walk"])
     assert revised.needs_addressed == [s.needs["a_rest"]]
     event = [r for r in await outbox(sid) if r["name"] == "session.strategies_updated"][-1]

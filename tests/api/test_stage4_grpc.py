@@ -35,8 +35,8 @@ async def test_every_rpc(stack: Stack) -> None:
     await fails(stub.ShareSelections(pb.ShareSelectionsRequest(session_id=sid), metadata=alice),
                 grpc.StatusCode.FAILED_PRECONDITION, "GATE_NOT_SATISFIED")
     declined = await stub.DeclineNeed(pb.DeclineNeedRequest(
-        session_id=sid, need_id=s.needs["b_fair"]), metadata=alice)
-    assert list(declined.state.declined_need_ids) == [s.needs["b_fair"]]
+        session_id=sid, need_id=s.needs["b_time"]), metadata=alice)
+    assert list(declined.state.declined_need_ids) == [s.needs["b_time"]]
     shared = await stub.ShareSelections(pb.ShareSelectionsRequest(session_id=sid),
                                         metadata=alice)
     assert shared.state.my_selection_status == "SUBMITTED"
@@ -47,7 +47,7 @@ async def test_every_rpc(stack: Stack) -> None:
                                             metadata=alice)
     assert unshared.state.my_selection_status == "NOT_STARTED"
     undeclined = await stub.UndeclineNeed(pb.UndeclineNeedRequest(
-        session_id=sid, need_id=s.needs["b_fair"]), metadata=alice)
+        session_id=sid, need_id=s.needs["b_time"]), metadata=alice)
     assert list(undeclined.state.declined_need_ids) == []
     suggested = await stub.SuggestProposals(pb.SuggestProposalsRequest(
         session_id=sid, count=1), metadata=bob)

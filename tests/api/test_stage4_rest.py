@@ -19,7 +19,9 @@ async def test_shared_agreement_journey_ends_resolved(stack: Stack) -> None:
     assert {c["id"]: c["sourceLabel"] for c in state["inventory"]["sharedProposals"]} == {
         s.props["walk"]: "YOU", s.props["rota"]: "PARTNER"}
     assert [c["id"] for c in state["inventory"]["individualCommitments"]] == [s.props["self"]]
-    assert {n["id"] for n in state["coverageAudit"]["covered"]} == set(s.needs.values())
+    assert {n["id"] for n in state["coverageAudit"]["covered"]} == {s.needs["a_rest"],
+                                                                    s.needs["b_fair"]}
+    assert [n["id"] for n in state["inventory"]["unaddressedNeeds"]] == [s.needs["b_time"]]
     assert state["tendingPreview"] is None and state["outcome"] is None
     card = state["inventory"]["sharedProposals"][0]
     assert set(card) >= {"id", "kind", "description", "sourceLabel", "ownerLabel",
@@ -39,6 +41,10 @@ async def test_shared_agreement_journey_ends_resolved(stack: Stack) -> None:
     assert data["state"]["phase"] == "SELECTION"
     await stack.ok("POST", p.path(f"/stage4/proposals/{s.props['self']}/selection"), "alice",
                    {"decision": "WILLING"})
+    error = await stack.error("POST", p.path("/stage4/share-selections"), "alice",
+                              status=400, code="GATE_NOT_SATISFIED")
+    assert error["details"] == {"unresolvedNeeds": [s.needs["b_time"]]}
+    await stack.ok("POST", p.path(f"/stage4/needs/{s.needs['b_time']}/decline"), "alice")
     await stack.ok("POST", p.path("/stage4/share-selections"), "alice")
 
     bob = await stack.ok("GET", p.path("/stage4"), "bob")
@@ -52,9 +58,9 @@ async def test_shared_agreement_journey_ends_resolved(stack: Stack) -> None:
         {"proposalId": s.props["rota"], "decision": "NOT_WILLING"}]})
     await stack.error("POST", p.path("/stage4/share-selections"), "bob", status=400,
                       code="GATE_NOT_SATISFIED")
-    declined = await stack.ok("POST", p.path(f"/stage4/needs/{s.needs['b_fair']}/decline"),
+    declined = await stack.ok("POST", p.path(f"/stage4/needs/{s.needs['b_time']}/decline"),
                               "bob")
-    assert declined["state"]["declinedNeedIds"] == [s.needs["b_fair"]]
+    assert declined["state"]["declinedNeedIds"] == [s.needs["b_time"]]
     shared = await stack.ok("POST", p.path("/stage4/share-selections"), "bob")
     assert shared["state"]["phase"] == "OUTCOME_REVIEW"
     assert {x["proposalId"]: x["decision"] for x in shared["state"]["partnerSelections"]} == {
@@ -84,7 +90,7 @@ async def test_no_shared_agreement_ends_resolved(stack: Stack) -> None:
                             {"kind": "NO_SHARED_AGREEMENT"})
     assert (closed["outcome"]["kind"], closed["outcome"]["reason"]) == (
         "NO_SHARED_AGREEMENT", "NO_OVERLAP")
-    assert {n["id"] for n in closed["outcome"]["openNeeds"]} == set()
+    assert [n["id"] for n in closed["outcome"]["openNeeds"]] == [s.needs["b_time"]]
     session = await stack.ok("GET", s.pair.path(), "bob")
     assert session["session"]["status"] == "RESOLVED"
     progress = await stack.ok("GET", s.pair.path("/progress"), "alice")
@@ -114,7 +120,7 @@ async def test_changing_a_selection_after_sharing_hides_again(stack: Stack) -> N
     assert bob["partnerSelections"] == [] and bob["partnerSelectionStatus"] == "NOT_STARTED"
     unshared = await stack.ok("POST", p.path("/stage4/unshare-selections"), "bob")
     assert unshared["state"]["mySelectionStatus"] == "NOT_STARTED"
-    undeclined = await stack.ok("DELETE", p.path(f"/stage4/needs/{s.needs['b_fair']}/decline"),
+    undeclined = await stack.ok("DELETE", p.path(f"/stage4/needs/{s.needs['b_time']}/decline"),
                                 "bob")
     assert undeclined["state"]["declinedNeedIds"] == []
     await assert_no_private_words(p.session_id)

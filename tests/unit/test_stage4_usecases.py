@@ -56,7 +56,8 @@ async def _world(app: App, alice: User, bob: User, carol: User, llm: Any = None)
     deps = app.deps
     await to_stage4(deps, sid, alice.id, bob.id)
     needs = {"a_rest": await add_need(deps, sid, alice.id, "Rest after work"),
-             "b_fair": await add_need(deps, sid, bob.id, "Fairness in chores")}
+             "b_fair": await add_need(deps, sid, bob.id, "Fairness in chores"),
+             "b_time": await add_need(deps, sid, bob.id, "Time to myself")}  # OPEN
     props = {
         "walk": await add_proposal(deps, sid, alice.id, "Walk together twice a week",
                                    [needs["a_rest"]]),
@@ -76,6 +77,7 @@ async def _both_willing_and_shared(w: World) -> None:
     for user in (w.alice, w.bob):
         await w.s4.select_many(user, w.sid, [SelectionInput(w.props["walk"], "WILLING", NOTE),
                                              SelectionInput(w.props["rota"], "WILLING")])
+        await w.s4.decline_need(user, w.sid, w.needs["b_time"], True)
         await w.s4.share(user, w.sid)
 
 
@@ -84,7 +86,9 @@ async def test_state_shows_inventory_labels_and_coverage(w: World) -> None:
     assert state.phase == "COVERAGE_REVIEW"
     labels = {c.id: c.source_label for c in state.shared_proposals}
     assert labels == {w.props["walk"]: "YOU", w.props["rota"]: "PARTNER"}
-    assert {n.id for n in state.covered} == set(w.needs.values())
+    assert {n.id for n in state.covered} == {w.needs["a_rest"], w.needs["b_fair"]}
+    assert [n.id for n in state.open] == [w.needs["b_time"]]
+    assert [n.id for n in state.unaddressed_needs] == [w.needs["b_time"]]
     assert state.my_selection_status == state.partner_selection_status == "NOT_STARTED"
     assert state.coverage_updated_at is not None
     assert state.walkthrough.phase == "MY_NEEDS"
@@ -138,13 +142,14 @@ async def test_partner_selections_stay_hidden_until_both_shared(w: World) -> Non
     assert bob_view.partner_selections == []
     assert all(c.partner_decision is None and not c.partner_decision_visible
                for c in bob_view.shared_proposals)
-    await w.s4.decline_need(w.alice, w.sid, w.needs["b_fair"], True)
+    await w.s4.decline_need(w.alice, w.sid, w.needs["b_time"], True)
     await w.s4.share(w.alice, w.sid)
     bob_view = await w.s4.state(w.bob, w.sid)
     assert bob_view.partner_selection_status == "SUBMITTED"
     assert bob_view.partner_selections == []  # Bob has not shared yet
     await w.s4.select_many(w.bob, w.sid, [SelectionInput(w.props["walk"], "WILLING"),
                                           SelectionInput(w.props["rota"], "WILLING")])
+    await w.s4.decline_need(w.bob, w.sid, w.needs["b_time"], True)
     await w.s4.share(w.bob, w.sid)
     bob_view = await w.s4.state(w.bob, w.sid)
     assert bob_view.phase == "OUTCOME_REVIEW"
@@ -164,8 +169,8 @@ async def test_share_gate_reports_what_is_missing(w: World) -> None:
     await w.s4.select(w.alice, w.sid, w.props["rota"], "NOT_WILLING")
     with pytest.raises(GateNotSatisfied) as still:
         await w.s4.share(w.alice, w.sid)
-    assert still.value.details == {"unresolvedNeeds": [w.needs["b_fair"]]}
-    await w.s4.decline_need(w.alice, w.sid, w.needs["b_fair"], True)
+    assert still.value.details == {"unresolvedNeeds": [w.needs["b_time"]]}
+    await w.s4.decline_need(w.alice, w.sid, w.needs["b_time"], True)
     state = await w.s4.share(w.alice, w.sid)
     assert state.my_selection_status == "SUBMITTED"
     shared = [e for e in w.app.events(events.STRATEGIES_UPDATED)
@@ -184,9 +189,6 @@ async def test_changing_a_selection_after_sharing_clears_the_share(w: World) -> 
                if e.payload.get("change") == "stage4_selection_revised"]
     assert len(revised) == 1
     # Posting the same stance again changes nothing.
-    with pytest.raises(GateNotSatisfied):  # Bob's fairness need is no longer addressed
-        await w.s4.share(w.alice, w.sid)
-    await w.s4.decline_need(w.alice, w.sid, w.needs["b_fair"], True)
     await w.s4.share(w.alice, w.sid)
     await w.s4.select(w.alice, w.sid, w.props["rota"], "NOT_WILLING")
     assert (await w.s4.state(w.alice, w.sid)).my_selection_status == "SUBMITTED"
@@ -272,6 +274,7 @@ async def test_close_with_shared_agreement(w: World) -> None:
             SelectionInput(extra, "WILLING")])
     await w.s4.select(w.bob, w.sid, commitment, "WILLING")
     for user in (w.alice, w.bob):
+        await w.s4.decline_need(user, w.sid, w.needs["b_time"], True)
         await w.s4.share(user, w.sid)
     check_in = w.app.clock.now() + timedelta(days=3)
     result = await w.s4.close(w.bob, w.sid, summary="We try two things", check_in=check_in)
@@ -367,7 +370,8 @@ async def test_chat_capture_records_revisions_and_coverage(w: World) -> None:
                  if p.description.startswith("A weekly")]
     assert [r.action for r in revisions] == [RevisionAction.REVISE, RevisionAction.REMOVE]
     assert revisions[0].new_description == "Walk together three times a week"
-    assert coverage == {w.needs["a_rest"]: "COVERED", w.needs["b_fair"]: "OPEN"}
+    assert coverage == {w.needs["a_rest"]: "COVERED", w.needs["b_fair"]: "OPEN",
+                        w.needs["b_time"]: "OPEN"}
     assert added[0].needs_addressed == []  # unknown need ids are dropped
     updated = w.app.events(events.STRATEGIES_UPDATED)[-1].payload
     assert (updated["appliedOperationCount"], updated["skippedOperationCount"],

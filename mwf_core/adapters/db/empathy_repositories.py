@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import dataclasses
 
-from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
 from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey
 
-from .empathy_tables import EmpathyAttemptTable, EmpathyValidationTable
+from .empathy_tables import (
+    EmpathyAttemptTable,
+    EmpathyValidationTable,
+    ValidationFeedbackDraftTable,
+)
 from .mapping import TableRepository, run, to_row
 
 
@@ -68,3 +72,31 @@ class PiccoloEmpathyValidationRepository(TableRepository):
     async def for_session(self, session_id: str) -> list[EmpathyValidation]:
         t = EmpathyValidationTable
         return await self._select(t.session_id == session_id, order_by=(t.validated_at, t.id))
+
+    async def feedback_draft(
+        self, session_id: str, user_id: str
+    ) -> ValidationFeedbackDraft | None:
+        return await _FeedbackDrafts().get(session_id, user_id)
+
+    async def save_feedback_draft(self, draft: ValidationFeedbackDraft) -> None:
+        await _FeedbackDrafts().save(draft)
+
+
+class _FeedbackDrafts(TableRepository):
+    table = ValidationFeedbackDraftTable
+    record = ValidationFeedbackDraft
+
+    async def get(self, session_id: str, user_id: str) -> ValidationFeedbackDraft | None:
+        t = ValidationFeedbackDraftTable
+        return await self._first((t.session_id == session_id) & (t.user_id == user_id))
+
+    async def save(self, draft: ValidationFeedbackDraft) -> None:
+        existing = await self.get(draft.session_id, draft.user_id)
+        if existing is not None:
+            draft.id, draft.created_at = existing.id, existing.created_at
+            await self._update(draft)
+            return
+        try:
+            await self._insert(draft)
+        except DuplicateKey as error:
+            raise ConcurrencyConflict("feedback draft written concurrently") from error

@@ -1,7 +1,7 @@
 """Piccolo tables of stage 2's empathy exchange: shared attempts and the subjects' answers.
 
-Unique (session_id, source_user_id) on attempts and (attempt_id, user_id) on validations are
-indexes created by migration m0008.
+Unique (session_id, source_user_id) on attempts, (attempt_id, user_id) on validations and
+(session_id, user_id) on feedback drafts are indexes created by migration m0008.
 """
 
 from __future__ import annotations
@@ -50,4 +50,17 @@ class EmpathyValidationTable(Table, tablename="empathy_validations"):
     feedback_shared = Boolean(default=False)
 
 
-TABLES: tuple[type[Table], ...] = (EmpathyAttemptTable, EmpathyValidationTable)
+class ValidationFeedbackDraftTable(Table, tablename="validation_feedback_drafts"):
+    # Unique (session_id, user_id), by index.
+    id = Varchar(length=ID_LENGTH, primary_key=True, default=None)
+    session_id = ForeignKey(SessionTable, null=False, on_delete=OnDelete.cascade)
+    user_id = ForeignKey(UserTable, null=False, on_delete=OnDelete.cascade)
+    content = Text(default=None)
+    ready_to_share = Boolean(default=False)
+    created_at = _at()
+    updated_at = _at()
+
+
+TABLES: tuple[type[Table], ...] = (
+    EmpathyAttemptTable, EmpathyValidationTable, ValidationFeedbackDraftTable,
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
 from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey, NotFound
 
 from .store import _copy, _Table
@@ -63,3 +63,22 @@ class InMemoryEmpathyValidationRepository(_Table):
     async def for_session(self, session_id: str) -> list[EmpathyValidation]:
         rows = [v for v in self._t.values() if v.session_id == session_id]
         return _copy(sorted(rows, key=lambda v: (v.validated_at, v.id)))
+
+    async def feedback_draft(
+        self, session_id: str, user_id: str
+    ) -> ValidationFeedbackDraft | None:
+        rows = self._rows("validation_feedback_drafts")
+        return _copy(next((d for d in rows.values()
+                           if d.session_id == session_id and d.user_id == user_id), None))
+
+    async def save_feedback_draft(self, draft: ValidationFeedbackDraft) -> None:
+        rows = self._rows("validation_feedback_drafts")
+        existing = next((d for d in rows.values() if d.session_id == draft.session_id
+                         and d.user_id == draft.user_id), None)
+        if existing is not None:
+            draft.id, draft.created_at = existing.id, existing.created_at
+            self._replace(rows, existing.id, draft)
+            return
+        if draft.session_id not in self._s.sessions:
+            raise NotFound(f"session {draft.session_id} not found")
+        self._insert(rows, draft.id, draft)
