@@ -16,7 +16,7 @@ TOOL_NAME = "update_session_state"
 NEED_CATEGORIES: tuple[str, ...] = (
     "SAFETY", "CONNECTION", "AUTONOMY", "RECOGNITION", "MEANING", "FAIRNESS",
 )
-NEED_ACTIONS = ("add", "refine", "delete")
+NEED_ACTIONS = ("add", "refine", "delete", "lock")
 PROPOSAL_OPS = ("add", "revise", "remove")
 
 TOPIC_FRAME_MAX_WORDS = 20
@@ -73,7 +73,8 @@ PROPERTIES: dict[str, dict[str, Any]] = {
     "needAction": {
         "type": "object",
         "description": "Needs stage only: change the list of needs as the person asked. add: "
-        "need + category; refine: needId + need (category optional); delete: needId.",
+        "need + category; refine: needId + need (category optional); delete: needId; "
+        "lock: needId (the person says this need is right as it is).",
         "properties": {
             "action": {"type": "string", "enum": list(NEED_ACTIONS)},
             "needId": {**_STRING, "maxLength": ID_MAX_CHARS},

@@ -291,11 +291,12 @@ def _need_action(raw: Any, problems: list[str]) -> NeedAction | None:
         "add": [] if need and category else ["need and category"],
         "refine": [x for x, v in (("needId", need_id), ("need", need)) if not v],
         "delete": [] if need_id else ["needId"],
+        "lock": [] if need_id else ["needId"],
     }[action]
     if missing:
         problems.append(f"needAction {action} without {', '.join(missing)}; ignored")
         return None
-    if action == "delete":
+    if action in ("delete", "lock"):
         return NeedAction(action, need_id)
     return NeedAction(action, need_id if action == "refine" else "", need, category or "")
 

@@ -252,6 +252,10 @@ class TurnStore:
             old.deleted_at = self._now()
             await self._user_event(uow, session.id, user_id, events.NEED_DELETED,
                                    {"affectedNeed": need_view(old)})
+        elif action.action == "lock" and await uow.needs.lock(old.id, self._now()):
+            old.locked_at, old.confirmed = self._now(), True
+            await self._user_event(uow, session.id, user_id, events.NEED_LOCKED,
+                                   {"affectedNeed": need_view(old)})
 
     async def _add_need(
         self, uow: UnitOfWork, session_id: str, user_id: str, vessel_id: str,

@@ -414,3 +414,24 @@ async def test_leaving_or_deleting_takes_drafts_needs_and_proposals_along(
 def _proposal(sid: str, user_id: str, app: App) -> StrategyProposal:
     return StrategyProposal("prop-x", sid, user_id, "Walk", [], ProposalSource.USER_SUBMITTED,
                             ProposalKind.SHARED_PROPOSAL, ProposalStatus.ACTIVE, app.clock.now())
+
+
+async def test_lock_from_the_chat_confirms_my_open_need_once(
+    app: App, conv: ConversationUseCases, model: ScriptedModel, alice: User, bob: User,
+    active: tuple[str, str],
+) -> None:
+    sid = active[0]
+    await at_stage(app, sid, alice, 3)
+    mine = await add_need(app, sid, alice, "Help at home")
+    theirs = await add_need(app, sid, bob, "Appreciation")
+    await turn(conv, model, alice, sid, {"needAction": {"action": "lock", "needId": theirs.id}})
+    assert app.store.needs[theirs.id] == theirs
+    await turn(conv, model, alice, sid, {"needAction": {"action": "lock", "needId": mine.id}})
+    locked = app.store.needs[mine.id]
+    assert (locked.confirmed, locked.locked_at) == (True, app.clock.now())
+    [event] = app.events(events.NEED_LOCKED)
+    assert event.channel == events.user_channel(alice.id)
+    assert event.payload["affectedNeed"]["status"] == "locked"
+    # Locked is final: a second lock changes nothing and says nothing.
+    await turn(conv, model, alice, sid, {"needAction": {"action": "lock", "needId": mine.id}})
+    assert len(app.events(events.NEED_LOCKED)) == 1

@@ -138,7 +138,8 @@ def test_need_actions() -> None:
     assert act({"action": "add", "need": "to rest"}) is None  # no category
     assert act({"action": "refine", "need": "to rest"}) is None  # no id
     assert act({"action": "delete"}) is None
-    assert act({"action": "lock", "needId": "n1"}) is None
+    assert act({"action": "lock", "needId": "n1"}) == NeedAction("lock", "n1")
+    assert act({"action": "lock"}) is None
     state = parse_state({"needAction": {"action": "delete"}}, sk.NEEDS)
     assert any("needId" in p for p in state.problems)
     assert parse_state({"needAction": {"action": "delete", "needId": "n1"}},
