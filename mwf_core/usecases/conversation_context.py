@@ -5,9 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mwf_core.domain.conversation import INFORMED_EMPATHY, stage_key, stored_stage
-from mwf_core.domain.empathy import EmpathyStatus
-from mwf_core.domain.enums import MessageRole, ProposalStatus, Stage
+from mwf_core.domain.conversation import INFORMED_EMPATHY, stored_stage
+from mwf_core.domain.enums import MessageRole, ProposalStatus
 from mwf_core.domain.privacy import display_name
 from mwf_core.domain.records import ConversationMemory, Message, Turn, User
 from mwf_core.mediator.context import trim_history
@@ -20,6 +19,7 @@ from mwf_core.ports.repositories import UnitOfWork
 
 from .conversation_store import EMPATHY_KEYS, NEEDS_KEY, REPAIR_KEY
 from .messages import require_chat
+from .reconciler_stage import effective_stage_key
 from .session_view import SessionContext, load_context
 
 HISTORY_MESSAGES = 60  # read at most this much of the lane; the token budget trims further
@@ -165,18 +165,6 @@ async def prepare_turn(
     return PreparedTurn(turn=turn, user=actor, stage_key=key, facts=facts,
                         history=tuple(history), names=names, assessment=assessment,
                         hints=hints)
-
-
-async def effective_stage_key(uow: UnitOfWork, context: SessionContext) -> str:
-    """The prompt key of the caller's next turn: "21" (informed empathy) while their own
-    empathy attempt is REFINING in stage 2, otherwise the stage's own key."""
-    mine = context.current(context.viewer.id)
-    stage = mine.stage if mine else 0
-    refining = False
-    if stage == Stage.PERSPECTIVE_STRETCH:
-        attempt = await uow.empathy_attempts.by_author(context.session.id, context.viewer.id)
-        refining = attempt is not None and attempt.status is EmpathyStatus.REFINING
-    return stage_key(context.session.status, stage, context.is_inviter, refining=refining)
 
 
 async def shared_with_me(uow: UnitOfWork, context: SessionContext) -> list[str]:

@@ -41,10 +41,17 @@ from mwf_core.usecases.reconciler import ReconcilerUseCases
 from mwf_core.usecases.runtime import Dependencies, in_transaction
 
 from . import empathy_texts as texts
-from .empathy_common import emit, lane_message, name_for, save_move, status_for
+from .empathy_common import (
+    emit,
+    exchange_view,
+    lane_message,
+    name_for,
+    save_move,
+    status_for,
+)
 from .empathy_exit import move_to_stage3_if_both_validated
 from .empathy_reveal import reveal_if_ready
-from .empathy_status import AttemptView, ExchangeView, attempt_view, load_view
+from .empathy_status import AttemptView, ExchangeView, attempt_view
 from .messages import require_chat
 from .progression import merge_gates
 from .session_view import SessionContext, load_context, load_locked_context
@@ -304,9 +311,7 @@ class EmpathyUseCases:
 
     async def status(self, actor: User, session_id: str) -> ExchangeView:
         async def work(uow: UnitOfWork) -> ExchangeView:
-            context = await load_context(uow, session_id, actor)
-            partner_id = context.partner.id if context.partner else None
-            return await load_view(uow, session_id, context.progress, actor.id, partner_id)
+            return await exchange_view(uow, await load_context(uow, session_id, actor), actor.id)
 
         return await in_transaction(self._deps.uow, work)
 

@@ -13,8 +13,9 @@ from mwf_core.domain.privacy import display_name
 from mwf_core.domain.records import Message
 from mwf_core.ports.repositories import UnitOfWork
 
-from .empathy_status import load_view, view_payload
+from .empathy_status import ExchangeView, load_view, view_payload
 from .empathy_texts import PARTNER_FALLBACK_NAME
+from .reconciler_status import fill_exchange_view
 from .runtime import Dependencies, new_event
 from .session_view import SessionContext
 
@@ -66,11 +67,20 @@ async def lane_message(
     return message
 
 
-async def status_for(uow: UnitOfWork, context: SessionContext, viewer_id: str) -> dict[str, Any]:
-    """The EmpathyExchangeStatus payload as `viewer_id` may see it (for their own channel)."""
+async def exchange_view(
+    uow: UnitOfWork, context: SessionContext, viewer_id: str
+) -> ExchangeView:
+    """The whole EmpathyExchangeStatus of `viewer_id`: the attempts' part built here, the
+    reconciler's part (shared context, hint, own result) filled by its module."""
     view = await load_view(uow, context.session.id, context.progress, viewer_id,
                            other_of(context, viewer_id))
-    return view_payload(view)
+    await fill_exchange_view(uow, context.session.id, viewer_id, view)
+    return view
+
+
+async def status_for(uow: UnitOfWork, context: SessionContext, viewer_id: str) -> dict[str, Any]:
+    """The EmpathyExchangeStatus payload as `viewer_id` may see it (for their own channel)."""
+    return view_payload(await exchange_view(uow, context, viewer_id))
 
 
 async def emit(uow: UnitOfWork, deps: Dependencies, channel: str, name: str, session_id: str,

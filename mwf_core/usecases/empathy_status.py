@@ -3,8 +3,9 @@ RPCs and as a JSON payload for events.
 
 Privacy (partner-journey.md §8.3): the partner's attempt (its words) is included only once it is
 REVEALED or VALIDATED; before that only its status and when it was shared. The reconciler's
-fields (shared context, refinement hint, its result) are filled by the reconciler's code; here
-they keep their empty values.
+fields (shared context, refinement hint, its result) are filled by
+`reconciler_status.fill_exchange_view` (see `empathy_common.exchange_view`); this module leaves
+them empty.
 """
 
 from __future__ import annotations

@@ -26,6 +26,8 @@ ROUTES: list[tuple[str, str, dict[str, Any] | None]] = [
     ("POST", "/empathy/validate", {"validated": True}),
     ("POST", "/empathy/resubmit", {"content": "A new attempt."}),
     ("POST", "/empathy/skip-refinement", {"willingToAccept": True}),
+    ("POST", "/empathy/validation-feedback/draft", {"content": "Not quite.",
+                                                    "readyToShare": False}),
 ]
 
 
@@ -59,6 +61,9 @@ async def test_owner_and_partner_each_use_their_own_side(stack: Stack) -> None:
         assert partner["attempt"]["content"] == f"{other} imagines"
         status = await stack.ok("GET", pair.path("/empathy/status"), user)
         assert status["myAttempt"]["content"] == f"{user} imagines"
+    draft = await stack.ok("POST", pair.path("/empathy/validation-feedback/draft"), "bob",
+                           {"content": "Not quite.", "readyToShare": True})
+    assert draft["success"] is True and draft["draftId"] and draft["savedAt"]
     await stack.ok("POST", pair.path("/empathy/validate"), "bob",
                    {"validated": False, "feedback": "Not quite."})
     await stack.ok("POST", pair.path("/empathy/resubmit"), "alice", {"content": "Better."})
@@ -109,6 +114,10 @@ async def test_rpcs_directly(stack: Stack) -> None:
     assert revised.status == e.EMPATHY_STATUS_ANALYZING
     assert revised.empathy_message.content == "Alice understands better"
     await stack.container.reconciler.drain()
+    draft = await stub.SaveValidationFeedbackDraft(
+        e.SaveValidationFeedbackDraftRequest(session_id=sid, content="Mostly.",
+                                             ready_to_share=False), metadata=a)
+    assert draft.success and draft.draft_id and draft.HasField("save_time")
     skipped = await stub.SkipEmpathyRefinement(
         e.SkipEmpathyRefinementRequest(session_id=sid, willing_to_accept=True), metadata=b)
     assert skipped.success
@@ -128,6 +137,8 @@ async def test_rpc_access(stack: Stack) -> None:
         (stub.ResubmitEmpathy, lambda s: e.ResubmitEmpathyRequest(session_id=s, content="x")),
         (stub.SkipEmpathyRefinement,
          lambda s: e.SkipEmpathyRefinementRequest(session_id=s, willing_to_accept=True)),
+        (stub.SaveValidationFeedbackDraft,
+         lambda s: e.SaveValidationFeedbackDraftRequest(session_id=s, content="x")),
     ]
     for method, build in calls:
         await fails(method(build(sid), metadata=stack.metadata("carol")), *FORBIDDEN)

@@ -239,6 +239,10 @@ LIMITS = [
     ("/empathy/resubmit", {"content": "x" * 2001}, {"content"}),
     ("/empathy/skip-refinement", {}, {"willingToAccept"}),
     ("/empathy/skip-refinement", {"willingToAccept": True, "reason": "x" * 501}, {"reason"}),
+    ("/empathy/validation-feedback/draft", {"readyToShare": True}, {"content"}),
+    ("/empathy/validation-feedback/draft", {"content": "x" * 501, "readyToShare": True},
+     {"content"}),
+    ("/empathy/validation-feedback/draft", {"content": "ok"}, {"readyToShare"}),
 ]
 
 

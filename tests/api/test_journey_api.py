@@ -15,7 +15,7 @@ from mwf_core.domain.reconciler import ReconcilerResult, ShareOffer, ShareOfferS
 from mwf_core.domain.records import ConsentRecord, Message, OutboxEvent
 from mwf_core.usecases.runtime import Dependencies
 
-from .harness import Stack
+from .harness import Stack, both_at_stage1
 from .journey import Pair, both_at_stage, both_at_stage2, jump_to_stage
 from .rest_helpers import parse_iso
 
@@ -157,31 +157,45 @@ async def test_paused_session_refuses_advance(stack: Stack) -> None:
 # --- progress privacy ----------------------------------------------------------------------
 
 
-async def test_progress_never_shows_the_partners_private_gate_text(stack: Stack) -> None:
-    ids = await both_at_stage2(stack)
-    pair = ids
-    feedback = "Zebrafinch feedback: still angry at my mother"
-    skip = "Zebrafinch skip: too raw"
+async def set_gates(stack: Stack, session_id: str, user_id: str, stage: int,
+                    gates: dict[str, Any]) -> None:
     async with _deps(stack).uow() as uow:
-        for row in await uow.progress.for_session(pair.session_id):
-            if row.user_id == pair.invitee_id and row.stage == 1:
-                row.gates_satisfied = {**row.gates_satisfied, "feedback": feedback}
-                await uow.progress.update(row)
-            if row.user_id == pair.invitee_id and row.stage == 2:
-                row.gates_satisfied = {**row.gates_satisfied, "skippedRefinement": True,
-                                       "skipReason": skip}
+        for row in await uow.progress.for_session(session_id):
+            if row.user_id == user_id and row.stage == stage:
+                row.gates_satisfied = {**row.gates_satisfied, **gates}
                 await uow.progress.update(row)
         await uow.commit()
-    for path in ("/progress", "/state", ""):
-        seen = json.dumps(await stack.ok("GET", pair.path(path), "alice"))
-        assert "Zebrafinch" not in seen, path
-    partner = (await stack.ok("GET", pair.path("/progress"), "alice"))["partnerProgress"]
-    assert partner["gatesSatisfied"].get("skippedRefinement") is True
+
+
+async def test_progress_never_shows_the_partners_private_gate_text(stack: Stack) -> None:
+    ids = await both_at_stage1(stack)
+    sid = ids["session_id"]
+    me = await stack.ok("GET", "/api/auth/me", "bob")
+    bob_id = me["user"]["id"]
+    feedback = "Zebrafinch feedback: still angry at my mother"
+    skip = "Zebrafinch skip: too raw"
+    path = f"/api/sessions/{sid}"
+
+    # Bob's current row is stage 1, holding his private feel-heard feedback.
+    await set_gates(stack, sid, bob_id, 1, {"feelHeardConfirmed": True, "feedback": feedback})
+    partner = (await stack.ok("GET", f"{path}/progress", "alice"))["partnerProgress"]
+    assert partner["stage"] == 1 and partner["gatesSatisfied"]["feelHeardConfirmed"] is True
+    assert "feedback" not in partner["gatesSatisfied"]
+    own = (await stack.ok("GET", f"{path}/progress", "bob"))["myProgress"]
+    assert own["gatesSatisfied"]["feedback"] == feedback
+
+    # Then stage 2, holding his private reason for skipping refinement.
+    pair = Pair(sid, ids["invitation_id"], "alice", "bob", "", bob_id)
+    await jump_to_stage(stack, pair, 2, users=(bob_id,))
+    await set_gates(stack, sid, bob_id, 2, {"skippedRefinement": True, "skipReason": skip})
+    partner = (await stack.ok("GET", f"{path}/progress", "alice"))["partnerProgress"]
+    assert partner["stage"] == 2 and partner["gatesSatisfied"]["skippedRefinement"] is True
     assert "skipReason" not in partner["gatesSatisfied"]
-    own = await stack.ok("GET", pair.path("/progress"), "bob")
-    assert own["myProgress"]["gatesSatisfied"]["skipReason"] == skip
-    for row in (await stack.ok("GET", pair.path("/timeline"), "alice"))["items"]:
-        assert "Zebrafinch" not in json.dumps(row)
+    own = (await stack.ok("GET", f"{path}/progress", "bob"))["myProgress"]
+    assert own["gatesSatisfied"]["skipReason"] == skip
+    for rest in ("/progress", "/state", "", "/timeline"):
+        assert "Zebrafinch" not in json.dumps(await stack.ok("GET", path + rest, "alice")), rest
+    assert "Zebrafinch" not in json.dumps(await stack.ok("GET", "/api/sessions", "alice"))
 
 
 # --- consent -------------------------------------------------------------------------------

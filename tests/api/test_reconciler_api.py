@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 import grpc
 import pytest
 
+from mwf.v1 import conversation_service_pb2 as c
+from mwf.v1 import conversation_service_pb2_grpc
 from mwf.v1 import reconciler_pb2 as r
 from mwf_core.adapters.db.tables import OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
@@ -219,3 +221,18 @@ async def test_grpc(stack: Stack) -> None:
     skipped = await stack.stub.SkipShareOffer(r.SkipShareOfferRequest(session_id=sid),
                                               metadata=alice)
     assert skipped.status == "SHARED"  # a repeat reports the earlier answer
+
+
+async def test_grpc_feel_heard_reports_the_trigger(stack: Stack) -> None:
+    ids = await both_at_stage1(stack)
+    sid = ids["session_id"]
+    await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", "bob", {"confirmed": True})
+    await add_attempt(stack, sid, await _user_id(stack, "bob"), LONG)
+    conversation = conversation_service_pb2_grpc.ConversationServiceStub(stack.channel)
+    heard = await conversation.ConfirmFeelHeard(
+        c.ConfirmFeelHeardRequest(session_id=sid, confirmed=True),
+        metadata=stack.metadata("alice"))
+    assert heard.reconciler_triggered is True
+    await stack.container.reconciler.drain()
+    assert (await attempt_status(stack, sid, await _user_id(stack, "bob"))
+            is EmpathyStatus.READY)

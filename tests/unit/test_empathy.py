@@ -374,3 +374,16 @@ async def test_skip_reveals_when_the_partner_was_waiting(ex: Exchange) -> None:
     assert len(ex.app.events("empathy.revealed")) == 1
     with pytest.raises(Conflict):  # nothing to skip from VALIDATED
         await ex.empathy.skip_refinement(ex.bob, ex.sid, True)
+
+
+async def test_feedback_draft_is_private_and_kept_per_person(ex: Exchange, carol: User) -> None:
+    first_id, _ = await ex.empathy.save_feedback_draft(ex.bob, ex.sid, FEEDBACK, False)
+    again_id, _ = await ex.empathy.save_feedback_draft(ex.bob, ex.sid, "shorter", True)
+    assert again_id == first_id
+    [draft] = ex.app.store.tables["validation_feedback_drafts"].values()
+    assert (draft.content, draft.ready_to_share) == ("shorter", True)
+    assert all("Marmot-88" not in json.dumps(e.payload) for e in ex.app.events())
+    with pytest.raises(ValidationFailed):
+        await ex.empathy.save_feedback_draft(ex.bob, ex.sid, "x" * 501, True)
+    with pytest.raises(Forbidden):
+        await ex.empathy.save_feedback_draft(carol, ex.sid, "hi", True)
