@@ -209,9 +209,13 @@ class ReconcilerUseCases(ShareOfferOperations):
             await reveal_check(uow, self._deps, context)
             return
         if suggestion is None:
-            # PROCEED, or sharing was already done in this direction: ready as it is.
+            # PROCEED, or sharing was already done in this direction (no second offer): ready
+            # as it is, with neutral words when the analysis still saw a gap.
+            gap_left = analysis is not None and sharing_offered(
+                analysis.recommended_action, analysis.suggested_share_focus)
+            line = BREAKER_LINE if gap_left else ALIGNMENT_LINE
             await save_attempt(uow, attempt, EmpathyEvent.ANALYSIS_PROCEED, now)
-            await self._guesser_line(uow, job, ALIGNMENT_LINE.format(subject=subject_name), now)
+            await self._guesser_line(uow, job, line.format(subject=subject_name), now)
             await reveal_check(uow, self._deps, context)
             return
         await self._offer(uow, context, job, attempt, result, now)

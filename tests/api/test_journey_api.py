@@ -3,6 +3,7 @@ consent, exercises, pending actions, badge count, timeline, read state and stage
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -415,3 +416,17 @@ async def test_pending_actions_from_empathy_and_share_offers(stack: Stack) -> No
     assert bob["actions"] == [] and "Zebrafinch" not in json.dumps(bob)
     assert (await stack.ok("GET", "/api/notifications/badge-count", "alice"))["count"] == 2
 
+
+
+async def test_two_advances_at_once_move_once(stack: Stack) -> None:
+    pair = await both_at_stage(stack, 3)
+    done = {"needsConfirmed": True, "needsShared": True, "needsValidated": True}
+    for uid in (pair.inviter_id, pair.invitee_id):
+        await set_gates(stack, pair.session_id, uid, 3, done)
+    results = await asyncio.gather(*(stack.ok("POST", pair.path("/stages/advance"), "alice")
+                                     for _ in range(3)))
+    assert sorted(r["advanced"] for r in results) == [False, False, True]
+    assert all(r["newStage"] == 4 for r in results)
+    advanced = [e for e in await outbox(stack, pair.session_id)
+                if e.name == "partner.advanced" and "triggeredByUserId" in e.payload]
+    assert len(advanced) == 1

@@ -84,6 +84,14 @@ async def test_every_rpc_answers(stack: Stack) -> None:
     pending = await s.ListPendingConsents(pb.ListPendingConsentsRequest(session_id=sid),
                                           metadata=md)
     assert [r.id for r in pending.pending_requests] == ["g-cons"]
+    await fails(s.DecideConsent(pb.DecideConsentRequest(
+        session_id=sid, consent_request_id="g-cons", decision="MAYBE"), metadata=md),
+        *INVALID, fields={"decision"})
+    await fails(s.DecideConsent(pb.DecideConsentRequest(
+        session_id=sid, consent_request_id="g-cons", decision="GRANTED", edited_content=" "),
+        metadata=md), *INVALID, fields={"edited_content"})
+    await fails(s.RevokeConsent(pb.RevokeConsentRequest(
+        session_id=sid, consent_record_id="g-cons"), metadata=md), *INVALID)
     decided = await s.DecideConsent(pb.DecideConsentRequest(
         session_id=sid, consent_request_id="g-cons", decision="GRANTED",
         edited_content="mornings are easier"), metadata=md)

@@ -259,6 +259,7 @@ async def test_no_second_offer_after_context_was_shared(world: World) -> None:
     world.model.script(SUGGESTION, text(suggestion()))
     await world.run(world.bob)
     await world.reconciler.respond_to_share_offer(world.alice, world.session_id, "accept")
+    world.app.clock.advance(seconds=5)
     # Bob resubmits (helper E's use case does this; simulated here).
     async with world.app.db() as uow:
         attempt = await uow.empathy_attempts.by_author(world.session_id, world.bob.id)
@@ -271,6 +272,7 @@ async def test_no_second_offer_after_context_was_shared(world: World) -> None:
     await world.run(world.bob)
     assert await world.status_of(world.bob) is EmpathyStatus.READY
     assert len(await world.offers()) == 1
+    assert "shared as it is" in (await world.lane(world.bob))[-1].content
     async with world.app.db() as uow:
         results = await uow.reconciler.results_for_session(world.session_id)
     assert len(results) == 2 and results[0].superseded_at is not None
