@@ -11,6 +11,7 @@ from mwf_core.domain.enums import MessageRole, Stage
 from mwf_core.domain.errors import ConcurrencyConflict
 from mwf_core.domain.privacy import display_name
 from mwf_core.domain.records import Message
+from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
 from .empathy_status import ExchangeView, load_view, view_payload
@@ -81,6 +82,14 @@ async def exchange_view(
 async def status_for(uow: UnitOfWork, context: SessionContext, viewer_id: str) -> dict[str, Any]:
     """The EmpathyExchangeStatus payload as `viewer_id` may see it (for their own channel)."""
     return view_payload(await exchange_view(uow, context, viewer_id))
+
+
+def message_payload(message: Message) -> dict[str, Any]:
+    """A lane message as the original's MessageDTO (for `message.ai_response`)."""
+    return {"id": message.id, "sessionId": message.session_id, "senderId": message.sender_id,
+            "forUserId": message.for_user_id, "role": message.role.value,
+            "content": message.content, "stage": message.stage,
+            "timestamp": js_iso(message.timestamp)}
 
 
 async def emit(uow: UnitOfWork, deps: Dependencies, channel: str, name: str, session_id: str,

@@ -12,7 +12,15 @@ from mwf_core.domain.empathy import EmpathyEvent, EmpathyStatus, reveal_ready
 from mwf_core.domain.enums import MessageRole
 from mwf_core.ports.repositories import UnitOfWork
 
-from .empathy_common import emit, lane_message, name_for, other_of, save_move, status_for
+from .empathy_common import (
+    emit,
+    lane_message,
+    message_payload,
+    name_for,
+    other_of,
+    save_move,
+    status_for,
+)
 from .empathy_texts import READY_TO_REVIEW
 from .runtime import Dependencies
 from .session_view import SessionContext
@@ -35,8 +43,11 @@ async def reveal_if_ready(uow: UnitOfWork, deps: Dependencies, context: SessionC
         revealed.append(attempt)
         subject_id = other_of(context, attempt.source_user_id)
         if subject_id is not None:
-            await lane_message(uow, deps, session_id, subject_id, MessageRole.AI,
-                               READY_TO_REVIEW.format(name=name_for(context, subject_id)), now)
+            note = await lane_message(uow, deps, session_id, subject_id, MessageRole.AI,
+                                      READY_TO_REVIEW.format(name=name_for(context, subject_id)),
+                                      now)
+            await emit(uow, deps, events.user_channel(subject_id), events.MESSAGE_AI_RESPONSE,
+                       session_id, {"forUserId": subject_id, "message": message_payload(note)})
     for attempt in revealed:
         guesser_id = attempt.source_user_id
         if guesser_id is None:

@@ -234,6 +234,9 @@ async def test_mutual_reveal(ex: Exchange) -> None:
     for user, other in ((ex.alice, "Bob"), (ex.bob, "Alice")):
         last = ex.lane(user)[-1]
         assert last.role is MessageRole.AI and other in last.content
+        [note] = [e for e in ex.app.events("message.ai_response")
+                  if e.channel == f"user:{user.id}"]
+        assert note.payload["message"]["id"] == last.id
     assert not await ex.reveal()  # nothing READY any more
 
 
