@@ -10,7 +10,6 @@ from mwf_core.domain import events
 from mwf_core.domain.conversation import (
     INFORMED_EMPATHY,
     INVITATION_PHASE,
-    stage_key,
     stored_stage,
 )
 from mwf_core.domain.enums import (
@@ -39,6 +38,7 @@ from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
 from .messages import require_chat
+from .reconciler_stage import effective_stage_key
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import load_context
 from .stage4_inventory import record_revision, refresh_coverage
@@ -77,8 +77,9 @@ class TurnStore:
                     or need.vessel_id != context.my_vessel.id
                     or mine is None or mine.stage != Stage.NEED_MAPPING):
                 raise field_error("refining_need_id", "Invalid refiningNeedId")
-        mine = context.current(actor.id)
-        key = stage_key(context.session.status, mine.stage if mine else 0, context.is_inviter)
+        # "21" while the writer refines their empathy attempt: the message carries the stage
+        # its reply is written in, so stage-21 turns are counted as such.
+        key = await effective_stage_key(uow, context)
         now = self._deps.clock.now()
         message = Message(
             id=self._deps.ids.new_id(), session_id=session_id, sender_id=actor.id,

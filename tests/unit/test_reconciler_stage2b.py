@@ -9,9 +9,12 @@ import pytest
 
 from mwf_core.domain.enums import MessageRole, Stage, TurnStatus
 from mwf_core.domain.records import Message, Turn, User
+from mwf_core.usecases.conversation import ConversationUseCases
 from mwf_core.usecases.conversation_context import PreparedTurn, prepare_turn
+from tests.fakes.scripted_llm import ScriptedModel
 
 from .conftest import App
+from .test_captured_state import turn
 from .test_reconciler import (
     ALICE_SECRET,
     GAP_SUMMARY,
@@ -75,3 +78,17 @@ async def test_the_subjects_prompt_is_unchanged(world: World) -> None:
     prepared = await prepare(world, world.alice)
     assert prepared.stage_key == "2" and prepared.facts.shared_content == ()
     assert "AREA-HINT" not in everything(prepared)
+
+
+async def test_both_sides_of_a_refining_turn_are_stored_as_stage_21(world: World) -> None:
+    await offered(world)
+    await world.reconciler.respond_to_share_offer(world.alice, world.session_id, "accept")
+    model = ScriptedModel()
+    conv = ConversationUseCases(world.app.deps, model, poll_seconds=0.01)
+    reply_id = await turn(conv, model, world.bob, world.session_id, {})
+    reply = world.app.store.messages[reply_id]
+    [mine] = [m for m in world.app.store.messages.values()
+              if m.sender_id == world.bob.id and m.timestamp == reply.timestamp
+              and m.role is MessageRole.USER] or [None]
+    assert reply.stage == 21
+    assert mine is not None and mine.stage == 21
