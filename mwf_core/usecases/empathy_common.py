@@ -8,7 +8,7 @@ from typing import Any
 from mwf_core.domain import events
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyEvent, move
 from mwf_core.domain.enums import MessageRole, Stage
-from mwf_core.domain.errors import ConcurrencyConflict
+from mwf_core.domain.errors import ConcurrencyConflict, ValidationFailed, field_error
 from mwf_core.domain.privacy import display_name
 from mwf_core.domain.records import Message
 from mwf_core.domain.timefmt import js_iso
@@ -16,6 +16,7 @@ from mwf_core.ports.repositories import UnitOfWork
 
 from .empathy_status import ExchangeView, load_view, view_payload
 from .empathy_texts import PARTNER_FALLBACK_NAME
+from .messages import require_chat
 from .reconciler_status import fill_exchange_view
 from .runtime import Dependencies, new_event
 from .session_view import SessionContext
@@ -99,3 +100,24 @@ async def emit(uow: UnitOfWork, deps: Dependencies, channel: str, name: str, ses
 
 def to_user(user_id: str) -> str:
     return events.user_channel(user_id)
+
+
+def stage_of(context: SessionContext, user_id: str) -> int:
+    current = context.current(user_id)
+    return current.stage if current else 0
+
+
+def require_stage2(context: SessionContext, action: str) -> None:
+    require_chat(context)
+    stage = stage_of(context, context.viewer.id)
+    if stage != Stage.PERSPECTIVE_STRETCH:
+        raise ValidationFailed(
+            f"Cannot {action}: you are in stage {stage}, but stage 2 is required")
+
+
+def check_text(field: str, value: str, maximum: int) -> str:
+    if not value.strip():
+        raise field_error(field, f"{field} must contain at least 1 character")
+    if len(value) > maximum:
+        raise field_error(field, f"{field} must be at most {maximum} characters")
+    return value
