@@ -35,6 +35,9 @@ NO_GAPS_FIXTURE = "reconciler-no-gaps"
 # The share suggestion and the refinement hint of the offer-sharing fixture.
 SUGGESTION = "It is less about the dishes and more that I feel alone carrying the house."
 SUGGESTION_REASON = "It names the feeling they have not seen yet."
+# What the analysis says about Bob's side: server-side only, never shown to the guesser.
+ANALYSIS_PRIVATE = ("alone with the load", "feeling alone with the household",
+                    "thinks it is about tidiness", "not what is under it")
 
 STAGE1 = {
     "alice": ("I feel invisible when the marmalade jars pile up and nobody helps.",
@@ -211,6 +214,10 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
         assert suggestion["action"] == "OFFER_SHARING"
         bob_lane = await j.lane("bob")
         assert [m["content"] for m in bob_lane if m["role"] == "SHARE_SUGGESTION"] == [SUGGESTION]
+        j.collect()
+        announced = [e for e in j.events if e.name == "empathy.share_suggestion"]
+        assert [(e.channel, e.payload["suggestedContent"]) for e in announced] == [
+            (f"user:{j.ids['bob']}", SUGGESTION)]
 
         assert await j.ok("GET", "/reconciler/share-offer", "alice") == {
             "hasSuggestion": False, "suggestion": None}
@@ -220,6 +227,11 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
         assert status["sharedContext"] is None
         assert status["myReconcilerResult"]["action"] == "OFFER_SHARING"
         await j.lane("alice")
+        await j.error("POST", "/empathy/resubmit", "alice", {"content": REVISED},
+                      status=400, code="VALIDATION_ERROR")  # nothing to refine yet
+        bob_view = await j.ok("GET", "/empathy/partner", "bob")
+        assert bob_view["attempt"] is None
+        assert bob_view["partnerStatus"] == "AWAITING_SHARING"
         # Nothing Alice has been sent so far carries the suggestion written for Bob.
         assert "alone carrying the house" not in _text(j.seen_by("alice"))
 
@@ -234,6 +246,15 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
         status = await j.status("alice")
         assert status["myAttempt"]["status"] == "REFINING"
         assert status["sharedContext"]["content"] == SUGGESTION
+        # Only the abstract hints of the analysis reach the guesser.
+        assert status["refinementHint"] == {
+            "areaHint": "what sits under the frustration", "guidanceType": "explore_feelings",
+            "promptSeed": "What might have been hard for them beyond the mess itself?"}
+        assert status["myReconcilerResult"]["gapSeverity"] == "significant"
+        assert status["myReconcilerResult"]["gapSummary"] is None
+        again = await j.ok("POST", "/reconciler/share-offer/respond", "bob", {"action": "accept"})
+        assert again == {"status": "shared", "sharedContent": SUGGESTION,
+                         "guesserUpdated": False}
         assert await j.ok("GET", "/reconciler/share-offer", "bob") == {
             "hasSuggestion": False, "suggestion": None}
         context_events = [e for e in j.seen_by("alice")
@@ -249,9 +270,8 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
         by_id = {m["id"]: m for m in await j.lane("alice")}
         assert [(by_id[i]["role"], by_id[i]["content"]) for i in turn] == [
             ("USER", said), ("AI", "That sounds lonely. Do you feel heard?")]
-        # REST reports these turns as stage 2 (grpc_server/convert.stage folds 21 into 2; the
-        # reference's GET /messages shows 21): the stored rows carry 21.
-        assert [by_id[i]["stage"] for i in turn] == [2, 2]
+        # Stage 2B: the stored rows carry 21. (GET /messages reports them as 2, because
+        # grpc_server/convert.stage folds 21 into 2; the reference shows 21 - reported.)
         assert await _stored_stages(offer_stack, j, turn) == [21, 21]
 
         # Resubmit: the same words are refused, changed words are analysed again.
@@ -267,6 +287,9 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
             "hasSuggestion": False, "suggestion": None}
         partner = await j.ok("GET", "/empathy/partner", "bob")
         assert partner["attempt"] is None  # no reveal while Bob has shared nothing
+        # Up to here (before Alice is the subject of an analysis herself) nothing of the
+        # analysis of Bob's side but its abstract hints reached Alice.
+        assert _leaks(j.seen_by("alice"), ANALYSIS_PRIVATE) == []
 
         # Bob shares his statement; the analysis offers Alice to share, and she declines.
         await j.share_statement("bob", STATEMENT["bob"])
@@ -289,6 +312,53 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
         reconciler = await j.ok("GET", "/reconciler/status", "bob")
         assert reconciler["readyForStage3"] is True and reconciler["pendingShareOffers"] == 0
         j.collect()
+    _assert_private(j)
+
+
+
+async def _offered_to_bob(stack: Stack, queue: asyncio.Queue[OutboxEvent]) -> Journey:
+    j = await _both_heard(stack, queue)
+    await j.share_statement("alice", STATEMENT["alice"])
+    await j.settle()
+    offer = await j.ok("GET", "/reconciler/share-offer", "bob")
+    assert offer["suggestion"]["suggestedContent"] == SUGGESTION
+    assert await j.attempt_status("alice") == "AWAITING_SHARING"
+    return j
+
+
+async def test_share_offer_refined_in_bobs_own_words(offer_stack: Stack) -> None:
+    own_words = "Mostly I feel I keep the household going on my own."
+    async with offer_stack.container.broker.subscribe() as queue:
+        j = await _offered_to_bob(offer_stack, queue)
+        await j.error("POST", "/reconciler/share-offer/respond", "bob", {"action": "refine"},
+                      status=400, code="VALIDATION_ERROR")
+        answer = await j.ok("POST", "/reconciler/share-offer/respond", "bob",
+                            {"action": "refine", "refinedContent": own_words})
+        assert answer == {"status": "shared", "sharedContent": own_words,
+                          "guesserUpdated": True}
+        status = await j.status("alice")
+        assert status["myAttempt"]["status"] == "REFINING"
+        assert status["sharedContext"]["content"] == own_words
+        shared = [m["content"] for m in await j.lane("alice") if m["role"] == "SHARED_CONTEXT"]
+        assert shared == [own_words]
+        # The suggestion Bob replaced with his own words never reaches Alice.
+        assert "alone carrying the house" not in _text(j.seen_by("alice"))
+        assert _leaks(j.seen_by("alice"), ANALYSIS_PRIVATE) == []
+    _assert_private(j)
+
+
+async def test_share_offer_skipped_leaves_the_statement_as_it_is(offer_stack: Stack) -> None:
+    async with offer_stack.container.broker.subscribe() as queue:
+        j = await _offered_to_bob(offer_stack, queue)
+        skipped = await j.ok("POST", "/reconciler/share-offer/skip", "bob")
+        assert skipped["status"] == "SKIPPED" and skipped["message"]
+        status = await j.status("alice")
+        assert status["myAttempt"]["status"] == "READY"
+        assert status["sharedContext"] is None and status["awaitingSharing"] is False
+        assert not [m for m in await j.lane("alice") if m["role"] == "SHARED_CONTEXT"]
+        assert await j.ok("GET", "/reconciler/share-offer", "bob") == {
+            "hasSuggestion": False, "suggestion": None}
+        assert "alone carrying the house" not in _text(j.seen_by("alice"))
     _assert_private(j)
 
 
@@ -369,6 +439,93 @@ async def test_feedback_then_skip_refinement(no_gaps_stack: Stack) -> None:
         # Alice still answers Bob's statement; then both move on together.
         done = await j.ok("POST", "/empathy/validate", "alice", {"validated": True})
         assert done["canAdvance"] is True
+        assert [await j.stage(u) for u in ("alice", "bob")] == [3, 3]
+        j.collect()
+    _assert_private(j)
+
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "found by this suite: validating the partner's statement does not run the reveal check, "
+    "so a resubmitted statement that became READY while the caller's own was still REVEALED "
+    "is never shown: both people stay in stage 2"))
+async def test_feedback_before_the_guesser_answered_still_reaches_stage3(
+        no_gaps_stack: Stack) -> None:
+    async with no_gaps_stack.container.broker.subscribe() as queue:
+        j = await _both_revealed(no_gaps_stack, queue)
+        # Bob says "not quite" before Alice has answered his statement (the natural order when
+        # Bob reads first); Alice revises, the analysis makes her statement READY.
+        await _not_quite(j)
+        await j.ok("POST", "/empathy/resubmit", "alice", {"content": REVISED})
+        await j.settle()
+        assert await j.attempt_status("alice") == "READY"
+        # Alice now accepts Bob's statement: with both READY/VALIDATED, hers must be revealed.
+        await j.ok("POST", "/empathy/validate", "alice", {"validated": True})
+        await j.settle()
+        partner = await j.ok("GET", "/empathy/partner", "bob")
+        assert partner["attempt"] is not None and partner["attempt"]["content"] == REVISED
+        done = await j.ok("POST", "/empathy/validate", "bob", {"validated": True})
+        assert done["canAdvance"] is True
+        assert [await j.stage(u) for u in ("alice", "bob")] == [3, 3]
+        j.collect()
+    _assert_private(j)
+
+
+# ---- 3. the analysis waits for the subject to feel heard; the circuit breaker -----------------
+
+
+async def test_analysis_waits_until_the_subject_felt_heard(offer_stack: Stack) -> None:
+    async with offer_stack.container.broker.subscribe() as queue:
+        started = await both_at_stage1(offer_stack)
+        ids = {u: (await offer_stack.ok("GET", "/api/auth/me", u))["user"]["id"]
+               for u in ("alice", "bob")}
+        j = Journey(offer_stack, started["session_id"], ids, queue)
+        for line in STAGE1["alice"]:
+            await j.say("alice", line)
+        await j.ok("POST", "/feel-heard", "alice", {"confirmed": True})
+        await j.share_statement("alice", STATEMENT["alice"])
+        await j.settle()
+        # Bob is still telling his side: nothing is analysed, nothing offered.
+        assert await j.attempt_status("alice") == "HELD"
+        assert (await j.ok("GET", "/reconciler/status", "alice"))["hasRun"] is False
+        assert await j.ok("GET", "/reconciler/share-offer", "bob") == {
+            "hasSuggestion": False, "suggestion": None}
+        for line in STAGE1["bob"]:
+            await j.say("bob", line)
+        await j.ok("POST", "/feel-heard", "bob", {"confirmed": True})
+        await j.settle()
+        assert await j.attempt_status("alice") == "AWAITING_SHARING"
+        offer = await j.ok("GET", "/reconciler/share-offer", "bob")
+        assert offer["suggestion"]["suggestedContent"] == SUGGESTION
+        assert "alone carrying the house" not in _text(j.seen_by("alice"))
+    _assert_private(j)
+
+
+async def test_after_too_many_revisions_the_statement_is_shared_as_it_is(
+        no_gaps_stack: Stack) -> None:
+    async with no_gaps_stack.container.broker.subscribe() as queue:
+        j = await _both_revealed(no_gaps_stack, queue)
+        await j.ok("POST", "/empathy/validate", "alice", {"validated": True})
+        last_lines = []
+        for number in range(1, 5):
+            await j.ok("POST", "/empathy/validate", "bob",
+                       {"validated": False, "feedback": f"{FEEDBACK} ({number})"})
+            assert await j.attempt_status("alice") == "REFINING"
+            await j.ok("POST", "/empathy/resubmit", "alice",
+                       {"content": f"{REVISED} (version {number})"})
+            await j.settle()
+            status = await j.status("alice")
+            assert status["myAttempt"]["status"] == "REVEALED"
+            assert status["myAttempt"]["revisionCount"] == number
+            lane = await j.lane("alice")
+            last_lines.append([m["content"] for m in lane if m["role"] == "AI"][-1])
+        assert all("reflects a lot of what matters" in line for line in last_lines[:3])
+        assert "will be shared as it is" in last_lines[3]
+        cards = [m["content"] for m in lane if m["role"] == "VALIDATION_FEEDBACK"]
+        assert cards == [f"{FEEDBACK} ({number})" for number in range(1, 5)]
+        partner = await j.ok("GET", "/empathy/partner", "bob")
+        assert partner["attempt"]["content"] == f"{REVISED} (version 4)"
+        await j.ok("POST", "/empathy/validate", "bob", {"validated": True})
         assert [await j.stage(u) for u in ("alice", "bob")] == [3, 3]
         j.collect()
     _assert_private(j)
