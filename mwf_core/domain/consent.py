@@ -2,7 +2,8 @@
 
 Nothing moves from a person's private vessel into the shared vessel without their explicit
 GRANTED decision. Revoking marks the shared row inactive; it does not un-reveal anything the
-partner has already seen through the stage routes (partner-journey.md §8 rule 10).
+partner has already seen through the stage routes (partner-journey.md §8 rule 10), and the
+consents those stage routes stand for (STAGE_BOUND_CONSENTS) cannot be revoked at all.
 """
 
 from __future__ import annotations
@@ -11,7 +12,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from mwf_core.domain.enums import ConsentContentType
+
 EDITED_CONTENT_MAX = 5000
+
+# Consents the stages rely on: a shared need or empathy statement is revealed to the partner
+# by the stage routes themselves (needs comparison, empathy reveal), which never consult
+# consent records. Revoking them would promise an un-sharing that does not happen, so it is
+# refused; only generic consents (ConsentedContent in the shared vessel) can be revoked.
+STAGE_BOUND_CONSENTS = frozenset({
+    ConsentContentType.IDENTIFIED_NEED,
+    ConsentContentType.EMPATHY_DRAFT,
+    ConsentContentType.EMPATHY_ATTEMPT,
+})
+STAGE_BOUND_REVOKE_MESSAGE = (
+    "Shared needs and empathy statements stay shared; this consent cannot be revoked "
+    "(only content shared through a consent request can be)")
 INTENSITY_MIN, INTENSITY_MAX = 1, 10
 
 

@@ -41,7 +41,7 @@ from .messages import require_chat
 from .reconciler_stage import effective_stage_key
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import load_context
-from .stage4_inventory import record_revision, refresh_coverage
+from .stage4_inventory import record_revision, refresh_coverage, session_needs
 
 if TYPE_CHECKING:
     from mwf_core.mediator.state_tool import CapturedState, NeedAction, ProposalOp
@@ -114,6 +114,12 @@ class TurnStore:
         turn = prepared.turn
 
         async def work(uow: UnitOfWork) -> str:
+            # The relationship lock first, as every joint decision takes it (same lock order,
+            # no deadlock): a consent (needs shared), a stage move or a closure committing
+            # meanwhile is seen by every read below, so nothing is captured against it.
+            session = await uow.sessions.get(turn.session_id)
+            if session is not None:
+                await uow.relationships.lock(session.relationship_id)
             current = await uow.turns.get(turn.id)
             if current is None:
                 raise LookupError("turn vanished")
@@ -149,7 +155,10 @@ class TurnStore:
 
         Stage data (empathy draft, needs, proposals) is private to the writer except the
         proposals, which are the session's shared inventory. Nothing is captured once the
-        session is RESOLVED (the chat is then a private tending conversation).
+        session is RESOLVED (the chat is then a private tending conversation). Runs under
+        the relationship lock (`complete`), so the session and progress read here are the
+        committed ones: needs are captured only while the writer is in stage 3 and has not
+        shared them, proposals only while the writer is in stage 4 of an open session.
         """
         session = await uow.sessions.get(prepared.turn.session_id)
         if session is None:
@@ -177,11 +186,21 @@ class TurnStore:
         if session.status is SessionStatus.RESOLVED:
             return
         user_id = prepared.turn.user_id
+        rows = [r for r in await uow.progress.for_session(session.id) if r.user_id == user_id]
+        stage_now = max((r.stage for r in rows), default=0)
         if prepared.stage_key in EMPATHY_KEYS:
             await self._save_draft(uow, session.id, user_id, captured)
         elif prepared.stage_key == NEEDS_KEY:
+            if stage_now != Stage.NEED_MAPPING:
+                log.info("%s left stage 3 during the turn: captured needs ignored", user_id)
+                return
             await self._apply_needs(uow, session, user_id, captured)
         elif prepared.stage_key == REPAIR_KEY and captured.stage4_proposals:
+            if (session.status is not SessionStatus.ACTIVE or stage_now != Stage.STRATEGIC_REPAIR
+                    or await uow.stage4.closure(session.id) is not None):
+                log.info("stage 4 of %s is not open to %s: proposals ignored", session.id,
+                         user_id)
+                return
             await self._apply_proposals(uow, session, user_id, captured.stage4_proposals,
                                         reply_id)
 
@@ -308,12 +327,7 @@ class TurnStore:
         self, uow: UnitOfWork, session: Session, user_id: str, ops: tuple[ProposalOp, ...],
         reply_id: str,
     ) -> None:
-        members = await uow.relationships.members(session.relationship_id)
-        need_ids: set[str] = set()
-        for member in members:
-            vessel = await uow.vessels.user_vessel(session.id, member.user_id)
-            if vessel is not None:
-                need_ids.update(n.id for n in await uow.needs.for_vessel(vessel.id))
+        need_ids = {n.id for n, _ in await session_needs(uow, session.id, user_id)}
         inventory = {p.id: p for p in await uow.proposals.for_session(session.id)}
         applied = 0
         for op in ops:

@@ -4,7 +4,8 @@ Consent records are audit rows of one giver. Only that giver sees, decides or re
 anyone else gets 404 (a stranger to the session 403/404 by the session rule first), so a
 record's existence does not leak. GRANTED copies the content into the session's shared vessel
 (a ConsentedContent row); revoking makes that row inactive but does not un-reveal what the
-partner already saw through the stage routes.
+partner already saw through the stage routes. Consents of shared needs and empathy statements
+cannot be revoked: the needs comparison and the empathy reveal keep showing them.
 """
 
 from __future__ import annotations
@@ -12,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mwf_core.domain import events
-from mwf_core.domain.consent import EDITED_CONTENT_MAX, ConsentedContent
+from mwf_core.domain.consent import (
+    EDITED_CONTENT_MAX,
+    STAGE_BOUND_CONSENTS,
+    STAGE_BOUND_REVOKE_MESSAGE,
+    ConsentedContent,
+)
 from mwf_core.domain.enums import ConsentContentType, ConsentDecision
 from mwf_core.domain.errors import Conflict, NotFound, ValidationFailed, field_error
 from mwf_core.domain.records import ConsentRecord, User
@@ -136,13 +142,17 @@ class ConsentUseCases:
     async def revoke(self, actor: User, session_id: str, record_id: str) -> ConsentRecord:
         """GRANTED → REVOKED: the shared copy becomes inactive and the partner is told
         (`partner.consent_revoked`). Revoking again answers with the first revocation; a
-        pending or denied record cannot be revoked (400)."""
+        pending or denied record cannot be revoked (400), nor can a consent a stage relies
+        on (a shared need or empathy statement, STAGE_BOUND_CONSENTS: 400), since the
+        stage routes keep revealing what was shared there."""
 
         async def work(uow: UnitOfWork) -> ConsentRecord:
             context = await load_locked_context(uow, session_id, actor)
             record = await _own_record(uow, context, record_id)
             if record.decision is ConsentDecision.REVOKED:
                 return record
+            if record.target_type in STAGE_BOUND_CONSENTS:
+                raise ValidationFailed(STAGE_BOUND_REVOKE_MESSAGE)
             now = self._deps.clock.now()
             if not await uow.consents.revoke(record.id, now):
                 raise ValidationFailed("Only granted consent can be revoked")

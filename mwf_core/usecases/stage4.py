@@ -1,7 +1,9 @@
 """Stage 4: proposals, selections and closure (partner-journey.md §1.5, §3.8).
 
-- Reads and writes are for members only (404 / 403 like every session route); writes need
-  the caller in stage 4 of an ACTIVE session.
+- Reads and writes are for members only (404 / 403 like every session route); reads need
+  the caller in stage 4 (400 below it: the state shows the partner's needs), writes need
+  the caller in stage 4 of an ACTIVE session. The partner's needs are included only once
+  both have shared their needs (stage4_inventory.session_needs).
 - Selections are private: their events carry who and what changed, never the decision or the
   note, and the partner's decisions appear in the state only when both have shared.
 - Closing is a joint decision: it runs after `load_locked_context`, so of two partners closing
@@ -141,6 +143,16 @@ def _require_stage4(context: SessionContext) -> None:
             f"Cannot update stage 4: you are in stage {stage}, but stage 4 is required")
 
 
+def _require_stage4_view(context: SessionContext) -> None:
+    """Reading stage 4 needs the reader in stage 4 (also after the session was resolved
+    there): the state carries the partner's needs, which are private below stage 4."""
+    current = context.current(context.viewer.id)
+    stage = current.stage if current else 0
+    if stage != STAGE:
+        raise ValidationFailed(
+            f"Cannot view stage 4: you are in stage {stage}, but stage 4 is required")
+
+
 class Stage4UseCases:
     def __init__(self, deps: Dependencies, llm: LanguageModel) -> None:
         self._deps, self._llm = deps, llm
@@ -150,6 +162,7 @@ class Stage4UseCases:
     async def state(self, actor: User, session_id: str) -> Stage4State:
         async def work(uow: UnitOfWork) -> Stage4State:
             context = await load_context(uow, session_id, actor)
+            _require_stage4_view(context)
             return await self._state(uow, context)
 
         return await in_transaction(self._deps.uow, work)
@@ -166,7 +179,7 @@ class Stage4UseCases:
         return Stage4Rows(
             viewer_id=context.viewer.id, partner_id=partner_id,
             proposals=await uow.proposals.for_session(sid),
-            needs=await session_needs(uow, sid),
+            needs=await session_needs(uow, sid, context.viewer.id),
             selections=await uow.stage4.selections(sid),
             declinations=await uow.stage4.declinations(sid),
             details=await uow.stage4.details(sid),
@@ -250,7 +263,7 @@ class Stage4UseCases:
                 return await self._state(uow, context)
             report = share_gate(
                 actor.id, await uow.proposals.for_session(session_id),
-                [need.id for need, _ in await session_needs(uow, session_id)],
+                [need.id for need, _ in await session_needs(uow, session_id, actor.id)],
                 await uow.stage4.selections(session_id),
                 [d.need_id for d in await uow.stage4.declinations(session_id)
                  if d.user_id == actor.id])
@@ -306,7 +319,7 @@ class Stage4UseCases:
             context = await load_locked_context(uow, session_id, actor)
             await self._require_open(uow, session_id)
             _require_stage4(context)
-            if need_id not in {n.id for n, _ in await session_needs(uow, session_id)}:
+            if need_id not in {n.id for n, _ in await session_needs(uow, session_id, actor.id)}:
                 raise NotFound("Need not found")
             if declined:
                 changed = await uow.stage4.add_declination(Stage4NeedDeclination(
@@ -341,7 +354,7 @@ class Stage4UseCases:
             context = await load_context(uow, session_id, actor)
             await self._require_open(uow, session_id)
             _require_stage4(context)
-            needs = {n.id: n.need for n, _ in await session_needs(uow, session_id)}
+            needs = {n.id: n.need for n, _ in await session_needs(uow, session_id, actor.id)}
             if need_id and need_id not in needs:
                 raise NotFound("Need not found")
             return needs
@@ -356,7 +369,7 @@ class Stage4UseCases:
             context = await load_locked_context(uow, session_id, actor)
             await self._require_open(uow, session_id)
             _require_stage4(context)
-            live = {n.id for n, _ in await session_needs(uow, session_id)}
+            live = {n.id for n, _ in await session_needs(uow, session_id, actor.id)}
             active = await uow.proposals.for_session(
                 session_id, frozenset({ProposalStatus.ACTIVE}))
             seen = {" ".join(p.description.split()).casefold() for p in active}
@@ -449,13 +462,17 @@ class Stage4UseCases:
             follow_up = check_in_date(check_in, now)
             agreements = await self._agree(uow, session_id, actor.id, plan.agreement_proposals,
                                            follow_up, now)
+            # The outcome is seen by both: a person's WILLING choices count only once that
+            # person shared their selections (unshared ones stay private).
+            shared_by = {uid for uid, row in ((actor.id, mine), (partner_id, theirs))
+                         if uid and row and row.gates_satisfied.get(SELECTION_SUBMITTED)}
             willing_by = {(s.proposal_id, s.user_id) for s in selections
-                          if s.decision is Decision.WILLING}
+                          if s.decision is Decision.WILLING and s.user_id in shared_by}
             individual = [p.id for p in proposals
                           if p.status is ProposalStatus.ACTIVE
                           and p.kind is ProposalKind.INDIVIDUAL_COMMITMENT
                           and any((p.id, uid) in willing_by for uid in (actor.id, partner_id))]
-            needs = await session_needs(uow, session_id)
+            needs = await session_needs(uow, session_id, actor.id)
             open_needs = [n.id for n, _ in needs
                           if coverage_of(n.id, proposals)[0].value == "OPEN"]
             await uow.stage4.add_closure(Stage4Closure(

@@ -1,9 +1,11 @@
 """Stage 4 bookkeeping shared by chat capture and the stage-4 routes: the session's live
-needs (both people's), the revision audit and the need-coverage recompute."""
+needs (the partner's only once both have shared), the revision audit and the need-coverage
+recompute."""
 
 from __future__ import annotations
 
-from mwf_core.domain.records import IdentifiedNeed, StrategyProposal
+from mwf_core.domain.enums import Stage
+from mwf_core.domain.records import IdentifiedNeed, StageProgress, StrategyProposal
 from mwf_core.domain.stage4 import (
     RevisionAction,
     Stage4NeedCoverage,
@@ -14,14 +16,41 @@ from mwf_core.ports.repositories import UnitOfWork
 from mwf_core.usecases.runtime import Dependencies
 
 
-async def session_needs(uow: UnitOfWork, session_id: str) -> list[tuple[IdentifiedNeed, str]]:
-    """Every live stage-3 need of both members, with its owner's user id (members in their
-    relationship order, each one's needs oldest first)."""
+def needs_exchanged(progress: list[StageProgress], member_ids: list[str]) -> bool:
+    """Whether the members' needs are visible to each other: both members' stage-3 rows
+    carry `needsShared`, or both are in stage 4 (which cannot be entered without it)."""
+    if len(member_ids) < 2:
+        return False
+
+    def shared(uid: str) -> bool:
+        rows = [p for p in progress if p.user_id == uid]
+        return any(p.stage >= Stage.STRATEGIC_REPAIR for p in rows) or any(
+            p.stage == Stage.NEED_MAPPING and p.gates_satisfied.get("needsShared")
+            for p in rows)
+
+    return all(shared(uid) for uid in member_ids)
+
+
+async def session_needs(
+    uow: UnitOfWork, session_id: str, viewer_id: str | None,
+) -> list[tuple[IdentifiedNeed, str]]:
+    """The live stage-3 needs `viewer_id` may see, with their owner's user id (members in
+    their relationship order, each one's needs oldest first).
+
+    Needs are private until both have shared them: before that the viewer gets only their
+    own needs. With `viewer_id=None` (the session-wide coverage) nobody's needs are
+    returned until both have shared.
+    """
     session = await uow.sessions.get(session_id)
     if session is None:
         return []
+    members = await uow.relationships.members(session.relationship_id)
+    exchanged = needs_exchanged(await uow.progress.for_session(session_id),
+                                [m.user_id for m in members])
     found: list[tuple[IdentifiedNeed, str]] = []
-    for member in await uow.relationships.members(session.relationship_id):
+    for member in members:
+        if not exchanged and member.user_id != viewer_id:
+            continue
         vessel = await uow.vessels.user_vessel(session_id, member.user_id)
         if vessel is not None:
             found.extend((need, member.user_id) for need in await uow.needs.for_vessel(vessel.id))
@@ -34,7 +63,7 @@ async def refresh_coverage(
 ) -> list[Stage4NeedCoverage]:
     """Recompute OPEN / PARTIAL / COVERED of every live need from the active inventory."""
     if needs is None:
-        needs = await session_needs(uow, session_id)
+        needs = await session_needs(uow, session_id, None)
     proposals = await uow.proposals.for_session(session_id)
     rows = compute_coverage(needs, proposals, session_id=session_id, now=deps.clock.now(),
                             new_id=deps.ids.new_id)

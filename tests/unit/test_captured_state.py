@@ -3,7 +3,7 @@ the next turn's prompt gets back, and what never reaches the other person."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -435,3 +435,84 @@ async def test_lock_from_the_chat_confirms_my_open_need_once(
     # Locked is final: a second lock changes nothing and says nothing.
     await turn(conv, model, alice, sid, {"needAction": {"action": "lock", "needId": mine.id}})
     assert len(app.events(events.NEED_LOCKED)) == 1
+
+
+# -- races with the joint decisions (the turn stores under the relationship lock) -------------
+
+async def test_a_need_captured_while_the_needs_are_being_shared_is_not_added(
+    app: App, conv: ConversationUseCases, model: ScriptedModel, alice: User, bob: User,
+    active: tuple[str, str],
+) -> None:
+    # Alice's consent commits while her turn waits for the lock: the turn then reads
+    # needsShared and adds nothing Bob could later see without her consent.
+    from mwf_core.ports.llm import LanguageModel
+    from mwf_core.usecases.needs import NeedsUseCases
+
+    sid = active[0]
+    await at_stage(app, sid, alice, 3)
+    await at_stage(app, sid, bob, 3)
+    shared = await add_need(app, sid, alice, "Help at home", confirmed=True)
+    consent = NeedsUseCases(app.deps, cast(LanguageModel, None))
+    ran: list[Any] = []
+
+    async def share_meanwhile() -> None:
+        ran.append(await consent.consent(alice, sid, [shared.id]))
+
+    app.db.on_lock = share_meanwhile
+    await turn(conv, model, alice, sid, {"proposedNeed": {"need": "Unconsented secret",
+                                                          "category": "SAFETY"}})
+    assert ran, "the consent did not run while the turn waited for the lock"
+    assert [n.need for n in needs_of(app, sid, alice)] == ["Help at home"]
+    assert app.events(events.NEED_CAPTURED) == []
+
+
+async def test_a_need_captured_after_both_moved_to_stage4_is_not_added(
+    app: App, conv: ConversationUseCases, model: ScriptedModel, alice: User, bob: User,
+    active: tuple[str, str],
+) -> None:
+    sid = active[0]
+    await at_stage(app, sid, alice, 3)
+    await at_stage(app, sid, bob, 3)
+
+    async def moved_meanwhile() -> None:
+        await at_stage(app, sid, alice, 4)
+
+    app.db.on_lock = moved_meanwhile
+    await turn(conv, model, alice, sid, {"proposedNeed": {"need": "Late need",
+                                                          "category": "SAFETY"}})
+    assert app.db.on_lock is None
+    assert needs_of(app, sid, alice) == []
+
+
+async def test_proposals_captured_while_the_session_is_resolved_are_not_added(
+    app: App, conv: ConversationUseCases, model: ScriptedModel, alice: User, bob: User,
+    active: tuple[str, str],
+) -> None:
+    sid = active[0]
+    await at_stage(app, sid, alice, 4)
+    await at_stage(app, sid, bob, 4)
+
+    async def resolved_meanwhile() -> None:
+        await app.set_status(sid, SessionStatus.RESOLVED)
+
+    app.db.on_lock = resolved_meanwhile
+    await turn(conv, model, alice, sid, {"stage4Proposals": [{"op": "add",
+                                                              "description": "Walk daily"}]})
+    assert app.db.on_lock is None
+    assert app.store.proposals == {} and app.events(events.STRATEGIES_UPDATED) == []
+
+
+async def test_stage4_proposals_are_not_captured_outside_stage4(
+    app: App, conv: ConversationUseCases, model: ScriptedModel, alice: User, bob: User,
+    active: tuple[str, str],
+) -> None:
+    # Bob's private needs never reach a proposal's needsAddressed before both shared.
+    sid = active[0]
+    await at_stage(app, sid, alice, 4)
+    await at_stage(app, sid, bob, 3)
+    theirs = await add_need(app, sid, bob, "Appreciation")
+    mine = await add_need(app, sid, alice, "Help at home")
+    await turn(conv, model, alice, sid, {"stage4Proposals": [
+        {"op": "add", "description": "Cook together", "needsAddressed": [mine.id, theirs.id]}]})
+    [proposal] = app.store.proposals.values()
+    assert proposal.needs_addressed == [mine.id]

@@ -320,6 +320,33 @@ async def test_consent_decide_and_revoke(app: App, journey: JourneyUseCases, ali
         assert event.payload["contentType"] == "EVENT_SUMMARY"
 
 
+@pytest.mark.parametrize("kind", [ConsentContentType.IDENTIFIED_NEED,
+                                  ConsentContentType.EMPATHY_DRAFT,
+                                  ConsentContentType.EMPATHY_ATTEMPT])
+async def test_consents_the_stages_rely_on_cannot_be_revoked(
+    app: App, journey: JourneyUseCases, alice: User, active: tuple[str, str],
+    kind: ConsentContentType,
+) -> None:
+    # The needs comparison and the empathy reveal never look at consent records: a revoked
+    # need would still be shown, so revoking is refused rather than promised.
+    sid = active[0]
+    await put(app, consent(app, sid, alice, "c-stage", kind=kind),
+              consent(app, sid, alice, "c-generic", 1))
+    for rid in ("c-stage", "c-generic"):
+        await journey.consent.decide(alice, sid, rid, "GRANTED")
+    with pytest.raises(ValidationFailed, match="stay shared"):
+        await journey.consent.revoke(alice, sid, "c-stage")
+    [record] = [r for r in await journey.consent.history(alice, sid) if r.id == "c-stage"]
+    assert record.decision is ConsentDecision.GRANTED and record.revoked_at is None
+    async with app.db() as uow:
+        content = await uow.consents.content_for_record("c-stage")
+    assert content is not None and content.consent_active
+    assert app.events("partner.consent_revoked") == []
+    # A generic consent still can be revoked.
+    generic = await journey.consent.revoke(alice, sid, "c-generic")
+    assert generic.decision is ConsentDecision.REVOKED
+
+
 async def test_granted_without_edit_shares_the_givers_own_content(
     app: App, journey: JourneyUseCases, alice: User, bob: User, active: tuple[str, str]
 ) -> None:

@@ -308,6 +308,44 @@ async def test_close_with_shared_agreement(w: World) -> None:
         await w.s4.close(w.alice, w.sid)
 
 
+async def test_close_records_only_commitments_of_people_who_shared(w: World) -> None:
+    # The outcome is seen by both: Bob's unshared WILLING stays private.
+    mine = await add_proposal(w.app.deps, w.sid, w.alice.id, "I will go to bed earlier",
+                              [w.needs["a_rest"]], ProposalKind.INDIVIDUAL_COMMITMENT)
+    his = await add_proposal(w.app.deps, w.sid, w.bob.id, "I will do the dishes daily",
+                             [w.needs["b_fair"]], ProposalKind.INDIVIDUAL_COMMITMENT)
+    await w.s4.select_many(w.alice, w.sid, [
+        SelectionInput(w.props["walk"], "WILLING"), SelectionInput(w.props["rota"], "WILLING"),
+        SelectionInput(mine, "WILLING"), SelectionInput(his, "NOT_WILLING")])
+    await w.s4.decline_need(w.alice, w.sid, w.needs["b_time"], True)
+    await w.s4.share(w.alice, w.sid)
+    await w.s4.select(w.bob, w.sid, his, "WILLING")  # never shared
+    result = await w.s4.close(w.alice, w.sid)
+    assert result.state.outcome is not None
+    assert [c.id for c in result.state.outcome.individual_commitments] == [mine]
+    async with w.app.db() as uow:
+        closure = await uow.stage4.closure(w.sid)
+    assert closure is not None and closure.individual_proposal_ids == [mine]
+    bobs = await w.s4.state(w.bob, w.sid)
+    assert bobs.outcome is not None
+    assert [c.id for c in bobs.outcome.individual_commitments] == [mine]
+
+
+async def test_state_below_stage4_is_refused_and_hides_unshared_needs(
+    app: App, alice: User, bob: User,
+) -> None:
+    sid, _ = await app.activate(alice, bob)
+    s4 = Stage4UseCases(app.deps, OfflineMediator())
+    await to_stage4(app.deps, sid, alice.id)
+    secret = await add_need(app.deps, sid, bob.id, "Bob's unshared need")
+    own = await add_need(app.deps, sid, alice.id, "Alice's need")
+    with pytest.raises(ValidationFailed, match="you are in stage 1, but stage 4 is required"):
+        await s4.state(bob, sid)
+    state = await s4.state(alice, sid)
+    assert "Bob's unshared need" not in repr(state) and secret not in repr(state)
+    assert own in repr(state)
+
+
 async def test_default_follow_up_is_ten_days(w: World) -> None:
     await _both_willing_and_shared(w)
     await w.s4.close(w.alice, w.sid)
