@@ -195,7 +195,7 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
                                   log_prompts=settings.log_prompts)
     enrichment = EnrichmentUseCases(deps, llm)
     reconciler = ReconcilerUseCases(deps, llm)
-    return Container(
+    container = Container(
         settings=settings,
         engine=engine,
         telemetry=telemetry,
@@ -220,3 +220,11 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         strategies=StrategyUseCases(deps, llm),
         journey=JourneyUseCases(deps, llm),
     )
+    # Analyses a restart interrupted (attempts left HELD/ANALYZING) run again in the background.
+    try:
+        recovered = await reconciler.recover_all()
+        if recovered:
+            log.info("reconciler: %d unfinished analyses scheduled again", recovered)
+    except Exception:
+        log.exception("reconciler: startup recovery failed (retried lazily by empathy status)")
+    return container

@@ -48,7 +48,8 @@ class EmpathyEvent(StrEnum):
     VALIDATED = "VALIDATED"  # the subject confirms it
     FEEDBACK_GIVEN = "FEEDBACK_GIVEN"  # the subject says "not quite" with feedback
     RESUBMITTED = "RESUBMITTED"  # the guesser sends a revision: analysed again
-    ACCEPTED_DIFFERENCE = "ACCEPTED_DIFFERENCE"  # the guesser skips refining (own attempt)
+    ACCEPTED_DIFFERENCE = "ACCEPTED_DIFFERENCE"  # the guesser skips refining a revealed attempt
+    KEPT_AS_IS = "KEPT_AS_IS"  # the guesser skips refining one never revealed: ready as it is
 
 
 S, E = EmpathyStatus, EmpathyEvent
@@ -64,7 +65,8 @@ TRANSITIONS: dict[tuple[EmpathyStatus, EmpathyEvent], EmpathyStatus] = {
     (S.AWAITING_SHARING, E.SHARING_DECLINED): S.READY,
     (S.REFINING, E.RESUBMITTED): S.ANALYZING,
     (S.REFINING, E.CIRCUIT_BREAKER): S.READY,
-    (S.REFINING, E.ACCEPTED_DIFFERENCE): S.VALIDATED,
+    (S.REFINING, E.ACCEPTED_DIFFERENCE): S.VALIDATED,  # only once revealed (see `move`)
+    (S.REFINING, E.KEPT_AS_IS): S.READY,  # never revealed: it waits for the mutual reveal
     (S.READY, E.MUTUAL_REVEAL): S.REVEALED,
     (S.REVEALED, E.VALIDATED): S.VALIDATED,
     (S.REVEALED, E.FEEDBACK_GIVEN): S.REFINING,
@@ -72,8 +74,10 @@ TRANSITIONS: dict[tuple[EmpathyStatus, EmpathyEvent], EmpathyStatus] = {
     (S.NEEDS_WORK, E.RESUBMITTED): S.ANALYZING,
 }
 
-# The subject may read the attempt's words only in these.
+# The subject may read the attempt's words only in these, and only once it was revealed.
 VISIBLE_TO_SUBJECT = frozenset({S.REVEALED, S.VALIDATED})
+# A partner's attempt in one of these has been through the mutual reveal already.
+ALREADY_REVEALED = frozenset({S.REVEALED, S.VALIDATED})
 
 
 class InvalidEmpathyTransition(Conflict):
@@ -104,7 +108,8 @@ class EmpathyAttempt:
 
     @property
     def visible_to_subject(self) -> bool:
-        return self.status in VISIBLE_TO_SUBJECT
+        # Second guard: a VALIDATED attempt that never went through the reveal stays hidden.
+        return self.status in VISIBLE_TO_SUBJECT and self.revealed_at is not None
 
 
 @dataclass(slots=True)
@@ -133,8 +138,15 @@ def next_status(current: EmpathyStatus, event: EmpathyEvent) -> EmpathyStatus:
 
 def move(attempt: EmpathyAttempt, event: EmpathyEvent, now: datetime) -> EmpathyStatus:
     """Apply one allowed move to `attempt` (status, version, times); raises
-    InvalidEmpathyTransition (409) otherwise. Returns the previous status."""
+    InvalidEmpathyTransition (409) otherwise. Returns the previous status.
+
+    ACCEPTED_DIFFERENCE is allowed only for an attempt revealed before: validating one the
+    subject never saw would show it to them while their own statement stays hidden."""
     previous = attempt.status
+    if event is E.ACCEPTED_DIFFERENCE and attempt.revealed_at is None:
+        raise InvalidEmpathyTransition(
+            f"Empathy attempt cannot go from {previous.value} on {event.value}: "
+            "it was never revealed")
     attempt.status = next_status(previous, event)
     attempt.status_version += 1
     attempt.updated_at = now
@@ -148,12 +160,22 @@ def move(attempt: EmpathyAttempt, event: EmpathyEvent, now: datetime) -> Empathy
     return previous
 
 
+def skip_event(attempt: EmpathyAttempt) -> EmpathyEvent:
+    """What "skip refinement" means for the author's own attempt: accept the difference once
+    the subject has read it; before the reveal, share it as it is (READY, mutual reveal)."""
+    if attempt.status is S.REFINING and attempt.revealed_at is None:
+        return E.KEPT_AS_IS
+    return E.ACCEPTED_DIFFERENCE
+
+
 def reveal_ready(attempts: list[EmpathyAttempt]) -> bool:
-    """The mutual reveal: exactly two attempts, both READY or VALIDATED, at least one READY."""
+    """Whether the READY attempts may be revealed now: exactly two attempts, at least one
+    READY, and each other one READY too (the mutual reveal) or already REVEALED/VALIDATED (the
+    mutual reveal happened before and this one was refined since: nothing new is exposed)."""
     if len(attempts) != 2:
         return False
     statuses = {a.status for a in attempts}
-    return statuses <= {S.READY, S.VALIDATED} and S.READY in statuses
+    return S.READY in statuses and statuses <= {S.READY} | ALREADY_REVEALED
 
 
 @dataclass(slots=True)

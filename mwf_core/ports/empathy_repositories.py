@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
@@ -19,6 +20,13 @@ class EmpathyAttemptRepository(Protocol):
     async def update(self, attempt: EmpathyAttempt, expected_version: int) -> bool:
         """Compare-and-set on `status_version`: False (nothing written) when another writer
         changed the attempt since it was read."""
+
+    async def awaiting_analysis(
+        self, updated_before: datetime | None = None
+    ) -> list[EmpathyAttempt]:
+        """Attempts of every session that wait for the reconciler (HELD or ANALYZING), when
+        given only those last changed before `updated_before`; oldest change first. Used to
+        recover analyses a restart or a failure left unfinished."""
 
 
 class EmpathyValidationRepository(Protocol):

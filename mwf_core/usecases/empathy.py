@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 
 from mwf_core.domain import events
 from mwf_core.domain.empathy import (
-    VISIBLE_TO_SUBJECT,
     EmpathyAttempt,
     EmpathyStatus,
     reveal_ready,
@@ -47,7 +46,7 @@ from .empathy_common import (
     stage_of,
     status_for,
 )
-from .empathy_status import AttemptView, ExchangeView, attempt_view
+from .empathy_status import AttemptView, ExchangeView, attempt_view, finished_stage1
 from .session_view import SessionContext, load_context, load_locked_context
 
 LANE_SCAN = 500  # how far back a repeated consent looks for the messages it wrote
@@ -248,7 +247,7 @@ class EmpathyUseCases(EmpathyAnswerOperations):
             if theirs is None:
                 return PartnerEmpathy(None, True, None, False, None, False)
             mine = await uow.empathy_validations.for_attempt(theirs.id, actor.id)
-            visible = theirs.status in VISIBLE_TO_SUBJECT
+            visible = theirs.visible_to_subject
             validations = [mine] if mine else []
             return PartnerEmpathy(
                 attempt=attempt_view(theirs, validations) if visible else None,
@@ -262,10 +261,35 @@ class EmpathyUseCases(EmpathyAnswerOperations):
         return await in_transaction(self._deps.uow, work)
 
     async def status(self, actor: User, session_id: str) -> ExchangeView:
-        async def work(uow: UnitOfWork) -> ExchangeView:
-            return await exchange_view(uow, await load_context(uow, session_id, actor), actor.id)
+        """The caller's EmpathyExchangeStatus. Also the lazy half of the reconciler's recovery:
+        an attempt of this session waiting for an analysis (HELD or ANALYZING, its subject done
+        with stage 1) with no run going on for it here is analysed again (a restart or a
+        failed run left it; see reconciler.py)."""
+        async def work(uow: UnitOfWork) -> tuple[ExchangeView, list[str]]:
+            context = await load_context(uow, session_id, actor)
+            view = await exchange_view(uow, context, actor.id)
+            return view, _waiting_guessers(context, view)
 
-        return await in_transaction(self._deps.uow, work)
+        view, guessers = await in_transaction(self._deps.uow, work)
+        for guesser_id in guessers:
+            self._reconciler.resume(session_id, guesser_id)
+        return view
+
+
+_WAITING = (EmpathyStatus.HELD, EmpathyStatus.ANALYZING)
+
+
+def _waiting_guessers(context: SessionContext, view: ExchangeView) -> list[str]:
+    """Authors of this session's attempts that wait for an analysis which may start now."""
+    found = []
+    partner_id = context.partner.id if context.partner else None
+    mine = view.my_attempt.attempt if view.my_attempt else None
+    if mine is not None and mine.status in _WAITING and view.partner_completed_stage1:
+        found.append(context.viewer.id)
+    if (partner_id is not None and view.partner_empathy_held_status in _WAITING
+            and finished_stage1(context.progress, context.viewer.id)):
+        found.append(partner_id)
+    return found
 
 
 __all__ = ["EmpathyUseCases", "ResubmitResult", "ValidateResult"]

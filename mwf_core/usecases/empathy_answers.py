@@ -18,6 +18,7 @@ from mwf_core.domain.empathy import (
     EmpathyStatus,
     EmpathyValidation,
     ValidationFeedbackDraft,
+    skip_event,
 )
 from mwf_core.domain.enums import MessageRole, Stage
 from mwf_core.domain.errors import Conflict, ValidationFailed, field_error
@@ -129,6 +130,8 @@ class EmpathyAnswerOperations:
             await emit(uow, deps, events.user_channel(guesser), events.PARTNER_STAGE_COMPLETED,
                        session_id, {"stage": 2, "validated": True, "completedBy": actor_id,
                                     "empathyStatus": status, "triggeredByUserId": actor_id})
+        # The caller's own attempt may be READY (refined after the reveal): reveal it now.
+        await reveal_if_ready(uow, deps, context)
         await move_to_stage3_if_both_validated(uow, deps, context, actor_id)
         return await self._validate_result(uow, context, theirs, True, False)
 
@@ -242,11 +245,16 @@ class EmpathyAnswerOperations:
     async def skip_refinement(
         self, actor: User, session_id: str, willing_to_accept: bool, reason: str = ""
     ) -> None:
-        """The author accepts the remaining difference: their own attempt becomes VALIDATED.
+        """The author stops refining their own attempt.
 
-        - Allowed while their statement is REVEALED or REFINING (409 otherwise).
-        - Their stage-2 gates get `empathyValidated`, `skippedRefinement`, `willingToAccept`
-          and `skipReason` (private: never shown to the partner).
+        - Once revealed (REVEALED, or REFINING after the partner's feedback): they accept the
+          remaining difference and the attempt becomes VALIDATED; gates `empathyValidated`.
+        - REFINING and never revealed (after the partner shared context): "share it as it is":
+          READY, and it waits for the mutual reveal like any ready attempt. (Validating it
+          here would show it to the partner while theirs stays hidden.)
+        - 409 in any other status.
+        - Their stage-2 gates get `skippedRefinement`, `willingToAccept` and `skipReason`
+          (private: never shown to the partner).
         - The partner gets `partner.skipped_refinement {willingToAccept}`. If the partner's
           statement was waiting, the reveal happens; if both are validated, both move on.
         """
@@ -260,18 +268,21 @@ class EmpathyAnswerOperations:
             if mine is None:
                 raise Conflict("You have not shared an empathy statement yet")
             deps, now = self._deps, self._deps.clock.now()
-            await save_move(uow, mine, EmpathyEvent.ACCEPTED_DIFFERENCE, now)
-            note = (texts.ACCEPTED_DIFFERENCE if willing_to_accept
-                    else f"{texts.REJECTED_OTHER_EXPERIENCE}: {reason.strip()}")
-            await uow.empathy_validations.upsert(EmpathyValidation(
-                id=deps.ids.new_id(), attempt_id=mine.id, session_id=session_id,
-                user_id=actor.id, validated=True, validated_at=now, feedback=note))
+            event = skip_event(mine)
+            await save_move(uow, mine, event, now)
+            gates: dict[str, object] = {
+                "skippedRefinement": True, "willingToAccept": willing_to_accept,
+                "skipReason": reason.strip() or None}
+            if event is EmpathyEvent.ACCEPTED_DIFFERENCE:
+                note = (texts.ACCEPTED_DIFFERENCE if willing_to_accept
+                        else f"{texts.REJECTED_OTHER_EXPERIENCE}: {reason.strip()}")
+                await uow.empathy_validations.upsert(EmpathyValidation(
+                    id=deps.ids.new_id(), attempt_id=mine.id, session_id=session_id,
+                    user_id=actor.id, validated=True, validated_at=now, feedback=note))
+                gates.update({"empathyValidated": True, "validatedAt": js_iso(now)})
             row = context.row(actor.id, Stage.PERSPECTIVE_STRETCH)
             if row is not None:
-                await merge_gates(uow, row, {
-                    "empathyValidated": True, "validatedAt": js_iso(now),
-                    "skippedRefinement": True, "willingToAccept": willing_to_accept,
-                    "skipReason": reason.strip() or None})
+                await merge_gates(uow, row, gates)
             partner_id = context.partner.id if context.partner else None
             if partner_id is not None:
                 await emit(uow, deps, events.session_channel(session_id),

@@ -15,9 +15,13 @@ The analysis is honoured on every path (the original forced READY when both shar
 Forced READY happens only through the circuit breaker (more than 3 resubmits) or when the
 subject already shared context in this direction and gaps remain (no second offer).
 
-A process that dies between steps 1 and 3 leaves the attempt ANALYZING; `recover(session_id)`
-schedules such attempts again (the analysis is idempotent: the finishing step re-checks the
-attempt's version).
+A process that dies between steps 1 and 3 leaves the attempt ANALYZING, and one that dies
+between a commit that made an attempt analysable (consent, feel-heard) and its `schedule`
+leaves it HELD; a run whose steps fail after the transaction retries is logged and leaves the
+attempt as it was (HELD or ANALYZING), never half-written. Both are picked up again:
+`recover_all` at startup (bootstrap) and lazily by `EmpathyUseCases.status` for the viewer's
+session, through `resume`, when nothing runs for the direction in this process. Re-running is
+idempotent: the finishing step re-checks the attempt's status and version.
 """
 
 from __future__ import annotations
@@ -41,11 +45,12 @@ from mwf_core.domain.reconciler import (
     circuit_breaker_tripped,
     sharing_offered,
 )
-from mwf_core.domain.records import Message, User
+from mwf_core.domain.records import Message, StageProgress, User
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.ports.repositories import UnitOfWork
 
 from .empathy_common import status_for
+from .empathy_status import finished_stage1
 from .reconciler_offers import ShareOfferOperations, message_payload, reveal_check, save_attempt
 from .reconciler_texts import (
     ALIGNMENT_LINE,
@@ -108,18 +113,54 @@ class ReconcilerUseCases(ShareOfferOperations):
         while self._tasks:
             await asyncio.gather(*list(self._tasks), return_exceptions=True)
 
-    async def recover(self, session_id: str) -> int:
-        """Schedule again the attempts of a session left ANALYZING (a process died mid-run);
-        returns how many. A startup sweep over all sessions needs a repository query of
-        ANALYZING attempts, which the empathy repository does not offer yet."""
-        async def read(uow: UnitOfWork) -> list[str]:
-            return [a.source_user_id for a in await uow.empathy_attempts.for_session(session_id)
-                    if a.status is EmpathyStatus.ANALYZING and a.source_user_id]
+    def resume(self, session_id: str, guesser_id: str) -> bool:
+        """Schedule the direction unless a run for it is going on in this process (then the
+        run will see the attempt anyway). Returns whether a run was scheduled."""
+        if (session_id, guesser_id) in self._running:
+            return False
+        self.schedule(session_id, guesser_id)
+        return True
 
-        stuck = await in_transaction(self._deps.uow, read)
-        for guesser_id in stuck:
-            self.schedule(session_id, guesser_id)
-        return len(stuck)
+    async def recover(self, session_id: str) -> int:
+        """Schedule again the attempts of one session left waiting for an analysis (HELD or
+        ANALYZING, subject done with stage 1) with nothing running for them; returns how
+        many."""
+        async def read(uow: UnitOfWork) -> list[EmpathyAttempt]:
+            return [a for a in await uow.empathy_attempts.for_session(session_id)
+                    if a.status in (EmpathyStatus.HELD, EmpathyStatus.ANALYZING)]
+
+        return await self._reschedule(await in_transaction(self._deps.uow, read))
+
+    async def recover_all(self, updated_before: datetime | None = None) -> int:
+        """The sweep over every session (run once at startup): attempts left HELD or
+        ANALYZING by a restart, a crashed run or a schedule that never ran after its commit
+        (optionally only those unchanged since `updated_before`) are analysed again. Re-running
+        an ANALYZING attempt is safe: `_start` keeps it ANALYZING and `_finish` writes only when
+        the attempt's version is still the one read. Returns how many were scheduled."""
+        async def read(uow: UnitOfWork) -> list[EmpathyAttempt]:
+            return await uow.empathy_attempts.awaiting_analysis(updated_before)
+
+        return await self._reschedule(await in_transaction(self._deps.uow, read))
+
+    async def _reschedule(self, waiting: list[EmpathyAttempt]) -> int:
+        async def eligible(uow: UnitOfWork) -> list[tuple[str, str]]:
+            rows_of: dict[str, list[StageProgress]] = {}
+            found = []
+            for attempt in waiting:
+                guesser_id = attempt.source_user_id
+                if guesser_id is None:
+                    continue
+                if attempt.session_id not in rows_of:
+                    rows_of[attempt.session_id] = await uow.progress.for_session(
+                        attempt.session_id)
+                rows = rows_of[attempt.session_id]
+                if any(finished_stage1(rows, r.user_id) for r in rows
+                       if r.user_id != guesser_id):
+                    found.append((attempt.session_id, guesser_id))
+            return found
+
+        directions = await in_transaction(self._deps.uow, eligible) if waiting else []
+        return sum(1 for direction in directions if self.resume(*direction))
 
     # ---- the analysis -----------------------------------------------------------------------
 

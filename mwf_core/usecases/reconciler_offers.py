@@ -28,6 +28,7 @@ from mwf_core.ports.repositories import UnitOfWork
 
 from .empathy_common import status_for
 from .empathy_reveal import reveal_if_ready
+from .messages import require_chat
 from .reconciler_texts import ACKNOWLEDGEMENT_LINE, REFLECTION_LINE
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import SessionContext, load_context, load_locked_context
@@ -152,6 +153,7 @@ class ShareOfferOperations:
 
         async def work(uow: UnitOfWork) -> RespondResult:
             context = await load_locked_context(uow, session_id, actor)
+            require_chat(context)  # a paused or closed session takes no stage-2 answers
             offer = await uow.reconciler.open_offer_for(session_id, actor.id)
             if offer is None:
                 return await _repeat(uow, session_id, actor.id)
@@ -165,6 +167,7 @@ class ShareOfferOperations:
         """"Not now": like a decline, recorded as SKIPPED."""
         async def work(uow: UnitOfWork) -> RespondResult:
             context = await load_locked_context(uow, session_id, actor)
+            require_chat(context)  # a paused or closed session takes no stage-2 answers
             offer = await uow.reconciler.open_offer_for(session_id, actor.id)
             if offer is None:
                 return await _repeat(uow, session_id, actor.id)

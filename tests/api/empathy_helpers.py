@@ -36,7 +36,8 @@ async def share(stack: Stack, pair: Pair, user: str, text: str) -> dict[str, Any
 
 
 async def force_status(stack: Stack, pair: Pair, uid: str, status: EmpathyStatus) -> None:
-    """Test set-up only: put one attempt into `status` (see the module docstring)."""
+    """Test set-up only: put one attempt into `status` (see the module docstring); a status
+    before the reveal (REFINING included) clears the reveal time the reconciler may have set."""
     await stack.container.reconciler.drain()
 
     async def work(uow: UnitOfWork) -> None:
@@ -44,6 +45,9 @@ async def force_status(stack: Stack, pair: Pair, uid: str, status: EmpathyStatus
         assert attempt is not None
         expected = attempt.status_version
         attempt.status, attempt.status_version = status, expected + 1
+        # Statuses before the reveal (REFINING included) come without a reveal time.
+        revealed = status in (EmpathyStatus.REVEALED, EmpathyStatus.VALIDATED)
+        attempt.revealed_at = (attempt.revealed_at or SystemClock().now()) if revealed else None
         assert await uow.empathy_attempts.update(attempt, expected)
 
     await in_transaction(deps_of(stack).uow, work)

@@ -198,6 +198,8 @@ async def test_skip_refinement_keeps_the_reason_private(stack: Stack) -> None:
 
 
 async def test_skip_from_refining_reveals_a_waiting_partner(stack: Stack) -> None:
+    """Bob's statement was never revealed (he refines after shared context): skipping shares
+    it as it is (READY), and with Alice's READY both are revealed together."""
     pair = await both_at_stage2(stack)
     await share(stack, pair, "alice", A_TEXT)
     await share(stack, pair, "bob", B_TEXT)
@@ -208,9 +210,40 @@ async def test_skip_from_refining_reveals_a_waiting_partner(stack: Stack) -> Non
                    {"willingToAccept": True})
     partner = await stack.ok("GET", pair.path("/empathy/partner"), "bob")
     assert partner["attempt"]["content"] == A_TEXT
+    partner = await stack.ok("GET", pair.path("/empathy/partner"), "alice")
+    assert partner["attempt"]["content"] == B_TEXT
+    assert partner["attempt"]["status"] == "REVEALED"  # shared as it is, not validated
     revealed = [e for e in (await outbox(pair.session_id))[before:]
                 if e["name"] == "empathy.revealed"]
-    assert [e["channel"] for e in revealed] == [f"user:{pair.inviter_id}"]
+    assert sorted(e["channel"] for e in revealed) == sorted(
+        [f"user:{pair.inviter_id}", f"user:{pair.invitee_id}"])
+
+
+@pytest.mark.parametrize("alices", [EmpathyStatus.AWAITING_SHARING, EmpathyStatus.REFINING])
+async def test_skip_before_the_reveal_never_shows_the_statement_alone(
+        stack: Stack, alices: EmpathyStatus) -> None:
+    """Privacy: Bob skipping refinement while Alice's statement is not ready keeps his words
+    hidden from her (the original validated his attempt, which made it readable)."""
+    pair = await both_at_stage2(stack)
+    await share(stack, pair, "alice", A_TEXT)
+    await share(stack, pair, "bob", B_TEXT)
+    await force_status(stack, pair, pair.inviter_id, alices)
+    await force_status(stack, pair, pair.invitee_id, EmpathyStatus.REFINING)
+    # (The set-up's forced statuses follow a real reveal by the offline reconciler: only
+    # what the skip writes is checked below.)
+    before = len(await outbox(pair.session_id))
+    await stack.ok("POST", pair.path("/empathy/skip-refinement"), "bob",
+                   {"willingToAccept": True})
+    mine = await status_of(stack, pair, "bob")
+    assert mine["myAttempt"]["status"] == "READY"
+    partner = await stack.ok("GET", pair.path("/empathy/partner"), "alice")
+    assert partner["attempt"] is None and partner["partnerStatus"] == "READY"
+    for path in ("/empathy/partner", "/empathy/status", "/state", "/messages"):
+        body = await stack.ok("GET", pair.path(path), "alice")
+        assert B_TEXT not in json.dumps(body), path
+    for event in (await outbox(pair.session_id))[before:]:
+        if event["channel"] != f"user:{pair.invitee_id}":
+            assert B_TEXT not in json.dumps(event["payload"]), event["name"]
 
 
 async def test_validate_before_reveal_is_a_conflict(stack: Stack) -> None:

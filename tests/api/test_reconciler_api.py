@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 
 import grpc
 import pytest
@@ -16,6 +17,7 @@ from mwf_core.adapters.db.tables import OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyStatus
 
+from .conftest import close_stack, open_stack
 from .harness import Stack, both_at_stage1
 from .journey import Pair, _user_id
 
@@ -33,13 +35,14 @@ ROUTES = (
 )
 
 
-async def add_attempt(stack: Stack, session_id: str, user_id: str, content: str) -> None:
-    """An attempt as stage 2's consent stores it (HELD)."""
+async def add_attempt(stack: Stack, session_id: str, user_id: str, content: str,
+                      status: EmpathyStatus = EmpathyStatus.HELD) -> None:
+    """An attempt as stage 2's consent stores it (HELD), or as a crashed run left it."""
     now = datetime.now(UTC)
     async with PiccoloUnitOfWorkFactory(stack.container.engine)() as uow:
         await uow.empathy_attempts.add(EmpathyAttempt(
             id=f"attempt-{user_id}"[:64], session_id=session_id, source_user_id=user_id,
-            content=content, shared_at=now, status=EmpathyStatus.HELD, created_at=now,
+            content=content, shared_at=now, status=status, created_at=now,
             updated_at=now))
         await uow.commit()
 
@@ -236,3 +239,87 @@ async def test_grpc_feel_heard_reports_the_trigger(stack: Stack) -> None:
     await stack.container.reconciler.drain()
     assert (await attempt_status(stack, sid, await _user_id(stack, "bob"))
             is EmpathyStatus.READY)
+
+
+async def test_a_paused_session_takes_no_answer_to_the_offer(stack: Stack) -> None:
+    pair = await analysed(stack, SHORT)
+    await stack.ok("POST", pair.path("/pause"), "alice", {"reason": "tea"})
+    await stack.error("POST", pair.path("/reconciler/share-offer/respond"), "alice",
+                      {"action": "accept"}, status=400, code="SESSION_NOT_ACTIVE")
+    await stack.error("POST", pair.path("/empathy/share-suggestion/respond"), "alice",
+                      {"action": "decline"}, status=400, code="SESSION_NOT_ACTIVE")
+    await stack.error("POST", pair.path("/reconciler/share-offer/skip"), "alice",
+                      status=400, code="SESSION_NOT_ACTIVE")
+    with pytest.raises(grpc.aio.AioRpcError) as refused:
+        await stack.stub.SkipShareOffer(r.SkipShareOfferRequest(session_id=pair.session_id),
+                                        metadata=stack.metadata("alice"))
+    assert refused.value.code() is grpc.StatusCode.FAILED_PRECONDITION
+    assert (await attempt_status(stack, pair.session_id, pair.invitee_id)
+            is EmpathyStatus.AWAITING_SHARING)
+
+
+async def both_heard_then_stuck(stack: Stack) -> Pair:
+    """Both felt heard; Bob's attempt was left ANALYZING by a run that died (no task)."""
+    ids = await both_at_stage1(stack)
+    sid = ids["session_id"]
+    for user in ("alice", "bob"):
+        await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", user, {"confirmed": True})
+    pair = Pair(sid, ids["invitation_id"], "alice", "bob", await _user_id(stack, "alice"),
+                await _user_id(stack, "bob"))
+    await add_attempt(stack, sid, pair.invitee_id, LONG, EmpathyStatus.ANALYZING)
+    return pair
+
+
+async def test_recover_all_finishes_an_analysis_a_crash_left_behind(stack: Stack) -> None:
+    pair = await both_heard_then_stuck(stack)
+    assert await stack.container.reconciler.recover_all() == 1
+    await stack.container.reconciler.drain()
+    assert await attempt_status(stack, pair.session_id, pair.invitee_id) is EmpathyStatus.READY
+    status = await stack.ok("GET", pair.path("/reconciler/status"), "bob")
+    assert status["hasRun"] is True
+    assert await stack.container.reconciler.recover_all() == 0
+
+
+async def test_empathy_status_resumes_a_stuck_analysis(stack: Stack) -> None:
+    pair = await both_heard_then_stuck(stack)
+    view = await stack.ok("GET", pair.path("/empathy/status"), "alice")
+    assert view["partnerEmpathyHeldStatus"] == "ANALYZING"
+    await stack.container.reconciler.drain()
+    assert await attempt_status(stack, pair.session_id, pair.invitee_id) is EmpathyStatus.READY
+
+
+async def test_skip_after_shared_context_keeps_the_statement_hidden(stack: Stack) -> None:
+    """Privacy: Bob refines after Alice shared context and skips; his statement was never
+    revealed, so it becomes READY (waits for Alice's) instead of readable by Alice alone."""
+    pair = await analysed(stack, SHORT)
+    await stack.ok("POST", pair.path("/reconciler/share-offer/respond"), "alice",
+                   {"action": "accept"})
+    assert (await attempt_status(stack, pair.session_id, pair.invitee_id)
+            is EmpathyStatus.REFINING)
+    await stack.ok("POST", pair.path("/empathy/skip-refinement"), "bob",
+                   {"willingToAccept": True})
+    assert await attempt_status(stack, pair.session_id, pair.invitee_id) is EmpathyStatus.READY
+    partner = await stack.ok("GET", pair.path("/empathy/partner"), "alice")
+    assert partner["attempt"] is None
+    for path in ("/empathy/partner", "/empathy/status", "/state", "/messages?limit=100"):
+        assert SHORT not in json.dumps(await stack.ok("GET", pair.path(path), "alice")), path
+    for row in await outbox(stack, pair.session_id):
+        if row["channel"] != f"user:{pair.invitee_id}":
+            assert SHORT not in json.dumps(row["payload"]), row["name"]
+
+
+async def test_startup_recovers_analyses_a_restart_interrupted(
+        db_url: str, tmp_path: Path) -> None:
+    """A server that died mid-analysis: the next start (bootstrap) analyses it again."""
+    first = await open_stack(db_url, tmp_path)
+    try:
+        pair = await both_heard_then_stuck(first)
+    finally:
+        await close_stack(first)
+    second = await open_stack(db_url, tmp_path)
+    try:
+        await second.container.reconciler.drain()
+        assert (await attempt_status(second, pair.session_id, pair.invitee_id)
+                is EmpathyStatus.READY)
+    finally:
+        await close_stack(second)

@@ -270,9 +270,9 @@ async def test_share_offer_accepted_then_refined_and_revealed(offer_stack: Stack
         by_id = {m["id"]: m for m in await j.lane("alice")}
         assert [(by_id[i]["role"], by_id[i]["content"]) for i in turn] == [
             ("USER", said), ("AI", "That sounds lonely. Do you feel heard?")]
-        # Stage 2B: the stored rows carry 21. (GET /messages reports them as 2, because
-        # grpc_server/convert.stage folds 21 into 2; the reference shows 21 - reported.)
+        # Stage 2B: the stored rows carry 21, and GET /messages reports 21 too.
         assert await _stored_stages(offer_stack, j, turn) == [21, 21]
+        assert [by_id[i]["stage"] for i in turn] == [21, 21]
 
         # Resubmit: the same words are refused, changed words are analysed again.
         await j.error("POST", "/empathy/resubmit", "alice", {"content": STATEMENT["alice"]},
@@ -445,10 +445,6 @@ async def test_feedback_then_skip_refinement(no_gaps_stack: Stack) -> None:
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "found by this suite: validating the partner's statement does not run the reveal check, "
-    "so a resubmitted statement that became READY while the caller's own was still REVEALED "
-    "is never shown: both people stay in stage 2"))
 async def test_feedback_before_the_guesser_answered_still_reaches_stage3(
         no_gaps_stack: Stack) -> None:
     async with no_gaps_stack.container.broker.subscribe() as queue:
@@ -458,10 +454,15 @@ async def test_feedback_before_the_guesser_answered_still_reaches_stage3(
         await _not_quite(j)
         await j.ok("POST", "/empathy/resubmit", "alice", {"content": REVISED})
         await j.settle()
-        assert await j.attempt_status("alice") == "READY"
-        # Alice now accepts Bob's statement: with both READY/VALIDATED, hers must be revealed.
+        # The analysis makes it READY; Bob's is already REVEALED (the mutual reveal happened),
+        # so the revision is revealed to Bob at once instead of waiting (it used to stay READY).
+        assert await j.attempt_status("alice") == "REVEALED"
+        partner = await j.ok("GET", "/empathy/partner", "bob")
+        assert partner["attempt"] is not None and partner["attempt"]["content"] == REVISED
+        # Alice now accepts Bob's statement; hers stays readable for Bob.
         await j.ok("POST", "/empathy/validate", "alice", {"validated": True})
         await j.settle()
+        assert await j.attempt_status("bob") == "VALIDATED"
         partner = await j.ok("GET", "/empathy/partner", "bob")
         assert partner["attempt"] is not None and partner["attempt"]["content"] == REVISED
         done = await j.ok("POST", "/empathy/validate", "bob", {"validated": True})

@@ -146,3 +146,27 @@ async def test_rows_need_their_parents(db_engine: Engine) -> None:
         async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
             with pytest.raises(Exception, match="(?i)foreign key"):
                 await add(uow)
+
+
+async def test_attempts_awaiting_analysis_across_sessions(db_engine: Engine) -> None:
+    """The recovery query: HELD and ANALYZING attempts of every session, oldest change first,
+    optionally only those unchanged since a moment (compared at the stored precision)."""
+    first, second = await seed_pair(db_engine), await seed_pair(db_engine)
+    factory = PiccoloUnitOfWorkFactory(db_engine)
+    analyzing = make_attempt(first, first.a.id, minutes=1, status=EmpathyStatus.ANALYZING,
+                             updated_at=at(5).astimezone(PLUS_TWO))
+    ready = make_attempt(first, first.b.id, status=EmpathyStatus.READY, updated_at=at(1))
+    held = make_attempt(second, second.a.id, updated_at=at(3))
+    revealed = make_attempt(second, second.b.id, status=EmpathyStatus.REVEALED,
+                            revealed_at=at(2), updated_at=at(2))
+    async with factory() as uow:
+        for attempt in (analyzing, ready, held, revealed):
+            await uow.empathy_attempts.add(attempt)
+        await uow.commit()
+    async with factory() as uow:
+        waiting = await uow.empathy_attempts.awaiting_analysis()
+        assert [a.id for a in waiting] == [held.id, analyzing.id]
+        assert waiting[1] == analyzing
+        earlier = await uow.empathy_attempts.awaiting_analysis(updated_before=at(4))
+        assert [a.id for a in earlier] == [held.id]
+        assert await uow.empathy_attempts.awaiting_analysis(updated_before=at(3)) == []

@@ -32,9 +32,14 @@ SKIP_REASON = "Osprey-55: I still think that is not what happened."
 @dataclass
 class StubReconciler:
     scheduled: list[tuple[str, str]] = field(default_factory=list)
+    resumed: list[tuple[str, str]] = field(default_factory=list)
 
     def schedule(self, session_id: str, guesser_id: str) -> None:
         self.scheduled.append((session_id, guesser_id))
+
+    def resume(self, session_id: str, guesser_id: str) -> bool:
+        self.resumed.append((session_id, guesser_id))
+        return True
 
     async def drain(self) -> None:
         return None
@@ -61,6 +66,10 @@ class Exchange:
             assert attempt is not None
             expected = attempt.status_version
             attempt.status, attempt.status_version = status, expected + 1
+            # Statuses before the reveal (REFINING included) come without a reveal time.
+            revealed = status in (EmpathyStatus.REVEALED, EmpathyStatus.VALIDATED)
+            attempt.revealed_at = ((attempt.revealed_at or self.app.clock.now()) if revealed
+                                   else None)
             assert await uow.empathy_attempts.update(attempt, expected)
             await uow.commit()
 
@@ -366,17 +375,71 @@ async def test_skip_refinement_validates_own_attempt_and_keeps_the_reason_privat
     assert shown is not None and "Osprey-55" not in json.dumps(shown.gates, default=str)
 
 
-async def test_skip_reveals_when_the_partner_was_waiting(ex: Exchange) -> None:
+async def test_skip_before_the_reveal_shares_as_is_and_reveals_both(ex: Exchange) -> None:
+    """Bob refines after Alice shared context (never revealed); skipping means "share it as it
+    is": READY, and with Alice's waiting READY the mutual reveal happens."""
     await ex.share(ex.alice, STATEMENT_A)
     await ex.share(ex.bob, STATEMENT_B)
     await ex.force(ex.alice, EmpathyStatus.READY)
     await ex.force(ex.bob, EmpathyStatus.REFINING)
     await ex.empathy.skip_refinement(ex.bob, ex.sid, True)
-    assert ex.attempt_of(ex.bob).status is EmpathyStatus.VALIDATED
+    assert ex.attempt_of(ex.bob).status is EmpathyStatus.REVEALED
     assert ex.attempt_of(ex.alice).status is EmpathyStatus.REVEALED
-    assert len(ex.app.events("empathy.revealed")) == 1
+    assert len(ex.app.events("empathy.revealed")) == 2
+    # Not validated by anyone: no validation row, no empathyValidated gate.
+    assert not ex.app.store.tables.get("empathy_validations")
+    bob_two = next(p for p in ex.app.store.progress.values()
+                   if p.user_id == ex.bob.id and p.stage == Stage.PERSPECTIVE_STRETCH)
+    assert "empathyValidated" not in bob_two.gates_satisfied
+    assert bob_two.gates_satisfied["skippedRefinement"] is True
+    # Now revealed: skipping again accepts the difference.
+    await ex.empathy.skip_refinement(ex.bob, ex.sid, True)
+    assert ex.attempt_of(ex.bob).status is EmpathyStatus.VALIDATED
     with pytest.raises(Conflict):  # nothing to skip from VALIDATED
         await ex.empathy.skip_refinement(ex.bob, ex.sid, True)
+
+
+@pytest.mark.parametrize("alices", [EmpathyStatus.HELD, EmpathyStatus.AWAITING_SHARING,
+                                    EmpathyStatus.ANALYZING, EmpathyStatus.REFINING])
+async def test_skip_before_the_reveal_never_shows_the_statement_alone(
+    ex: Exchange, alices: EmpathyStatus
+) -> None:
+    """Privacy: Bob's skip while Alice's own statement is not ready must not show his words to
+    her (the original validated his attempt, which made it readable)."""
+    await ex.share(ex.alice, STATEMENT_A)
+    await ex.share(ex.bob, STATEMENT_B)
+    await ex.force(ex.alice, alices)
+    await ex.force(ex.bob, EmpathyStatus.REFINING)
+    await ex.empathy.skip_refinement(ex.bob, ex.sid, True)
+    assert ex.attempt_of(ex.bob).status is EmpathyStatus.READY
+    assert ex.attempt_of(ex.bob).revealed_at is None
+    assert ex.attempt_of(ex.alice).status is alices
+    partner = await ex.empathy.partner_empathy(ex.alice, ex.sid)
+    assert partner.attempt is None
+    view = await ex.empathy.status(ex.alice, ex.sid)
+    assert view.partner_attempt is None
+    assert ex.app.events("empathy.revealed") == []
+    assert all("Heron-29" not in json.dumps(e.payload) for e in ex.app.events()
+               if e.channel != f"user:{ex.bob.id}")
+    # Alice's statement becoming ready later reveals both together.
+    await ex.force(ex.alice, EmpathyStatus.READY)
+    assert await ex.reveal()
+    assert {ex.attempt_of(u).status for u in (ex.alice, ex.bob)} == {EmpathyStatus.REVEALED}
+
+
+async def test_validating_reveals_the_callers_refined_statement(ex: Exchange) -> None:
+    """Dead end of the original: Alice's statement, refined after the reveal, is READY while
+    Bob's is REVEALED; Alice validating Bob's must reveal hers (else it stays READY forever)."""
+    await ex.both_revealed()
+    await ex.empathy.validate(ex.bob, ex.sid, False, FEEDBACK)  # Alice refines
+    await ex.force(ex.alice, EmpathyStatus.READY)  # as the reconciler would after a resubmit
+    await ex.empathy.validate(ex.alice, ex.sid, True)  # Alice recognises herself in Bob's
+    assert ex.attempt_of(ex.bob).status is EmpathyStatus.VALIDATED
+    assert ex.attempt_of(ex.alice).status is EmpathyStatus.REVEALED
+    partner = await ex.empathy.partner_empathy(ex.bob, ex.sid)
+    assert partner.attempt is not None
+    await ex.empathy.validate(ex.bob, ex.sid, True)
+    assert len(ex.app.events("stage.progress")) == 1
 
 
 async def test_feedback_draft_is_private_and_kept_per_person(ex: Exchange, carol: User) -> None:

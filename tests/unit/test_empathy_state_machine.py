@@ -17,6 +17,7 @@ from mwf_core.domain.empathy import (
     move,
     next_status,
     reveal_ready,
+    skip_event,
 )
 from mwf_core.domain.errors import ErrorCode
 
@@ -36,6 +37,7 @@ ALLOWED = {
     (S.REFINING, E.RESUBMITTED): S.ANALYZING,
     (S.REFINING, E.CIRCUIT_BREAKER): S.READY,
     (S.REFINING, E.ACCEPTED_DIFFERENCE): S.VALIDATED,
+    (S.REFINING, E.KEPT_AS_IS): S.READY,
     (S.READY, E.MUTUAL_REVEAL): S.REVEALED,
     (S.REVEALED, E.VALIDATED): S.VALIDATED,
     (S.REVEALED, E.FEEDBACK_GIVEN): S.REFINING,
@@ -45,9 +47,10 @@ ALLOWED = {
 FORBIDDEN = [pair for pair in itertools.product(S, E) if pair not in ALLOWED]
 
 
-def attempt(status: EmpathyStatus, version: int = 3) -> EmpathyAttempt:
+def attempt(status: EmpathyStatus, version: int = 3,
+            revealed_at: datetime | None = None) -> EmpathyAttempt:
     return EmpathyAttempt("att-1", "ses-1", "usr-a", "I imagine you felt alone.", T0, status,
-                          T0, T0, status_version=version)
+                          T0, T0, status_version=version, revealed_at=revealed_at)
 
 
 def test_the_table_is_exactly_the_documented_one() -> None:
@@ -56,7 +59,8 @@ def test_the_table_is_exactly_the_documented_one() -> None:
 
 @pytest.mark.parametrize(("start", "event"), list(ALLOWED))
 def test_every_allowed_move(start: EmpathyStatus, event: EmpathyEvent) -> None:
-    a = attempt(start)
+    # Accepting the difference needs an attempt revealed before (see the privacy test below).
+    a = attempt(start, revealed_at=T0 if event is E.ACCEPTED_DIFFERENCE else None)
     previous = move(a, event, T1)
     assert previous is start
     assert a.status is ALLOWED[(start, event)] is next_status(start, event)
@@ -86,18 +90,50 @@ def test_reveal_marks_delivery_and_validation_marks_seen() -> None:
     move(a, E.VALIDATED, T1)
     assert (a.delivery_status, a.seen_at) == (DeliveryStatus.SEEN, T1)
     # Accepting the difference is the author's own act: the subject has not "seen" it.
-    b = attempt(S.REFINING)
+    b = attempt(S.REFINING, revealed_at=T0)
     move(b, E.ACCEPTED_DIFFERENCE, T1)
     assert b.status is S.VALIDATED and b.delivery_status is DeliveryStatus.PENDING
+
+
+@pytest.mark.parametrize(
+    "start", [S.REFINING, S.REVEALED, S.HELD, S.READY, S.AWAITING_SHARING])
+def test_accepting_the_difference_needs_an_attempt_revealed_before(start: EmpathyStatus) -> None:
+    """Privacy: a never-revealed attempt cannot become VALIDATED (the subject would read it
+    while their own statement stays hidden)."""
+    a = attempt(start)
+    with pytest.raises(InvalidEmpathyTransition):
+        move(a, E.ACCEPTED_DIFFERENCE, T1)
+    assert (a.status, a.status_version) == (start, 3)
+
+
+def test_skip_refinement_means_keep_as_is_before_the_reveal() -> None:
+    assert skip_event(attempt(S.REFINING)) is E.KEPT_AS_IS
+    assert skip_event(attempt(S.REFINING, revealed_at=T0)) is E.ACCEPTED_DIFFERENCE
+    assert skip_event(attempt(S.REVEALED, revealed_at=T0)) is E.ACCEPTED_DIFFERENCE
+    kept = attempt(S.REFINING)
+    move(kept, skip_event(kept), T1)
+    assert kept.status is S.READY and kept.revealed_at is None
+
+
+def test_only_a_revealed_attempt_is_visible_to_its_subject() -> None:
+    assert attempt(S.REVEALED, revealed_at=T0).visible_to_subject
+    assert attempt(S.VALIDATED, revealed_at=T0).visible_to_subject
+    assert not attempt(S.VALIDATED).visible_to_subject  # second guard: never revealed
+    assert not attempt(S.READY, revealed_at=T0).visible_to_subject  # refined since
 
 
 @pytest.mark.parametrize(("statuses", "ready"), [
     ((S.READY, S.READY), True),
     ((S.READY, S.VALIDATED), True),
+    # Refined after the mutual reveal: the partner's is already readable, reveal at once.
+    ((S.READY, S.REVEALED), True),
+    ((S.REVEALED, S.READY), True),
     ((S.VALIDATED, S.VALIDATED), False),
+    ((S.REVEALED, S.REVEALED), False),
     ((S.READY,), False),
     ((S.READY, S.HELD), False),
-    ((S.READY, S.REVEALED), False),
+    ((S.READY, S.ANALYZING), False),
+    ((S.READY, S.AWAITING_SHARING), False),
     ((S.READY, S.REFINING), False),
     ((), False),
 ])

@@ -8,8 +8,14 @@ retries the whole transaction.
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
-from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
+from mwf_core.domain.empathy import (
+    EmpathyAttempt,
+    EmpathyStatus,
+    EmpathyValidation,
+    ValidationFeedbackDraft,
+)
 from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey
 
 from .empathy_tables import (
@@ -17,7 +23,7 @@ from .empathy_tables import (
     EmpathyValidationTable,
     ValidationFeedbackDraftTable,
 )
-from .mapping import TableRepository, run, to_row
+from .mapping import TableRepository, run, to_row, to_utc
 
 
 class PiccoloEmpathyAttemptRepository(TableRepository):
@@ -47,6 +53,15 @@ class PiccoloEmpathyAttemptRepository(TableRepository):
             .returning(t.id)
         )
         return bool(updated)
+
+    async def awaiting_analysis(
+        self, updated_before: datetime | None = None
+    ) -> list[EmpathyAttempt]:
+        t = EmpathyAttemptTable
+        where = t.status.is_in([EmpathyStatus.HELD.value, EmpathyStatus.ANALYZING.value])
+        if updated_before is not None:
+            where = where & (t.updated_at < to_utc(updated_before))
+        return await self._select(where, order_by=(t.updated_at, t.id))
 
 
 class PiccoloEmpathyValidationRepository(TableRepository):

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import datetime
 
-from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
+from mwf_core.domain.empathy import (
+    EmpathyAttempt,
+    EmpathyStatus,
+    EmpathyValidation,
+    ValidationFeedbackDraft,
+)
 from mwf_core.domain.errors import ConcurrencyConflict, DuplicateKey, NotFound
 
 from .store import _copy, _Table
@@ -35,6 +41,14 @@ class InMemoryEmpathyAttemptRepository(_Table):
             return False
         self._replace(self._t, attempt.id, attempt)
         return True
+
+    async def awaiting_analysis(
+        self, updated_before: datetime | None = None
+    ) -> list[EmpathyAttempt]:
+        waiting = (EmpathyStatus.HELD, EmpathyStatus.ANALYZING)
+        rows = [a for a in self._t.values() if a.status in waiting
+                and (updated_before is None or a.updated_at < updated_before)]
+        return _copy(sorted(rows, key=lambda a: (a.updated_at, a.id)))
 
 
 class InMemoryEmpathyValidationRepository(_Table):
