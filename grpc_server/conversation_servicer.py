@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import AsyncIterator
-from datetime import UTC
 from typing import Any
 
 import grpc
@@ -97,10 +96,8 @@ class ConversationServicer(conversation_service_pb2_grpc.ConversationServiceServ
     @unary
     async def ListMessages(self, request: pb.ListMessagesRequest, context: Context
                            ) -> pb.ListMessagesResponse:
-        before = request.before_time.ToDatetime(tzinfo=UTC) \
-            if request.HasField("before_time") else None
-        after = request.after_time.ToDatetime(tzinfo=UTC) \
-            if request.HasField("after_time") else None
+        before = convert.datetime_of(request, "before_time")
+        after = convert.datetime_of(request, "after_time")
         messages, has_more = await self._c.messages.list(
             require_user(), request.session_id, request.page_size, before, after,
             request.oldest_first,

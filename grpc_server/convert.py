@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from google.protobuf import struct_pb2, timestamp_pb2
+from google.protobuf.message import Message as ProtoMessage
 
 from mwf.v1 import types_pb2
 from mwf_core.domain.enums import InvitationStatus, SessionStatus, StageStatus
@@ -21,30 +23,62 @@ def timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     return stamp
 
 
+def datetime_of(message: ProtoMessage, field: str) -> datetime | None:
+    """An optional inbound Timestamp field as an aware UTC datetime; None when unset."""
+    if not message.HasField(field):
+        return None
+    stamp: timestamp_pb2.Timestamp = getattr(message, field)
+    return stamp.ToDatetime(tzinfo=UTC)
+
+
+def to_pb_enum(enum: Any, prefix: str, name: Enum | str | None) -> int:
+    """A domain enum member or bare name ("ACTIVE", "add") → the proto value `PREFIX_ACTIVE`;
+    None or "" → 0 (UNSPECIFIED)."""
+    if name is None or name == "":
+        return 0
+    short = name.value if isinstance(name, Enum) else name
+    return int(enum.Value(f"{prefix}{str(short).upper()}"))
+
+
+def from_pb_enum(enum: Any, prefix: str, value: int) -> str | None:
+    """A proto value → its bare upper-case name (`PREFIX_ACTIVE` → "ACTIVE"); None for
+    UNSPECIFIED and for a number this server does not know."""
+    try:
+        name: str = enum.Name(value)
+    except ValueError:
+        return None
+    short = name.removeprefix(prefix)
+    return None if short == "UNSPECIFIED" else short
+
+
+INFORMED_EMPATHY = 21  # the original's stage-2 sub-phase (messages while refining empathy)
+
+
 def stage(number: int | None) -> int:
-    """Original stage number (0-4) → proto enum value (number + 1). The refinement prompt's
-    messages (stored as 21) belong to stage 2."""
+    """Original stage number (0-4) → proto enum value (number + 1); the stage-2 sub-phase 21
+    keeps its own value, STAGE_INFORMED_EMPATHY (= 21), so readers still see 21."""
     if number is None:
         return 0
+    if int(number) == INFORMED_EMPATHY:
+        return types_pb2.STAGE_INFORMED_EMPATHY
     return int(number if number <= 4 else 2) + 1
 
 
 def session_status(value: SessionStatus) -> int:
-    return types_pb2.SessionStatus.Value(f"SESSION_STATUS_{value.value}")
+    return to_pb_enum(types_pb2.SessionStatus, "SESSION_STATUS_", value)
 
 
 def session_status_from_proto(value: int) -> SessionStatus | None:
-    if value == types_pb2.SESSION_STATUS_UNSPECIFIED:
-        return None
-    return SessionStatus(types_pb2.SessionStatus.Name(value).removeprefix("SESSION_STATUS_"))
+    name = from_pb_enum(types_pb2.SessionStatus, "SESSION_STATUS_", value)
+    return SessionStatus(name) if name else None
 
 
 def stage_status(value: StageStatus) -> int:
-    return types_pb2.StageStatus.Value(f"STAGE_STATUS_{value.value}")
+    return to_pb_enum(types_pb2.StageStatus, "STAGE_STATUS_", value)
 
 
 def invitation_status(value: InvitationStatus) -> int:
-    return types_pb2.InvitationStatus.Value(f"INVITATION_STATUS_{value.value}")
+    return to_pb_enum(types_pb2.InvitationStatus, "INVITATION_STATUS_", value)
 
 
 def struct(values: dict[str, Any]) -> struct_pb2.Struct:

@@ -8,17 +8,15 @@ from mwf_core.domain.empathy import DeliveryStatus, EmpathyStatus
 from mwf_core.domain.records import EmpathyDraft, Message
 from mwf_core.usecases.empathy_status import AttemptView, ExchangeView
 
-from .convert import message, timestamp
+from .convert import message, timestamp, to_pb_enum
 
 
 def status(value: EmpathyStatus | None) -> int:
-    if value is None:
-        return e.EMPATHY_STATUS_UNSPECIFIED
-    return e.EmpathyStatus.Value(f"EMPATHY_STATUS_{value.value}")
+    return to_pb_enum(e.EmpathyStatus, "EMPATHY_STATUS_", value)
 
 
 def delivery(value: DeliveryStatus) -> int:
-    return e.EmpathyDeliveryStatus.Value(f"EMPATHY_DELIVERY_STATUS_{value.value}")
+    return to_pb_enum(e.EmpathyDeliveryStatus, "EMPATHY_DELIVERY_STATUS_", value)
 
 
 def attempt(view: AttemptView | None) -> e.EmpathyAttempt | None:

@@ -3,8 +3,6 @@ timeline, read state and the generic stage advance (mixed into SessionServicer).
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import grpc
 
 from mwf.v1 import journey_pb2 as pb
@@ -126,7 +124,7 @@ class JourneyRpcs:
     @unary
     async def ListTimeline(self, request: pb.ListTimelineRequest, context: Context
                            ) -> pb.ListTimelineResponse:
-        before = request.before.ToDatetime(tzinfo=UTC) if request.HasField("before") else None
+        before = convert.datetime_of(request, "before")
         page = await self._c.journey.timeline(require_user(), request.session_id, before,
                                               request.page_size)
         return pb.ListTimelineResponse(items=[_item(i) for i in page.items],

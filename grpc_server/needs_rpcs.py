@@ -21,12 +21,12 @@ Context = grpc.aio.ServicerContext
 def need_message(need: IdentifiedNeed) -> needs_pb2.IdentifiedNeed:
     out = needs_pb2.IdentifiedNeed(
         id=need.id, need=need.need,
-        category=needs_pb2.NeedCategory.Value(f"NEED_CATEGORY_{need.category.value}"),
+        category=convert.to_pb_enum(needs_pb2.NeedCategory, "NEED_CATEGORY_", need.category),
         evidence=list(need.evidence), confirmed=need.confirmed,
         lock_time=convert.timestamp(need.locked_at),
         delete_time=convert.timestamp(need.deleted_at),
         superseded_by_need_id=need.superseded_by_need_id or "",
-        status=needs_pb2.NeedStatus.Value(f"NEED_STATUS_{need_status(need).upper()}"),
+        status=convert.to_pb_enum(needs_pb2.NeedStatus, "NEED_STATUS_", need_status(need)),
         create_time=convert.timestamp(need.created_at),
     )
     if need.ai_confidence is not None:
@@ -40,22 +40,19 @@ def _input(item: needs_pb2.NeedInput) -> NeedInput:
 
 
 def _category_name(value: int) -> str:
-    name = needs_pb2.NeedCategory.Name(value).removeprefix("NEED_CATEGORY_")
-    return "" if name == "UNSPECIFIED" else name
+    return convert.from_pb_enum(needs_pb2.NeedCategory, "NEED_CATEGORY_", value) or ""
 
 
 def _operation(op: needs_pb2.NeedEditOperation) -> EditOperation:
-    kind = needs_pb2.NeedEditType.Name(op.type).removeprefix("NEED_EDIT_TYPE_").lower()
-    return EditOperation("" if kind == "unspecified" else kind, op.need_id, op.need,
-                         _category_name(op.category))
+    kind = convert.from_pb_enum(needs_pb2.NeedEditType, "NEED_EDIT_TYPE_", op.type) or ""
+    return EditOperation(kind.lower(), op.need_id, op.need, _category_name(op.category))
 
 
 def _operation_message(op: EditOperation) -> needs_pb2.NeedEditOperation:
     return needs_pb2.NeedEditOperation(
-        type=needs_pb2.NeedEditType.Value(f"NEED_EDIT_TYPE_{op.type.upper()}"),
+        type=convert.to_pb_enum(needs_pb2.NeedEditType, "NEED_EDIT_TYPE_", op.type),
         need_id=op.need_id, need=op.need,
-        category=(needs_pb2.NeedCategory.Value(f"NEED_CATEGORY_{op.category}")
-                  if op.category else 0))
+        category=convert.to_pb_enum(needs_pb2.NeedCategory, "NEED_CATEGORY_", op.category))
 
 
 class NeedsRpcs:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import grpc
 
 from mwf.v1 import stage4_pb2 as pb
@@ -17,7 +15,7 @@ from mwf_core.usecases.stage4_state import (
     Stage4State,
 )
 
-from .convert import timestamp
+from .convert import datetime_of, timestamp
 from .handlers import unary
 from .interceptors import require_user
 
@@ -176,8 +174,7 @@ class Stage4Rpcs:
     @unary
     async def CloseStage4(self, request: pb.CloseStage4Request, context: Context
                           ) -> pb.CloseStage4Response:
-        check_in = (request.check_in_time.ToDatetime(tzinfo=UTC)
-                    if request.HasField("check_in_time") else None)
+        check_in = datetime_of(request, "check_in_time")
         result = await self._c.stage4.close(
             require_user(), request.session_id, kind=request.kind or None,
             reason=request.reason or None, summary=request.summary or None, check_in=check_in)

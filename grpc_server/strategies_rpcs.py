@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
 import grpc
 
 from mwf.v1 import strategies_pb2 as pb
 from mwf_core.bootstrap import Container
-from mwf_core.domain.agreements import AgreementType, StrategyPhase
+from mwf_core.domain.agreements import AgreementType
 from mwf_core.domain.errors import field_error
 from mwf_core.usecases.strategies import NewStrategy, StrategyView
 from mwf_core.usecases.strategies_agreements import AgreementView, NewAgreement
@@ -31,8 +29,9 @@ def agreement_message(view: AgreementView) -> pb.SessionAgreement:
     a = view.agreement
     return pb.SessionAgreement(
         id=a.id, strategy_id=a.proposal_id or "", description=a.description,
-        type=pb.SessionAgreementType.Value(f"SESSION_AGREEMENT_TYPE_{a.type.value}"),
-        status=pb.SessionAgreementStatus.Value(f"SESSION_AGREEMENT_STATUS_{a.status.value}"),
+        type=convert.to_pb_enum(pb.SessionAgreementType, "SESSION_AGREEMENT_TYPE_", a.type),
+        status=convert.to_pb_enum(pb.SessionAgreementStatus, "SESSION_AGREEMENT_STATUS_",
+                                  a.status),
         agreed_by_me=view.agreed_by_me, agreed_by_partner=view.agreed_by_partner,
         agree_time=convert.timestamp(a.agreed_at),
         follow_up_time=convert.timestamp(a.follow_up_date),
@@ -40,16 +39,12 @@ def agreement_message(view: AgreementView) -> pb.SessionAgreement:
     )
 
 
-def _phase(phase: StrategyPhase) -> int:
-    return pb.StrategyPhase.Value(f"STRATEGY_PHASE_{phase.value}")
-
-
 def _agreement_type(value: int) -> AgreementType:
-    if value not in pb.SessionAgreementType.values() or value == 0:
+    name = convert.from_pb_enum(pb.SessionAgreementType, "SESSION_AGREEMENT_TYPE_", value)
+    if name is None:
         raise field_error("type", "type must be one of MICRO_EXPERIMENT, COMMITMENT, "
                                   "CHECK_IN, HYBRID")
-    return AgreementType(pb.SessionAgreementType.Name(value)
-                         .removeprefix("SESSION_AGREEMENT_TYPE_"))
+    return AgreementType(name)
 
 
 class StrategyRpcs:
@@ -61,7 +56,7 @@ class StrategyRpcs:
         board = await self._c.strategies.board(require_user(), request.session_id)
         return pb.ListStrategiesResponse(
             strategies=[strategy_message(s) for s in board.strategies],
-            phase=_phase(board.phase),
+            phase=convert.to_pb_enum(pb.StrategyPhase, "STRATEGY_PHASE_", board.phase),
             ai_suggestions_available=board.ai_suggestions_available,
             my_ready_to_rank=board.my_ready, partner_ready_to_rank=board.partner_ready,
             can_mark_ready_to_rank=board.can_mark_ready, can_rank=board.can_rank,
@@ -114,8 +109,7 @@ class StrategyRpcs:
             description=request.description, type=_agreement_type(request.type),
             strategy_id=request.strategy_id or None, duration=request.duration or None,
             measure_of_success=request.measure_of_success or None,
-            follow_up_date=(request.follow_up_time.ToDatetime(tzinfo=UTC)
-                            if request.HasField("follow_up_time") else None),
+            follow_up_date=convert.datetime_of(request, "follow_up_time"),
         )
         view = await self._c.strategies.propose_agreement(require_user(), request.session_id,
                                                           new)

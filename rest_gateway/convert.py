@@ -35,29 +35,39 @@ def text(value: str) -> str | None:
     return value or None
 
 
-def _enum_name(enum: Any, value: int, prefix: str) -> str | None:
+def enum_name(enum: Any, value: int, prefix: str) -> str | None:
+    """A proto enum value as the original's bare name (`SESSION_STATUS_ACTIVE` → "ACTIVE");
+    null for UNSPECIFIED and for a value newer than this gateway's contract."""
     try:
         name: str = enum.Name(value)
-    except ValueError:  # a value newer than this gateway's contract
+    except ValueError:
         return None
     short = name.removeprefix(prefix)
     return None if short == "UNSPECIFIED" else short
 
 
+def enum_value(enum: Any, prefix: str, name: str | None) -> int:
+    """A bare name checked at the edge (`"ACTIVE"`) → the proto value; None → UNSPECIFIED (0)."""
+    return int(enum.Value(f"{prefix}{name}")) if name else 0
+
+
 def session_status(value: int) -> str | None:
-    return _enum_name(t.SessionStatus, value, "SESSION_STATUS_")
+    return enum_name(t.SessionStatus, value, "SESSION_STATUS_")
 
 
 def stage_status(value: int) -> str | None:
-    return _enum_name(t.StageStatus, value, "STAGE_STATUS_")
+    return enum_name(t.StageStatus, value, "STAGE_STATUS_")
 
 
 def invitation_status(value: int) -> str | None:
-    return _enum_name(t.InvitationStatus, value, "INVITATION_STATUS_")
+    return enum_name(t.InvitationStatus, value, "INVITATION_STATUS_")
 
 
 def stage(value: int) -> int | None:
-    """The proto Stage is the original's 0-4 plus one (0 is reserved for unspecified)."""
+    """The proto Stage is the original's 0-4 plus one (0 is reserved for unspecified), except
+    STAGE_INFORMED_EMPATHY, the original's stage-2 sub-phase, which reads 21 on both sides."""
+    if value == t.STAGE_INFORMED_EMPATHY:
+        return 21
     return value - 1 if value > 0 else None
 
 

@@ -6,25 +6,16 @@ from google.protobuf.message import Message as ProtoMessage
 
 from mwf.v1 import empathy_pb2 as e
 from mwf.v1 import types_pb2 as t
-from rest_gateway.convert import Json, stage, text, when
+from rest_gateway.convert import Json, enum_name, stage, text, when
 
 
 def status(value: int) -> str | None:
-    try:
-        name: str = e.EmpathyStatus.Name(value)
-    except ValueError:
-        return None
-    short = name.removeprefix("EMPATHY_STATUS_")
-    return None if short == "UNSPECIFIED" else short
+    return enum_name(e.EmpathyStatus, value, "EMPATHY_STATUS_")
 
 
 def delivery(value: int) -> str | None:
-    try:
-        name: str = e.EmpathyDeliveryStatus.Name(value)
-    except ValueError:
-        return None
-    short = name.removeprefix("EMPATHY_DELIVERY_STATUS_")
-    return None if short == "UNSPECIFIED" else short.lower()
+    short = enum_name(e.EmpathyDeliveryStatus, value, "EMPATHY_DELIVERY_STATUS_")
+    return short.lower() if short else None
 
 
 def attempt(a: e.EmpathyAttempt) -> Json:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
 
 from aiohttp import web
+from google.protobuf.timestamp_pb2 import Timestamp
 
 from rest_gateway.errors import ApiError, validation_error
 
@@ -24,6 +26,8 @@ _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _INT = re.compile(r"-?[0-9]{1,9}")
 
 REQUEST_ID_MAX = 128
+
+T = TypeVar("T")
 
 
 def js_type(value: Any) -> str:
@@ -172,6 +176,119 @@ class Fields:
             return True
         self.fail(name, "Invalid literal value, expected true")
         return False
+
+    def boolean(self, name: str, *, required: bool = False) -> bool | None:
+        """A JSON boolean (no "true"/1 coercion, like zod's z.boolean())."""
+        if not self._present(name, required):
+            return None
+        value = self.data[name]
+        if not isinstance(value, bool):
+            self.fail(name, f"Expected boolean, received {js_type(value)}")
+            return None
+        return value
+
+    def timestamp(self, name: str, *, required: bool = False) -> Timestamp | None:
+        """ISO-8601 text in a JSON body. A time zone (`Z` or an offset) is required, like zod's
+        z.string().datetime(): a bare local time would be read differently by each server."""
+        if not self._present(name, required):
+            return None
+        value = self.data[name]
+        if not isinstance(value, str):
+            self.fail(name, f"Expected string, received {js_type(value)}")
+            return None
+        return self._parse_timestamp(name, value)
+
+    def query_timestamp(self, name: str) -> Timestamp | None:
+        """ISO-8601 text from the query string, where an empty value counts as absent."""
+        raw = self.data.get(name)
+        if not raw:
+            return None
+        return self._parse_timestamp(name, str(raw))
+
+    def _parse_timestamp(self, name: str, value: str) -> Timestamp | None:
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            self.fail(name, "Invalid datetime")
+            return None
+        if moment.tzinfo is None:
+            self.fail(name, "Invalid datetime: a time zone is required")
+            return None
+        stamp = Timestamp()
+        stamp.FromDatetime(moment)
+        return stamp
+
+    def array(
+        self, name: str, *, required: bool, min_items: int = 0, max_items: int | None = None
+    ) -> list[Any]:
+        """A JSON array within its size limits; [] when absent or refused."""
+        if not self._present(name, required):
+            return []
+        value = self.data[name]
+        if not isinstance(value, list):
+            self.fail(name, f"Expected array, received {js_type(value)}")
+            return []
+        if len(value) < min_items:
+            self.fail(name, f"Array must contain at least {min_items} element(s)")
+            return []
+        if max_items is not None and len(value) > max_items:
+            self.fail(name, f"Array must contain at most {max_items} element(s)")
+            return []
+        return value
+
+    def list_of(
+        self,
+        name: str,
+        check: Callable[[Fields, str], T | None],
+        *,
+        required: bool,
+        min_items: int = 0,
+        max_items: int | None = None,
+    ) -> list[T]:
+        """An array whose elements are each checked by `check(elements, key)`, where `elements`
+        holds the array under the keys "0", "1", …; errors keep their path (`name.<index>`)."""
+        values = self.array(name, required=required, min_items=min_items, max_items=max_items)
+        elements = Fields({str(i): v for i, v in enumerate(values)})
+        out = [check(elements, str(i)) for i in range(len(values))]
+        self.merge(name, elements)
+        return [item for item in out if item is not None]
+
+    def id_list(
+        self, name: str, *, required: bool = True, min_items: int = 1, max_items: int
+    ) -> list[str]:
+        """A (by default non-empty) array of ids."""
+        return self.list_of(name, lambda elements, key: elements.id(key, required=True),
+                            required=required, min_items=min_items, max_items=max_items)
+
+    def objects(
+        self,
+        name: str,
+        parse: Callable[[Fields], T | None],
+        *,
+        required: bool,
+        min_items: int = 0,
+        max_items: int | None = None,
+    ) -> list[T]:
+        """An array of objects, each read by `parse` from its own Fields. Errors keep their path
+        (`name.<index>.<field>`); only the items without errors are returned."""
+        values = self.array(name, required=required, min_items=min_items, max_items=max_items)
+        out: list[T] = []
+        for index, item in enumerate(values):
+            path = f"{name}.{index}"
+            if not isinstance(item, dict):
+                self.fail(path, f"Expected object, received {js_type(item)}")
+                continue
+            sub = Fields(item)
+            parsed = parse(sub)
+            self.merge(path, sub)
+            if not sub.errors and parsed is not None:
+                out.append(parsed)
+        return out
+
+    def merge(self, prefix: str, sub: Fields) -> None:
+        """Takes over a nested Fields' errors under `prefix.`."""
+        for key, messages in sub.errors.items():
+            self.errors.setdefault(f"{prefix}.{key}", []).extend(messages)
 
     def choice(self, name: str, choices: tuple[str, ...], *, required: bool = False) -> str | None:
         if not self._present(name, required):

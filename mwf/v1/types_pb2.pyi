@@ -19,6 +19,7 @@ class Stage(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     STAGE_PERSPECTIVE_STRETCH: _ClassVar[Stage]
     STAGE_NEED_MAPPING: _ClassVar[Stage]
     STAGE_STRATEGIC_REPAIR: _ClassVar[Stage]
+    STAGE_INFORMED_EMPATHY: _ClassVar[Stage]
 
 class StageStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -53,6 +54,7 @@ STAGE_WITNESS: Stage
 STAGE_PERSPECTIVE_STRETCH: Stage
 STAGE_NEED_MAPPING: Stage
 STAGE_STRATEGIC_REPAIR: Stage
+STAGE_INFORMED_EMPATHY: Stage
 STAGE_STATUS_UNSPECIFIED: StageStatus
 STAGE_STATUS_NOT_STARTED: StageStatus
 STAGE_STATUS_IN_PROGRESS: StageStatus

@@ -10,23 +10,11 @@ from rest_gateway.convert import when
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
-from rest_gateway.validation import Fields, js_type, json_object, path_id
+from rest_gateway.validation import Fields, json_object, path_id
 
 DRAFT_MAX = 2000
 FEEDBACK_MAX = 500
 REASON_MAX = 500
-
-
-def _boolean(fields: Fields, name: str, *, required: bool) -> bool | None:
-    value = fields.data.get(name)
-    if value is None:
-        if required:
-            fields.fail(name, "Required")
-        return None
-    if not isinstance(value, bool):
-        fields.fail(name, f"Expected boolean, received {js_type(value)}")
-        return None
-    return value
 
 
 async def save_draft(request: web.Request) -> web.Response:
@@ -34,7 +22,7 @@ async def save_draft(request: web.Request) -> web.Response:
     fields = Fields(await json_object(request))
     content = fields.string("content", required=True, min_len=1, max_len=DRAFT_MAX,
                             not_blank=True)
-    ready = _boolean(fields, "readyToShare", required=False)
+    ready = fields.boolean("readyToShare", required=False)
     fields.check()
     message = e.SaveEmpathyDraftRequest(session_id=session_id, content=content or "")
     if ready is not None:
@@ -53,7 +41,7 @@ async def consent(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
     # A missing `consent` must not reach the server as proto3's default false.
-    given = _boolean(fields, "consent", required=True)
+    given = fields.boolean("consent", required=True)
     fields.check()
     message = e.ConsentToShareEmpathyRequest(session_id=session_id, consent=bool(given))
     resp = await call(request, stub(request).ConsentToShareEmpathy, message)
@@ -75,7 +63,7 @@ async def get_status(request: web.Request) -> web.Response:
 async def validate(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    answer = _boolean(fields, "validated", required=True)
+    answer = fields.boolean("validated", required=True)
     feedback = fields.string("feedback", required=answer is False, min_len=1,
                              max_len=FEEDBACK_MAX, not_blank=True)
     fields.check()
@@ -99,7 +87,7 @@ async def resubmit(request: web.Request) -> web.Response:
 async def skip_refinement(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    willing = _boolean(fields, "willingToAccept", required=True)
+    willing = fields.boolean("willingToAccept", required=True)
     reason = fields.string("reason", max_len=REASON_MAX)
     fields.check()
     message = e.SkipEmpathyRefinementRequest(session_id=session_id,
@@ -114,7 +102,7 @@ async def save_feedback_draft(request: web.Request) -> web.Response:
     fields = Fields(await json_object(request))
     content = fields.string("content", required=True, min_len=1, max_len=FEEDBACK_MAX,
                             not_blank=True)
-    ready = _boolean(fields, "readyToShare", required=True)
+    ready = fields.boolean("readyToShare", required=True)
     fields.check()
     message = e.SaveValidationFeedbackDraftRequest(session_id=session_id, content=content or "",
                                                    ready_to_share=bool(ready))

@@ -3,11 +3,9 @@ the badge count, the timeline, read state and the generic stage advance."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from mwf.v1 import journey_pb2 as pb
 from rest_gateway.convert import Json, stage, stage_status, struct, text, when
@@ -152,28 +150,11 @@ async def badge_count(request: web.Request) -> web.Response:
 # --- timeline and read state -----------------------------------------------------------------
 
 
-def _before(fields: Fields) -> Timestamp | None:
-    raw = fields.data.get("before")
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        fields.fail("before", "Invalid datetime")
-        return None
-    if moment.tzinfo is None:
-        fields.fail("before", "Invalid datetime: a time zone is required")
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 async def list_timeline(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(request.query)
     limit = fields.query_integer("limit", default=20, minimum=1, maximum=100)
-    before = _before(fields)
+    before = fields.query_timestamp("before")
     fields.check()
     message = pb.ListTimelineRequest(session_id=session_id, page_size=limit)
     if before is not None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from aiohttp import web
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from mwf.v1 import conversation_service_pb2 as conv
 from rest_gateway.convert import stage, when
@@ -17,29 +14,12 @@ from rest_gateway.shapes import message as message_shape
 from rest_gateway.validation import Fields, json_object, path_id
 
 
-def _timestamp(fields: Fields, name: str) -> Timestamp | None:
-    raw = fields.data.get(name)
-    if not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
-    except ValueError:
-        fields.fail(name, "Invalid datetime")
-        return None
-    if moment.tzinfo is None:
-        fields.fail(name, "Invalid datetime: a time zone is required")
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
-
-
 async def list_messages(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(request.query)
     limit = fields.query_integer("limit", default=25, minimum=1, maximum=500)
-    before = _timestamp(fields, "before")
-    after = _timestamp(fields, "after")
+    before = fields.query_timestamp("before")
+    after = fields.query_timestamp("after")
     order = fields.choice("order", ("asc", "desc")) or "desc"
     fields.check()
     message = conv.ListMessagesRequest(session_id=session_id, page_size=limit,
@@ -62,9 +42,7 @@ async def initial_message(request: web.Request) -> web.Response:
 async def feel_heard(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    confirmed = fields.data.get("confirmed")
-    if not isinstance(confirmed, bool):
-        fields.fail("confirmed", "Expected boolean")
+    confirmed = fields.boolean("confirmed", required=True)
     feedback = fields.string("feedback", max_len=500)
     fields.check()
     message = conv.ConfirmFeelHeardRequest(session_id=session_id, confirmed=bool(confirmed),

@@ -7,16 +7,14 @@ server checks every rule again.
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 
 from mwf.v1 import needs_pb2 as pb
-from rest_gateway.convert import Json, when
+from rest_gateway.convert import Json, enum_name, enum_value, when
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
-from rest_gateway.validation import Fields, js_type, json_object, path_id
+from rest_gateway.validation import Fields, json_object, path_id
 
 CATEGORIES = ("SAFETY", "CONNECTION", "AUTONOMY", "RECOGNITION", "MEANING", "FAIRNESS")
 CAPTURE_MAX = 50
@@ -31,20 +29,12 @@ EDIT_OPERATIONS_MAX = 20
 EDIT_TYPES = ("add", "refine", "delete")
 
 
-def _name(enum: Any, value: int, prefix: str) -> str | None:
-    try:
-        short: str = enum.Name(value).removeprefix(prefix)
-    except ValueError:
-        return None
-    return None if short == "UNSPECIFIED" else short
-
-
 def need_json(n: pb.IdentifiedNeed) -> Json:
-    status = _name(pb.NeedStatus, n.status, "NEED_STATUS_")
+    status = enum_name(pb.NeedStatus, n.status, "NEED_STATUS_")
     return {
         "id": n.id,
         "need": n.need,
-        "category": _name(pb.NeedCategory, n.category, "NEED_CATEGORY_"),
+        "category": enum_name(pb.NeedCategory, n.category, "NEED_CATEGORY_"),
         "description": n.need,  # the original's DTO repeats the label here
         "evidence": list(n.evidence),
         "confirmed": n.confirmed,
@@ -58,57 +48,50 @@ def need_json(n: pb.IdentifiedNeed) -> Json:
 
 
 def _comparison_item(n: pb.IdentifiedNeed) -> Json:
-    return {"id": n.id, "category": _name(pb.NeedCategory, n.category, "NEED_CATEGORY_"),
+    return {"id": n.id, "category": enum_name(pb.NeedCategory, n.category, "NEED_CATEGORY_"),
             "need": n.need, "confirmed": n.confirmed}
 
 
-def _array(fields: Fields, name: str, *, required: bool, min_items: int, max_items: int
-           ) -> list[Any]:
-    value = fields.data.get(name)
-    if value is None:
-        if required:
-            fields.fail(name, "Required")
-        return []
-    if not isinstance(value, list):
-        fields.fail(name, f"Expected array, received {js_type(value)}")
-        return []
-    if len(value) < min_items:
-        fields.fail(name, f"Array must contain at least {min_items} element(s)")
-    if len(value) > max_items:
-        fields.fail(name, f"Array must contain at most {max_items} element(s)")
-    return value if min_items <= len(value) <= max_items else []
-
-
 def _need_ids(fields: Fields) -> list[str]:
-    ids = _array(fields, "needIds", required=True, min_items=1, max_items=NEED_IDS_MAX)
-    sub = Fields({str(i): v for i, v in enumerate(ids)})
-    out = [sub.id(str(i), required=True) for i in range(len(ids))]
-    for key, messages in sub.errors.items():
-        fields.errors.setdefault(f"needIds.{key}", []).extend(messages)
-    return [i for i in out if i is not None]
+    return fields.id_list("needIds", max_items=NEED_IDS_MAX)
 
 
-def _need_input(fields: Fields, data: Any, path: str) -> pb.NeedInput | None:
-    if not isinstance(data, dict):
-        fields.fail(path.rstrip("."), f"Expected object, received {js_type(data)}")
-        return None
-    sub = Fields(data)
+def _need_input(sub: Fields) -> pb.NeedInput | None:
     need = sub.string("need", required=True, min_len=1, max_len=NEED_TEXT_MAX, not_blank=True)
     category = sub.choice("category", CATEGORIES, required=True)
     description = sub.string("description", max_len=DESCRIPTION_MAX)
-    evidence = _array(sub, "evidence", required=False, min_items=0, max_items=EVIDENCE_MAX)
-    quotes = Fields({str(i): v for i, v in enumerate(evidence)})
-    texts = [quotes.string(str(i), required=True, max_len=EVIDENCE_TEXT_MAX)
-             for i in range(len(evidence))]
-    for key, messages in quotes.errors.items():
-        sub.errors.setdefault(f"evidence.{key}", []).extend(messages)
-    for key, messages in sub.errors.items():
-        fields.errors.setdefault(f"{path}{key}", []).extend(messages)
+    texts = sub.list_of(
+        "evidence", lambda quotes, key: quotes.string(key, required=True,
+                                                      max_len=EVIDENCE_TEXT_MAX),
+        required=False, max_items=EVIDENCE_MAX)
     if sub.errors:
         return None
     return pb.NeedInput(need=need or "",
-                        category=pb.NeedCategory.Value(f"NEED_CATEGORY_{category}"),
-                        description=description or "", evidence=[t or "" for t in texts])
+                        category=enum_value(pb.NeedCategory, "NEED_CATEGORY_", category),
+                        description=description or "", evidence=texts)
+
+
+def _adjustment(sub: Fields) -> pb.NeedAdjustment | None:
+    need_id = sub.id("needId", required=True)
+    confirmed = sub.boolean("confirmed", required=True)
+    correction = sub.string("correction", max_len=CORRECTION_MAX)
+    if sub.errors:
+        return None
+    return pb.NeedAdjustment(need_id=need_id or "", confirmed=bool(confirmed),
+                             correction=correction or "")
+
+
+def _edit_operation(sub: Fields) -> pb.NeedEditOperation | None:
+    kind = sub.choice("type", EDIT_TYPES, required=True)
+    need_id = sub.id("needId", required=kind in ("refine", "delete"))
+    need = sub.string("need", required=kind in ("add", "refine"), min_len=1,
+                      max_len=NEED_TEXT_MAX, not_blank=True)
+    category = sub.choice("category", CATEGORIES, required=kind == "add")
+    if sub.errors or kind is None:
+        return None
+    return pb.NeedEditOperation(type=enum_value(pb.NeedEditType, "NEED_EDIT_TYPE_", kind.upper()),
+                                need_id=need_id or "", need=need or "",
+                                category=enum_value(pb.NeedCategory, "NEED_CATEGORY_", category))
 
 
 async def list_needs(request: web.Request) -> web.Response:
@@ -121,19 +104,19 @@ async def list_needs(request: web.Request) -> web.Response:
 async def capture_needs(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    items = _array(fields, "needs", required=True, min_items=1, max_items=CAPTURE_MAX)
-    needs = [_need_input(fields, item, f"needs.{i}.") for i, item in enumerate(items)]
+    needs = fields.objects("needs", _need_input, required=True, min_items=1,
+                           max_items=CAPTURE_MAX)
     fields.check()
     resp = await call(request, stub(request).CaptureNeeds, pb.CaptureNeedsRequest(
-        session_id=session_id, needs=[n for n in needs if n is not None]))
+        session_id=session_id, needs=needs))
     return ok({"needs": [need_json(n) for n in resp.needs],
                "capturedAt": when(resp, "capture_time")}, status=201)
 
 
 async def add_need(request: web.Request) -> web.Response:
     session_id = path_id(request)
-    fields = Fields({})
-    need = _need_input(fields, await json_object(request), "")
+    fields = Fields(await json_object(request))
+    need = _need_input(fields)
     fields.check()
     resp = await call(request, stub(request).AddNeed,
                       pb.AddNeedRequest(session_id=session_id, need=need))
@@ -152,24 +135,8 @@ async def confirm_needs(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
     need_ids = _need_ids(fields)
-    raw = _array(fields, "adjustments", required=False, min_items=0, max_items=NEED_IDS_MAX)
-    adjustments: list[pb.NeedAdjustment] = []
-    for i, item in enumerate(raw):
-        if not isinstance(item, dict):
-            fields.fail(f"adjustments.{i}", f"Expected object, received {js_type(item)}")
-            continue
-        sub = Fields(item)
-        need_id = sub.id("needId", required=True)
-        confirmed = sub.data.get("confirmed")
-        if not isinstance(confirmed, bool):
-            sub.fail("confirmed", "Required" if confirmed is None
-                     else f"Expected boolean, received {js_type(confirmed)}")
-        correction = sub.string("correction", max_len=CORRECTION_MAX)
-        for key, messages in sub.errors.items():
-            fields.errors.setdefault(f"adjustments.{i}.{key}", []).extend(messages)
-        if not sub.errors:
-            adjustments.append(pb.NeedAdjustment(need_id=need_id or "", confirmed=bool(confirmed),
-                                                 correction=correction or ""))
+    adjustments = fields.objects("adjustments", _adjustment, required=False,
+                                 max_items=NEED_IDS_MAX)
     fields.check()
     resp = await call(request, stub(request).ConfirmNeeds, pb.ConfirmNeedsRequest(
         session_id=session_id, need_ids=need_ids, adjustments=adjustments))
@@ -203,21 +170,19 @@ async def needs_comparison(request: web.Request) -> web.Response:
 async def validate_needs(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    validated = fields.data.get("validated", True)
-    if not isinstance(validated, bool):
-        fields.fail("validated", f"Expected boolean, received {js_type(validated)}")
+    validated = fields.boolean("validated")
     fields.check()
-    resp = await call(request, stub(request).ValidateNeeds,
-                      pb.ValidateNeedsRequest(session_id=session_id, validated=validated))
+    resp = await call(request, stub(request).ValidateNeeds, pb.ValidateNeedsRequest(
+        session_id=session_id, validated=True if validated is None else validated))
     return ok({"validated": resp.validated, "validatedAt": when(resp, "validate_time"),
                "partnerValidated": resp.partner_validated, "canAdvance": resp.can_advance})
 
 
 def _operation_json(op: pb.NeedEditOperation) -> Json:
-    kind = _name(pb.NeedEditType, op.type, "NEED_EDIT_TYPE_")
+    kind = enum_name(pb.NeedEditType, op.type, "NEED_EDIT_TYPE_")
     return {"type": kind.lower() if kind else None, "needId": op.need_id or None,
             "need": op.need or None,
-            "category": _name(pb.NeedCategory, op.category, "NEED_CATEGORY_")}
+            "category": enum_name(pb.NeedCategory, op.category, "NEED_CATEGORY_")}
 
 
 async def interpret_edit(request: web.Request) -> web.Response:
@@ -236,26 +201,8 @@ async def interpret_edit(request: web.Request) -> web.Response:
 async def apply_edits(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    items = _array(fields, "operations", required=True, min_items=1,
-                   max_items=EDIT_OPERATIONS_MAX)
-    operations: list[pb.NeedEditOperation] = []
-    for i, item in enumerate(items):
-        if not isinstance(item, dict):
-            fields.fail(f"operations.{i}", f"Expected object, received {js_type(item)}")
-            continue
-        sub = Fields(item)
-        kind = sub.choice("type", EDIT_TYPES, required=True)
-        need_id = sub.id("needId", required=kind in ("refine", "delete"))
-        need = sub.string("need", required=kind in ("add", "refine"), min_len=1,
-                          max_len=NEED_TEXT_MAX, not_blank=True)
-        category = sub.choice("category", CATEGORIES, required=kind == "add")
-        for key, messages in sub.errors.items():
-            fields.errors.setdefault(f"operations.{i}.{key}", []).extend(messages)
-        if not sub.errors and kind is not None:
-            operations.append(pb.NeedEditOperation(
-                type=pb.NeedEditType.Value(f"NEED_EDIT_TYPE_{kind.upper()}"),
-                need_id=need_id or "", need=need or "",
-                category=pb.NeedCategory.Value(f"NEED_CATEGORY_{category}") if category else 0))
+    operations = fields.objects("operations", _edit_operation, required=True, min_items=1,
+                                max_items=EDIT_OPERATIONS_MAX)
     fields.check()
     resp = await call(request, stub(request).ApplyNeedEdits, pb.ApplyNeedEditsRequest(
         session_id=session_id, operations=operations))

@@ -7,6 +7,7 @@ from aiohttp import web
 from mwf.v1 import session_service_pb2 as svc
 from mwf.v1 import types_pb2
 from rest_gateway import shapes
+from rest_gateway.convert import enum_value
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
@@ -53,7 +54,7 @@ async def list_sessions(request: web.Request) -> web.Response:
     message = svc.ListSessionsRequest(
         page_size=limit,
         page_token=cursor or "",
-        status=types_pb2.SessionStatus.Value(f"SESSION_STATUS_{status}") if status else 0,
+        status=enum_value(types_pb2.SessionStatus, "SESSION_STATUS_", status),
     )
     resp = await call(request, stub(request).ListSessions, message)
     return ok(shapes.session_list(resp))

@@ -3,18 +3,16 @@ and the closure (partner-journey.md §3.8, redesigned flow)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from mwf.v1 import stage4_pb2 as pb
-from rest_gateway.convert import when
-from rest_gateway.errors import ok, validation_error
+from rest_gateway.convert import text, when
+from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
-from rest_gateway.validation import Fields, js_type, json_object, path_id
+from rest_gateway.validation import Fields, json_object, path_id
 
 Json = dict[str, Any]
 
@@ -22,10 +20,6 @@ DECISIONS = ("WILLING", "NOT_WILLING")
 KINDS = ("SHARED_AGREEMENT", "NO_SHARED_AGREEMENT")
 REASONS = ("MUTUAL_SELECTION", "NO_OVERLAP", "BOUNDARY_HONORED", "USER_STOPPED")
 NOTE_MAX, SUMMARY_MAX = 1000, 2000
-
-
-def _text(value: str) -> str | None:
-    return value or None
 
 
 def _need(n: pb.Stage4Need) -> Json:
@@ -40,24 +34,24 @@ def _card(c: pb.ProposalCard) -> Json:
         "sourceLabel": c.source_label, "ownerLabel": c.owner_label,
         "needsAddressed": [{"id": n.id, "label": n.label, "coverage": n.coverage}
                            for n in c.needs_addressed],
-        "duration": _text(c.duration), "measureOfSuccess": _text(c.measure_of_success),
-        "status": c.status, "myDecision": _text(c.my_decision),
+        "duration": text(c.duration), "measureOfSuccess": text(c.measure_of_success),
+        "status": c.status, "myDecision": text(c.my_decision),
         "partnerDecisionVisible": c.partner_decision_visible,
-        "partnerDecision": _text(c.partner_decision) if c.partner_decision_visible else None,
+        "partnerDecision": text(c.partner_decision) if c.partner_decision_visible else None,
         "createdAt": when(c, "create_time"),
     }
 
 
 def _selection(s: pb.Stage4Selection) -> Json:
-    return {"proposalId": s.proposal_id, "decision": s.decision, "note": _text(s.note),
+    return {"proposalId": s.proposal_id, "decision": s.decision, "note": text(s.note),
             "updatedAt": when(s, "update_time")}
 
 
 def _outcome(o: pb.Stage4Outcome) -> Json:
     return {
-        "kind": o.kind, "reason": o.reason, "summary": _text(o.summary),
+        "kind": o.kind, "reason": o.reason, "summary": text(o.summary),
         "agreements": [{"id": a.id, "description": a.description,
-                        "proposalId": _text(a.proposal_id), "status": a.status,
+                        "proposalId": text(a.proposal_id), "status": a.status,
                         "followUpDate": when(a, "follow_up_time")} for a in o.agreements],
         "individualCommitments": [_card(c) for c in o.individual_commitments],
         "openNeeds": [_need(n) for n in o.open_needs],
@@ -127,34 +121,21 @@ async def set_selection(request: web.Request) -> web.Response:
     return ok(_selection_result(resp))
 
 
+def _selection_input(sub: Fields) -> pb.ProposalSelectionInput:
+    pid = sub.id("proposalId", required=True)
+    decision = sub.choice("decision", DECISIONS, required=True)
+    note = sub.string("note", max_len=NOTE_MAX)
+    return pb.ProposalSelectionInput(proposal_id=pid or "", decision=decision or "",
+                                      note=note or "")
+
+
 async def set_selections(request: web.Request) -> web.Response:
     session_id = path_id(request)
-    body = await json_object(request)
-    raw = body.get("selections")
-    errors: dict[str, list[str]] = {}
-    items: list[pb.ProposalSelectionInput] = []
-    if not isinstance(raw, list):
-        errors["selections"] = ["Required" if raw is None
-                                else f"Expected array, received {js_type(raw)}"]
-    elif not raw:
-        errors["selections"] = ["Array must contain at least 1 element(s)"]
-    else:
-        for index, item in enumerate(raw):
-            if not isinstance(item, dict):
-                errors[f"selections.{index}"] = [f"Expected object, received {js_type(item)}"]
-                continue
-            f = Fields(item)
-            pid = f.id("proposalId", required=True)
-            decision = f.choice("decision", DECISIONS, required=True)
-            note = f.string("note", max_len=NOTE_MAX)
-            for name, messages in f.errors.items():
-                errors[f"selections.{index}.{name}"] = messages
-            items.append(pb.ProposalSelectionInput(proposal_id=pid or "",
-                                                   decision=decision or "", note=note or ""))
-        if not errors and len({i.proposal_id for i in items}) != len(items):
-            errors["selections"] = ["Proposal ids must be unique"]
-    if errors:
-        raise validation_error(errors)
+    fields = Fields(await json_object(request))
+    items = fields.objects("selections", _selection_input, required=True, min_items=1)
+    if not fields.errors and len({i.proposal_id for i in items}) != len(items):
+        fields.fail("selections", "Proposal ids must be unique")
+    fields.check()
     resp = await call(request, stub(request).SetProposalSelections,
                       pb.SetProposalSelectionsRequest(session_id=session_id, selections=items))
     return ok(_selection_result(resp))
@@ -201,27 +182,12 @@ async def suggest(request: web.Request) -> web.Response:
         session_id=session_id, count=count or 3, focus_needs=list(focus or []),
         need_id=need_id or ""))
     suggestions = [{"id": s.id, "description": s.description,
-                    "needsAddressed": list(s.needs_addressed), "duration": _text(s.duration),
-                    "measureOfSuccess": _text(s.measure_of_success), "createdByMe": False,
+                    "needsAddressed": list(s.needs_addressed), "duration": text(s.duration),
+                    "measureOfSuccess": text(s.measure_of_success), "createdByMe": False,
                     "source": "AI_SUGGESTED", "createdAt": when(s, "create_time")}
                    for s in resp.suggestions]
     return ok({"suggestions": suggestions, "source": resp.source, "count": len(suggestions),
                "state": state_json(resp.state)})
-
-
-def _parse_date(fields: Fields, name: str) -> Timestamp | None:
-    value = fields.string(name)
-    if value is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        fields.fail(name, "Invalid datetime")
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime((moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-                       .astimezone(UTC))
-    return stamp
 
 
 async def close(request: web.Request) -> web.Response:
@@ -230,7 +196,7 @@ async def close(request: web.Request) -> web.Response:
     kind = fields.choice("kind", KINDS)
     reason = fields.choice("reason", REASONS)
     summary = fields.string("summary", max_len=SUMMARY_MAX)
-    check_in = _parse_date(fields, "checkInDate")
+    check_in = fields.timestamp("checkInDate")
     fields.check()
     resp = await call(request, stub(request).CloseStage4, pb.CloseStage4Request(
         session_id=session_id, kind=kind or "", reason=reason or "", summary=summary or "",

@@ -3,18 +3,14 @@ and /resolve (partner-journey.md §3.2, §3.8). Every rule is checked again by t
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any
-
 from aiohttp import web
-from google.protobuf.timestamp_pb2 import Timestamp
 
 from mwf.v1 import strategies_pb2 as pb
-from rest_gateway.convert import Json, text, when
+from rest_gateway.convert import Json, enum_name, enum_value, text, when
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
-from rest_gateway.validation import Fields, js_type, json_object, path_id
+from rest_gateway.validation import Fields, json_object, path_id
 
 DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 1000
 AGREEMENT_DESCRIPTION_MAX = 1000
@@ -25,14 +21,6 @@ AGREEMENT_TYPES = ("MICRO_EXPERIMENT", "COMMITMENT", "CHECK_IN", "HYBRID")
 # -- shapes ----------------------------------------------------------------------------------
 
 
-def _enum(enum: Any, value: int, prefix: str) -> str | None:
-    try:
-        name = str(enum.Name(value)).removeprefix(prefix)
-    except ValueError:
-        return None
-    return None if name == "UNSPECIFIED" else name
-
-
 def strategy(s: pb.RankableStrategy) -> Json:
     return {"id": s.id, "description": s.description, "needsAddressed": list(s.needs_addressed),
             "duration": text(s.duration), "measureOfSuccess": text(s.measure_of_success)}
@@ -41,56 +29,15 @@ def strategy(s: pb.RankableStrategy) -> Json:
 def agreement(a: pb.SessionAgreement) -> Json:
     return {
         "id": a.id, "strategyId": text(a.strategy_id), "description": a.description,
-        "type": _enum(pb.SessionAgreementType, a.type, "SESSION_AGREEMENT_TYPE_"),
+        "type": enum_name(pb.SessionAgreementType, a.type, "SESSION_AGREEMENT_TYPE_"),
         "duration": text(a.duration), "measureOfSuccess": text(a.measure_of_success),
-        "status": _enum(pb.SessionAgreementStatus, a.status, "SESSION_AGREEMENT_STATUS_"),
+        "status": enum_name(pb.SessionAgreementStatus, a.status, "SESSION_AGREEMENT_STATUS_"),
         "agreedByMe": a.agreed_by_me, "agreedByPartner": a.agreed_by_partner,
         "agreedAt": when(a, "agree_time"), "followUpDate": when(a, "follow_up_time"),
     }
 
 
 # -- body checks -----------------------------------------------------------------------------
-
-
-def _string_list(fields: Fields, name: str, *, max_items: int) -> list[str]:
-    value = fields.data.get(name)
-    if value is None:
-        fields.fail(name, "Required")
-        return []
-    if not isinstance(value, list):
-        fields.fail(name, f"Expected array, received {js_type(value)}")
-        return []
-    if not value:
-        fields.fail(name, "Array must contain at least 1 element(s)")
-        return []
-    if len(value) > max_items:
-        fields.fail(name, f"Array must contain at most {max_items} element(s)")
-        return []
-    sub = Fields({str(i): v for i, v in enumerate(value)})
-    out = [sub.id(str(i), required=True) for i in range(len(value))]
-    for key, messages in sub.errors.items():
-        fields.errors.setdefault(f"{name}.{key}", []).extend(messages)
-    return [item for item in out if item is not None]
-
-
-def _timestamp(fields: Fields, name: str) -> Timestamp | None:
-    raw = fields.data.get(name)
-    if raw is None:
-        return None
-    if not isinstance(raw, str):
-        fields.fail(name, f"Expected string, received {js_type(raw)}")
-        return None
-    try:
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except ValueError:
-        fields.fail(name, "Invalid datetime")
-        return None
-    if moment.tzinfo is None:
-        fields.fail(name, "Invalid datetime: a time zone is required")
-        return None
-    stamp = Timestamp()
-    stamp.FromDatetime(moment)
-    return stamp
 
 
 # -- handlers --------------------------------------------------------------------------------
@@ -101,7 +48,7 @@ async def list_strategies(request: web.Request) -> web.Response:
                       pb.ListStrategiesRequest(session_id=path_id(request)))
     return ok({
         "strategies": [strategy(s) for s in resp.strategies],
-        "phase": _enum(pb.StrategyPhase, resp.phase, "STRATEGY_PHASE_"),
+        "phase": enum_name(pb.StrategyPhase, resp.phase, "STRATEGY_PHASE_"),
         "aiSuggestionsAvailable": resp.ai_suggestions_available,
         "myReadyToRank": resp.my_ready_to_rank,
         "partnerReadyToRank": resp.partner_ready_to_rank,
@@ -116,7 +63,7 @@ async def propose_strategy(request: web.Request) -> web.Response:
     fields = Fields(await json_object(request))
     description = fields.string("description", required=True, min_len=DESCRIPTION_MIN,
                                 max_len=DESCRIPTION_MAX)
-    needs = _string_list(fields, "needsAddressed", max_items=NEEDS_MAX)
+    needs = fields.id_list("needsAddressed", max_items=NEEDS_MAX)
     duration = fields.string("duration", max_len=DURATION_MAX)
     measure = fields.string("measureOfSuccess", max_len=MEASURE_MAX)
     fields.check()
@@ -139,7 +86,7 @@ async def mark_ready(request: web.Request) -> web.Response:
 async def submit_ranking(request: web.Request) -> web.Response:
     session_id = path_id(request)
     fields = Fields(await json_object(request))
-    ranked = _string_list(fields, "rankedIds", max_items=RANKED_MAX)
+    ranked = fields.id_list("rankedIds", max_items=RANKED_MAX)
     if len(set(ranked)) != len(ranked):
         fields.fail("rankedIds", "Strategy ids must be unique")
     fields.check()
@@ -174,11 +121,11 @@ async def propose_agreement(request: web.Request) -> web.Response:
     kind = fields.choice("type", AGREEMENT_TYPES, required=True)
     duration = fields.string("duration", max_len=DURATION_MAX)
     measure = fields.string("measureOfSuccess", max_len=MEASURE_MAX)
-    follow_up = _timestamp(fields, "followUpDate")
+    follow_up = fields.timestamp("followUpDate")
     fields.check()
     message = pb.ProposeAgreementRequest(
         session_id=session_id, strategy_id=strategy_id or "", description=description or "",
-        type=pb.SessionAgreementType.Value(f"SESSION_AGREEMENT_TYPE_{kind}"),
+        type=enum_value(pb.SessionAgreementType, "SESSION_AGREEMENT_TYPE_", kind),
         duration=duration or "", measure_of_success=measure or "", follow_up_time=follow_up)
     resp = await call(request, stub(request).ProposeAgreement, message)
     return ok({"agreement": agreement(resp.agreement),
@@ -194,10 +141,7 @@ async def list_agreements(request: web.Request) -> web.Response:
 async def confirm_agreement(request: web.Request) -> web.Response:
     session_id, agreement_id = path_id(request), path_id(request, "aid")
     fields = Fields(await json_object(request))
-    confirmed = fields.data.get("confirmed")
-    if not isinstance(confirmed, bool):
-        fields.fail("confirmed", "Required" if confirmed is None
-                    else f"Expected boolean, received {js_type(confirmed)}")
+    confirmed = fields.boolean("confirmed", required=True)
     fields.check()
     resp = await call(request, stub(request).ConfirmAgreement, pb.ConfirmAgreementRequest(
         session_id=session_id, agreement_id=agreement_id, confirmed=bool(confirmed)))
