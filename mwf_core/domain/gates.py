@@ -25,7 +25,10 @@ GATE_TABLE: dict[int, tuple[str, ...]] = {
     1: ("feelHeardConfirmed",),
     2: ("empathyValidated",),
     3: ("needsConfirmed", "needsShared", "needsValidated"),
-    4: ("rankingSubmitted", "agreementCreated"),
+    # The original listed ("rankingSubmitted", "agreementCreated") here: nothing sets the
+    # second and there is no stage 5, so the route answered GATES_NOT_SATISFIED forever.
+    # Stage 4 has no exit gates: it ends through closure or resolution (INVALID_STAGE here).
+    4: (),
 }
 
 # Stages whose exit is joint: leaving them needs the partner's gates of the same stage too.
@@ -72,6 +75,8 @@ def check_advance(
 ) -> AdvanceCheck:
     """May I leave `stage`? `partner_stage` is the partner's current stage (None before they
     joined); `partner_gates_at_stage` their gates of the row at my `stage` (None without one)."""
+    if stage >= LAST_STAGE:
+        return AdvanceCheck(stage, last_stage=True)
     mine = missing_gates(stage, my_gates, inviter=inviter)
     if mine:
         return AdvanceCheck(stage, BlockedReason.GATES_NOT_SATISFIED, mine)
@@ -82,6 +87,4 @@ def check_advance(
                   else missing_gates(stage, partner_gates_at_stage or {}))
         if theirs:
             return AdvanceCheck(stage, BlockedReason.PARTNER_NOT_READY, theirs)
-    if stage >= LAST_STAGE:
-        return AdvanceCheck(stage, last_stage=True)
     return AdvanceCheck(stage)

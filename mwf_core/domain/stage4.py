@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+# The text limits of proposals (description, duration, measure of success) live in
+# domain/agreements.py, shared with the legacy strategies flow.
 from mwf_core.domain.agreements import MAX_AGREEMENTS
 from mwf_core.domain.enums import ProposalKind, ProposalStatus
 from mwf_core.domain.records import IdentifiedNeed, StrategyProposal
@@ -19,7 +21,6 @@ NOTE_MAX = 1000
 SUMMARY_MAX = 2000
 SUGGEST_MAX = 3
 DEFAULT_CHECK_IN = timedelta(days=10)
-DESCRIPTION_MIN, DESCRIPTION_MAX = 10, 1000
 
 
 class Decision(StrEnum):

@@ -1,14 +1,15 @@
-"""Stage 4 bookkeeping shared by chat capture and the stage-4 routes: the session's live
-needs (the partner's only once both have shared), the revision audit and the need-coverage
-recompute."""
+"""Stage 4 bookkeeping shared by chat capture and the stage-4 routes: adding a proposal (one
+duplicate rule for every source), the session's live needs (the partner's only once both have
+shared), the revision audit and the need-coverage recompute."""
 
 from __future__ import annotations
 
-from mwf_core.domain.enums import Stage
+from mwf_core.domain.enums import ProposalKind, ProposalSource, ProposalStatus, Stage
 from mwf_core.domain.records import IdentifiedNeed, StageProgress, StrategyProposal
 from mwf_core.domain.stage4 import (
     RevisionAction,
     Stage4NeedCoverage,
+    Stage4ProposalDetails,
     Stage4ProposalRevision,
     compute_coverage,
 )
@@ -84,3 +85,44 @@ async def record_revision(
         new_description=new_proposal.description if new_proposal else None,
         user_id=user_id,
     ))
+
+
+def same_text(a: str, b: str) -> bool:
+    """The duplicate rule: equal once case and runs of white space are ignored."""
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+async def already_listed(uow: UnitOfWork, session_id: str, description: str,
+                         ignore_id: str | None = None) -> bool:
+    """Whether an ACTIVE proposal of the session (other than `ignore_id`) has this text."""
+    active = await uow.proposals.for_session(session_id, frozenset({ProposalStatus.ACTIVE}))
+    return any(p.id != ignore_id and same_text(p.description, description) for p in active)
+
+
+async def add_proposal(
+    uow: UnitOfWork, deps: Dependencies, session_id: str, *, description: str,
+    needs_addressed: list[str], source: ProposalSource, kind: ProposalKind,
+    created_by: str | None, duration: str | None = None, measure_of_success: str | None = None,
+    parent: StrategyProposal | None = None, captured_from_message_id: str | None = None,
+) -> StrategyProposal | None:
+    """Add one ACTIVE proposal to the inventory - the one way for the legacy POST
+    /strategies, AI suggestions and chat capture. None (nothing written) when an active
+    proposal of the session already has the same text (`same_text`): each caller decides
+    what a duplicate means (409 for a person's explicit proposal, skipped otherwise).
+    Callers refresh coverage and publish `strategies.updated` themselves (once per batch)."""
+    text = description.strip()
+    if await already_listed(uow, session_id, text):
+        return None
+    proposal = StrategyProposal(
+        id=deps.ids.new_id(), session_id=session_id, created_by_user_id=created_by,
+        description=text, needs_addressed=list(dict.fromkeys(needs_addressed)),
+        source=source, kind=kind, status=ProposalStatus.ACTIVE, created_at=deps.clock.now(),
+        parent_proposal_id=parent.id if parent else None,
+        captured_from_message_id=captured_from_message_id)
+    await uow.proposals.add(proposal)
+    if duration or measure_of_success:
+        await uow.stage4.put_details(Stage4ProposalDetails(
+            proposal.id, session_id, duration=duration, measure_of_success=measure_of_success))
+    if parent is not None:
+        await record_revision(uow, deps, parent, user_id=created_by, new_proposal=proposal)
+    return proposal

@@ -34,30 +34,23 @@ from mwf_core.domain.agreements import (
 from mwf_core.domain.enums import (
     ProposalKind,
     ProposalSource,
-    ProposalStatus,
     SessionStatus,
     Stage,
 )
-from mwf_core.domain.errors import ValidationFailed, field_error
-from mwf_core.domain.records import StrategyProposal, User
-from mwf_core.domain.stage4 import Stage4ProposalDetails
+from mwf_core.domain.errors import Conflict, ValidationFailed, field_error
+from mwf_core.domain.records import User
 from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.ports.repositories import UnitOfWork
 
+from .guards import require_active
+from .lane import emit_to_session
 from .progression import merge_gates
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import load_context, load_locked_context
+from .stage4_inventory import add_proposal
 from .strategies_agreements import AgreementUseCases
-from .strategies_common import (
-    PartnerNotReady,
-    StrategyView,
-    gate,
-    partner_id,
-    rankable,
-    require_active,
-    require_stage4,
-)
+from .strategies_common import PartnerNotReady, StrategyView, gate, rankable, require_stage4
 
 __all__ = ["StrategyUseCases", "StrategyView", "PartnerNotReady"]
 
@@ -150,7 +143,7 @@ class StrategyUseCases(AgreementUseCases):
         async def work(uow: UnitOfWork) -> StrategyBoard:
             context = await load_context(uow, session_id, actor)
             found = await rankable(uow, session_id)
-            other = partner_id(context)
+            other = context.partner_id
             mine_ready, theirs_ready = (gate(context, actor.id, READY_TO_RANK),
                                         gate(context, other, READY_TO_RANK))
             both_ranked = (gate(context, actor.id, RANKING_SUBMITTED)
@@ -171,33 +164,32 @@ class StrategyUseCases(AgreementUseCases):
         return await in_transaction(self._deps.uow, work)
 
     async def propose(self, actor: User, session_id: str, new: NewStrategy) -> CreatedStrategy:
-        """POST /strategies: adds a USER_SUBMITTED shared proposal (stage 4, ACTIVE session)."""
+        """POST /strategies: adds a USER_SUBMITTED shared proposal (stage 4, ACTIVE session).
+        The same text (case and spacing aside) already on the list: 409 CONFLICT, nothing
+        added (`stage4_inventory.add_proposal` holds the one duplicate rule)."""
         _check_new(new)
 
         async def work(uow: UnitOfWork) -> CreatedStrategy:
-            context = await load_context(uow, session_id, actor)
+            # Locked: two people proposing the same text at once add it once.
+            context = await load_locked_context(uow, session_id, actor)
             require_active(context)
             require_stage4(context, "propose strategy")
-            now = self._deps.clock.now()
-            proposal = StrategyProposal(
-                id=self._deps.ids.new_id(), session_id=session_id, created_by_user_id=actor.id,
-                description=new.description.strip(), needs_addressed=list(new.needs_addressed),
-                source=ProposalSource.USER_SUBMITTED, kind=ProposalKind.SHARED_PROPOSAL,
-                status=ProposalStatus.ACTIVE, created_at=now)
-            await uow.proposals.add(proposal)
             duration = (new.duration or "").strip() or None
             measure = (new.measure_of_success or "").strip() or None
-            if duration or measure:
-                await uow.stage4.put_details(Stage4ProposalDetails(
-                    proposal.id, session_id, duration=duration, measure_of_success=measure))
+            proposal = await add_proposal(
+                uow, self._deps, session_id, description=new.description,
+                needs_addressed=list(new.needs_addressed), source=ProposalSource.USER_SUBMITTED,
+                kind=ProposalKind.SHARED_PROPOSAL, created_by=actor.id, duration=duration,
+                measure_of_success=measure)
+            if proposal is None:
+                raise Conflict("This strategy is already on the list")
             # Both screens refresh; the event does not name the proposer (the list is
             # anonymous so that ranking is about the idea, not the person).
-            await uow.outbox.add(new_event(
-                self._deps, events.session_channel(session_id), events.STRATEGIES_UPDATED,
-                session_id, {"stage": 4, "change": "strategy_proposed"}))
+            await emit_to_session(uow, self._deps, session_id, events.STRATEGIES_UPDATED,
+                                  {"stage": 4, "change": "strategy_proposed"})
             view = StrategyView(proposal.id, proposal.description, proposal.needs_addressed,
                                 duration, measure)
-            return CreatedStrategy(view, now)
+            return CreatedStrategy(view, proposal.created_at)
 
         return await in_transaction(self._deps.uow, work)
 
@@ -208,7 +200,7 @@ class StrategyUseCases(AgreementUseCases):
             context = await load_locked_context(uow, session_id, actor)
             require_active(context)
             row = require_stage4(context, "mark ready to rank")
-            theirs = gate(context, partner_id(context), READY_TO_RANK)
+            theirs = gate(context, context.partner_id, READY_TO_RANK)
             if row.gates_satisfied.get(READY_TO_RANK):
                 ready_at = _parse_at(row.gates_satisfied.get(READY_AT))
                 return ReadyResult(ready_at or self._deps.clock.now(), theirs)
@@ -237,7 +229,7 @@ class StrategyUseCases(AgreementUseCases):
             context = await load_locked_context(uow, session_id, actor)
             require_active(context)
             row = require_stage4(context, "rank strategies")
-            other = partner_id(context)
+            other = context.partner_id
             if not (row.gates_satisfied.get(READY_TO_RANK) and gate(context, other,
                                                                      READY_TO_RANK)):
                 raise PartnerNotReady("Both partners must be ready to rank first")
@@ -263,7 +255,7 @@ class StrategyUseCases(AgreementUseCases):
 
         async def work(uow: UnitOfWork) -> Overlap:
             context = await load_context(uow, session_id, actor)
-            other = partner_id(context)
+            other = context.partner_id
             rankings = {r.user_id: r for r in await uow.rankings.for_session(session_id)}
             mine, theirs = rankings.get(actor.id), rankings.get(other) if other else None
             if mine is None or theirs is None:

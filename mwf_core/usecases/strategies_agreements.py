@@ -25,21 +25,13 @@ from mwf_core.domain.agreements import (
 from mwf_core.domain.enums import SessionStatus
 from mwf_core.domain.errors import Conflict, NotFound, ValidationFailed
 from mwf_core.domain.records import User
-from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
+from .guards import require_active
+from .resolution import resolve_session
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import SessionContext, load_context, load_locked_context
-from .strategies_common import (
-    flags_for,
-    member_order,
-    partner_id,
-    rankable,
-    require_active,
-    require_stage4,
-    resolve_session,
-    set_flag,
-)
+from .strategies_common import flags_for, member_order, rankable, require_stage4, set_flag
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,7 +126,7 @@ class AgreementUseCases:
                 self._deps, events.session_channel(session_id), events.AGREEMENT_PROPOSED,
                 session_id, {"agreementId": agreement.id, "proposedBy": actor.id,
                              "excludeUserId": actor.id}))
-            return _view(agreement, actor.id, partner_id(context), order)
+            return _view(agreement, actor.id, context.partner_id, order)
 
         return await in_transaction(self._deps.uow, work)
 
@@ -186,8 +178,9 @@ class AgreementUseCases:
                           if counts_toward_limit(a)]
             resolves = bool(everything) and all(fully_agreed(a) for a in everything)
             if resolves:
-                await resolve_session(uow, self._deps, context, now,
-                                      {"agreementId": agreement.id})
+                await resolve_session(uow, self._deps, context, now, resolved_by=actor.id,
+                                      agreement_ids=[a.id for a in everything],
+                                      agreement_id=agreement.id)
             return await self._confirm_result(uow, context, agreement, order, resolves)
 
         return await in_transaction(self._deps.uow, work)
@@ -206,15 +199,17 @@ class AgreementUseCases:
             if not any(v.agreement.status is AgreementStatus.AGREED for v in views):
                 raise ValidationFailed("Cannot resolve: no agreement has been agreed by both")
             now = self._deps.clock.now()
-            await resolve_session(uow, self._deps, context, now,
-                                  {"resolvedBy": actor.id, "resolvedAt": js_iso(now)})
+            agreed = [v.agreement.id for v in views
+                      if v.agreement.status is AgreementStatus.AGREED]
+            await resolve_session(uow, self._deps, context, now, resolved_by=actor.id,
+                                  agreement_ids=agreed)
             return _resolution(now, views)
 
         return await in_transaction(self._deps.uow, work)
 
     async def _views(self, uow: UnitOfWork, context: SessionContext) -> list[AgreementView]:
         order = await member_order(uow, context)
-        return [_view(a, context.viewer.id, partner_id(context), order)
+        return [_view(a, context.viewer.id, context.partner_id, order)
                 for a in await uow.agreements.for_session(context.session.id)]
 
     async def _confirm_result(self, uow: UnitOfWork, context: SessionContext,
@@ -223,7 +218,7 @@ class AgreementUseCases:
         everything = [a for a in await uow.agreements.for_session(context.session.id)
                       if counts_toward_limit(a)]
         can_resolve = bool(everything) and all(fully_agreed(a) for a in everything)
-        return ConfirmResult(_view(agreement, context.viewer.id, partner_id(context), order),
+        return ConfirmResult(_view(agreement, context.viewer.id, context.partner_id, order),
                              can_resolve, resolved)
 
 

@@ -1,26 +1,18 @@
-"""What the legacy Stage 4 use cases share: the stage and status checks, the strategy list
-(shared proposals with their details, never their author), member order and resolution."""
+"""What the legacy Stage 4 use cases share: the stage check, the strategy list (shared
+proposals with their details, never their author) and member order. Status checks are in
+`guards`, resolving the session in `resolution`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
-from mwf_core.domain import events
 from mwf_core.domain.agreements import Agreement
-from mwf_core.domain.enums import (
-    ProposalKind,
-    ProposalSource,
-    ProposalStatus,
-    SessionStatus,
-    Stage,
-    StageStatus,
-)
-from mwf_core.domain.errors import DomainError, ErrorCode, SessionNotActive, ValidationFailed
+from mwf_core.domain.enums import ProposalKind, ProposalSource, ProposalStatus, Stage
+from mwf_core.domain.errors import DomainError, ErrorCode
 from mwf_core.domain.records import StageProgress, StrategyProposal
 from mwf_core.ports.repositories import UnitOfWork
 
-from .runtime import Dependencies, new_event
+from .guards import require_stage
 from .session_view import SessionContext
 
 _ACTIVE = frozenset({ProposalStatus.ACTIVE})
@@ -72,33 +64,17 @@ async def rankable(uow: UnitOfWork, session_id: str) -> Rankable:
     return Rankable(proposals, views)
 
 
-def current_stage(context: SessionContext, user_id: str | None) -> int:
-    row = context.current(user_id)
-    return row.stage if row else 0
-
-
 def require_stage4(context: SessionContext, action: str) -> StageProgress:
-    """The caller's stage-4 row; VALIDATION_ERROR (the original's wording) when elsewhere."""
+    """The caller's stage-4 row; VALIDATION_ERROR (the common wording) when elsewhere."""
+    require_stage(context, context.viewer.id, Stage.STRATEGIC_REPAIR, action)
     row = context.row(context.viewer.id, Stage.STRATEGIC_REPAIR)
-    if row is None:
-        raise ValidationFailed(f"Cannot {action}: you are in stage "
-                               f"{current_stage(context, context.viewer.id)}, "
-                               "but stage 4 is required")
+    assert row is not None  # the current stage is 4
     return row
-
-
-def require_active(context: SessionContext) -> None:
-    if context.session.status is not SessionStatus.ACTIVE:
-        raise SessionNotActive("Session is not active")
 
 
 def gate(context: SessionContext, user_id: str | None, key: str) -> bool:
     row = context.row(user_id, Stage.STRATEGIC_REPAIR) if user_id else None
     return bool(row and row.gates_satisfied.get(key))
-
-
-def partner_id(context: SessionContext) -> str | None:
-    return context.partner.id if context.partner else None
 
 
 async def member_order(uow: UnitOfWork, context: SessionContext) -> tuple[str, str | None]:
@@ -121,21 +97,3 @@ def set_flag(agreement: Agreement, user_id: str, order: tuple[str, str | None],
         agreement.agreed_by_a = value
     else:
         agreement.agreed_by_b = value
-
-
-async def resolve_session(uow: UnitOfWork, deps: Dependencies, context: SessionContext,
-                          now: datetime, payload: dict[str, object]) -> None:
-    """RESOLVED with resolved_at, every open stage row COMPLETED, one `session.resolved`.
-    Call only under `load_locked_context` with the session still ACTIVE."""
-    session = context.session
-    session.status = SessionStatus.RESOLVED
-    session.resolved_at = now
-    session.updated_at = now
-    await uow.sessions.update(session)
-    for row in context.progress:
-        if row.status is not StageStatus.COMPLETED:
-            row.status = StageStatus.COMPLETED
-            row.completed_at = row.completed_at or now
-            await uow.progress.update(row)
-    await uow.outbox.add(new_event(deps, events.session_channel(session.id),
-                                   events.SESSION_RESOLVED, session.id, payload))

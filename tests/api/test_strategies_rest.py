@@ -201,6 +201,17 @@ async def test_strategy_limits(stack: Stack, body: dict[str, Any], field: str) -
     assert field in error["details"], error
 
 
+async def test_the_same_strategy_twice_is_a_conflict(stack: Stack) -> None:
+    pair = await both_at_stage(stack, 4)
+    walk = await propose(stack, pair, "alice", "Walk together every Sunday")
+    error = await stack.error("POST", pair.path("/strategies"), "bob",
+                              {"description": "  walk together EVERY  sunday",
+                               "needsAddressed": NEEDS}, status=409, code="CONFLICT")
+    assert error["message"] == "This strategy is already on the list"
+    board = await stack.ok("GET", pair.path("/strategies"), "bob")
+    assert [s["id"] for s in board["strategies"]] == [walk]
+
+
 async def test_agreement_limits_and_rank_body(stack: Stack) -> None:
     pair = await both_at_stage(stack, 4)
     walk, cook, _ = await three_strategies(stack, pair)

@@ -302,7 +302,9 @@ async def test_close_with_shared_agreement(w: World) -> None:
         assert all(r.status is StageStatus.COMPLETED for r in rows)
     resolved = w.app.events(events.SESSION_RESOLVED)
     assert len(resolved) == 1
-    assert resolved[0].payload["closedBy"] == w.bob.id
+    assert resolved[0].payload["closedBy"] == resolved[0].payload["resolvedBy"] == w.bob.id
+    assert resolved[0].payload["kind"] == resolved[0].payload["closureKind"]
+    assert resolved[0].payload["resolvedAt"] and "agreementId" not in resolved[0].payload
     assert sorted(resolved[0].payload["agreementIds"]) == sorted(a.id for a in agreements)
     with pytest.raises(Conflict):
         await w.s4.close(w.alice, w.sid)
@@ -414,6 +416,43 @@ async def test_chat_capture_records_revisions_and_coverage(w: World) -> None:
     updated = w.app.events(events.STRATEGIES_UPDATED)[-1].payload
     assert (updated["appliedOperationCount"], updated["skippedOperationCount"],
             updated["selectionCaptured"]) == (3, 1, False)
+
+
+async def test_one_duplicate_rule_for_every_source(app: App, alice: User, bob: User,
+                                                    carol: User) -> None:
+    """Chat capture, AI suggestions and revisions skip a text already active in the session
+    (case and spacing aside); a revision may keep its own text."""
+    from mwf_core.mediator.state_tool import ProposalOp
+    from mwf_core.usecases.conversation_store import TurnStore
+
+    model = JsonModel({"suggestions": [
+        {"description": "walk together TWICE a week"},
+        {"description": "Cook dinner together on Sundays"},
+        {"description": "Cook  dinner together on sundays"}]})
+    w = await _world(app, alice, bob, carol, model)
+    result = await w.s4.suggest(w.alice, w.sid, count=3)
+    assert [s.proposal.description for s in result.suggestions] == [
+        "Cook dinner together on Sundays"]
+    assert w.app.events(events.STRATEGIES_UPDATED)[-1].payload["skippedOperationCount"] == 2
+    ops = (ProposalOp("add", "", "  Try a chore ROTA for two weeks", ()),
+           ProposalOp("revise", w.props["walk"], "try a chore rota for two weeks", ()),
+           ProposalOp("revise", w.props["rota"], "Try a chore rota for two weeks",
+                      (w.needs["b_time"],)))
+    async with w.app.db() as uow:
+        session = await uow.sessions.get(w.sid)
+        assert session is not None
+        await TurnStore(w.app.deps)._apply_proposals(uow, session, w.alice.id, ops, "reply-1")
+        await uow.commit()
+    async with w.app.db() as uow:
+        active = await uow.proposals.for_session(w.sid, frozenset({ProposalStatus.ACTIVE}))
+    texts = sorted(p.description for p in active)
+    assert texts == ["Cook dinner together on Sundays", "Try a chore rota for two weeks",
+                     "Walk together twice a week"]
+    rota = next(p for p in active if p.description.startswith("Try"))
+    assert rota.parent_proposal_id == w.props["rota"]
+    assert rota.needs_addressed == [w.needs["b_time"]]
+    updated = w.app.events(events.STRATEGIES_UPDATED)[-1].payload
+    assert (updated["appliedOperationCount"], updated["skippedOperationCount"]) == (1, 2)
 
 
 async def test_offline_mediator_answers_the_suggest_call() -> None:

@@ -107,6 +107,18 @@ async def test_propose_limits_and_stage(
         assert field in caught.value.details
 
 
+async def test_the_same_strategy_twice_is_a_conflict(
+    app: App, strategies: StrategyUseCases, at4: str, alice: User, bob: User,
+) -> None:
+    first = await strategies.propose(alice, at4, NewStrategy("Walk  together on Sundays", NEED))
+    # Case and spacing do not make a new idea, whoever proposes it.
+    with pytest.raises(Conflict, match="already on the list"):
+        await strategies.propose(bob, at4, NewStrategy(" walk together ON sundays ", NEED))
+    board = await strategies.board(alice, at4)
+    assert [s.id for s in board.strategies] == [first.strategy.id]
+    assert len(app.events(events.STRATEGIES_UPDATED)) == 1
+
+
 async def test_ranking_waits_for_both_and_overlap_stays_hidden_until_both_ranked(
     app: App, strategies: StrategyUseCases, at4: str, alice: User, bob: User,
 ) -> None:
@@ -185,6 +197,12 @@ async def test_agreements_flags_follow_member_order_and_the_session_resolves_onc
                if p.session_id == at4)
     resolved = app.events(events.SESSION_RESOLVED)
     assert [e.payload["agreementId"] for e in resolved] == [second.agreement.id]
+    # One payload shape for every way of resolving (resolution.resolved_payload).
+    assert resolved[0].payload["resolvedBy"] == resolved[0].payload["closedBy"] == bob.id
+    assert sorted(resolved[0].payload["agreementIds"]) == sorted(
+        [first.agreement.id, second.agreement.id])
+    assert resolved[0].payload["kind"] is None and resolved[0].payload["closureKind"] is None
+    assert resolved[0].payload["resolvedAt"]
     # A double tap after resolution answers, without a second resolution.
     repeat = await strategies.confirm_agreement(bob, at4, second.agreement.id, True)
     assert repeat.session_can_resolve and not repeat.resolved
@@ -208,6 +226,7 @@ async def test_resolve_on_one_agreed_agreement(
     assert app.store.sessions[at4].status is SessionStatus.RESOLVED
     payloads: list[dict[str, Any]] = [e.payload for e in app.events(events.SESSION_RESOLVED)]
     assert [p["resolvedBy"] for p in payloads] == [bob.id]
+    assert payloads[0]["agreementIds"] == [one.agreement.id] and "agreementId" not in payloads[0]
 
 
 async def test_access_and_status_rules(
