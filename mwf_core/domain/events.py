@@ -13,13 +13,6 @@ SESSION_RESUMED = "session.resumed"
 SESSION_ABANDONED = "session.abandoned"
 SESSION_UPDATED = "session.updated"
 
-
-def session_channel(session_id: str) -> str:
-    return SESSION_CHANNEL.format(session_id=session_id)
-
-
-def user_channel(user_id: str) -> str:
-    return USER_CHANNEL.format(user_id=user_id)
 PARTNER_STAGE_COMPLETED = "partner.stage_completed"
 PARTNER_ADVANCED = "partner.advanced"
 PARTNER_ACTIVITY = "partner.activity"
@@ -59,3 +52,11 @@ AGREEMENT_CONFIRMED = "agreement.confirmed"
 # Consent
 PARTNER_CONSENT_GRANTED = "partner.consent_granted"
 PARTNER_CONSENT_REVOKED = "partner.consent_revoked"
+
+
+def session_channel(session_id: str) -> str:
+    return SESSION_CHANNEL.format(session_id=session_id)
+
+
+def user_channel(user_id: str) -> str:
+    return USER_CHANNEL.format(user_id=user_id)

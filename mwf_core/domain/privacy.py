@@ -41,6 +41,9 @@ PARTNER_VISIBLE_GATE_KEYS = frozenset(
 # The partner's signature is hidden until the viewer has signed too (the compact's own rule).
 COMPACT_GATE_KEYS = frozenset({"compactSigned", "signedAt"})
 
+# How the other person is named when no name of theirs is known.
+PARTNER_FALLBACK_NAME = "your partner"
+
 
 def partner_visible_gates(gates: dict[str, Any], viewer_signed_compact: bool) -> dict[str, Any]:
     visible = PARTNER_VISIBLE_GATE_KEYS

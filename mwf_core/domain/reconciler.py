@@ -45,8 +45,6 @@ class ShareOfferStatus(StrEnum):
 
 
 OPEN_OFFER = frozenset({ShareOfferStatus.PENDING, ShareOfferStatus.OFFERED})
-ANSWERED_OFFER = frozenset({ShareOfferStatus.ACCEPTED, ShareOfferStatus.DECLINED,
-                            ShareOfferStatus.SKIPPED})
 
 # More resubmits than this in one direction: the reconciler is skipped and the attempt goes to
 # the reveal as it is (the counter is the attempt's revision_count, raised on every resubmit).
@@ -86,15 +84,6 @@ class ReconcilerResult:
     was_circuit_breaker_trip: bool = False
     superseded_at: datetime | None = None
 
-    @property
-    def offers_sharing(self) -> bool:
-        return sharing_offered(self.recommended_action, self.suggested_share_focus)
-
-    @property
-    def gaps_remain(self) -> bool:
-        return self.gap_severity in (GapSeverity.MODERATE, GapSeverity.SIGNIFICANT) or \
-            self.recommended_action is not RecommendedAction.PROCEED
-
 
 @dataclass(slots=True)
 class ShareOffer:
@@ -120,10 +109,6 @@ class ShareOffer:
     declined_at: datetime | None = None
     skipped_at: datetime | None = None
     iteration: int = 0
-
-    @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_OFFER
 
 
 def sharing_offered(action: RecommendedAction, suggested_share_focus: str | None) -> bool:

@@ -37,11 +37,18 @@ from mwf_core.domain.records import (
 from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
+from .lane import emit_to_user
 from .messages import require_chat
 from .reconciler_stage import effective_stage_key
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import load_context
-from .stage4_inventory import record_revision, refresh_coverage, session_needs
+from .stage4_inventory import (
+    add_proposal,
+    already_listed,
+    record_revision,
+    refresh_coverage,
+    session_needs,
+)
 
 if TYPE_CHECKING:
     from mwf_core.mediator.state_tool import CapturedState, NeedAction, ProposalOp
@@ -270,12 +277,12 @@ class TurnStore:
             await self._refine_need(uow, session.id, user_id, old, action)
         elif action.action == "delete" and await uow.needs.soft_delete(old.id, self._now()):
             old.deleted_at = self._now()
-            await self._user_event(uow, session.id, user_id, events.NEED_DELETED,
-                                   {"affectedNeed": need_view(old)})
+            await emit_to_user(uow, self._deps, session.id, user_id, events.NEED_DELETED,
+                               {"userId": user_id, "affectedNeed": need_view(old)})
         elif action.action == "lock" and await uow.needs.lock(old.id, self._now()):
             old.locked_at, old.confirmed = self._now(), True
-            await self._user_event(uow, session.id, user_id, events.NEED_LOCKED,
-                                   {"affectedNeed": need_view(old)})
+            await emit_to_user(uow, self._deps, session.id, user_id, events.NEED_LOCKED,
+                               {"userId": user_id, "affectedNeed": need_view(old)})
 
     async def _add_need(
         self, uow: UnitOfWork, session_id: str, user_id: str, vessel_id: str,
@@ -291,8 +298,10 @@ class TurnStore:
         )
         await uow.needs.add(need)
         mine[need.id] = need
-        await self._user_event(uow, session_id, user_id, events.NEED_CAPTURED,
-                               {"need": need_view(need), "capturedAt": js_iso(now)})
+        # Needs are private: their events go on the owner's own channel only.
+        await emit_to_user(uow, self._deps, session_id, user_id, events.NEED_CAPTURED,
+                           {"userId": user_id, "need": need_view(need),
+                            "capturedAt": js_iso(now)})
         return True
 
     async def _refine_need(
@@ -311,15 +320,9 @@ class TurnStore:
             log.info("need %s changed meanwhile: refine ignored", old.id)
             return
         await uow.needs.add(new)
-        await self._user_event(uow, session_id, user_id, events.NEED_REFINED,
-                               {"oldId": old.id, "oldNeed": old.need, "newId": new.id})
-
-    async def _user_event(self, uow: UnitOfWork, session_id: str, user_id: str, name: str,
-                          payload: dict[str, Any]) -> None:
-        # Needs are private: their events go on the owner's own channel only.
-        await uow.outbox.add(new_event(self._deps, events.user_channel(user_id), name,
-                                       session_id, {"forUserId": user_id, "userId": user_id,
-                                                    **payload}))
+        await emit_to_user(uow, self._deps, session_id, user_id, events.NEED_REFINED,
+                           {"userId": user_id, "oldId": old.id, "oldNeed": old.need,
+                            "newId": new.id})
 
     # -- stage 4: the session's shared proposal inventory -------------------------------------
 
@@ -350,19 +353,21 @@ class TurnStore:
         self, uow: UnitOfWork, session_id: str, user_id: str, op: ProposalOp,
         inventory: dict[str, StrategyProposal], need_ids: set[str], reply_id: str,
     ) -> bool:
-        active = [p for p in inventory.values() if p.status is ProposalStatus.ACTIVE]
+        """One captured add / revise / remove. Adds and revisions follow the inventory's one
+        duplicate rule (`stage4_inventory.add_proposal`): the same text already active in
+        the session is skipped."""
         now = self._now()
         needs = [n for n in op.needs_addressed if n in need_ids]
-        if op.op == "add":
-            if any(_same(p.description, op.description) for p in active):
-                return False
-            parent = None
-        else:
+        parent = None
+        if op.op != "add":
             parent = inventory.get(op.proposal_id)
             if parent is None or parent.status is not ProposalStatus.ACTIVE:
                 return False
-            status = ProposalStatus.REVISED if op.op == "revise" else ProposalStatus.REMOVED
             removed = op.op == "remove"
+            if not removed and await already_listed(uow, session_id, op.description,
+                                                    ignore_id=parent.id):
+                return False
+            status = ProposalStatus.REMOVED if removed else ProposalStatus.REVISED
             if not await uow.proposals.retire(parent.id, status,
                                               removed_at=now if removed else None,
                                               removed_by_user_id=user_id if removed else None):
@@ -371,21 +376,15 @@ class TurnStore:
             if removed:
                 await record_revision(uow, self._deps, parent, user_id=user_id)
                 return True
-        proposal = StrategyProposal(
-            id=self._deps.ids.new_id(), session_id=session_id, created_by_user_id=user_id,
-            description=op.description,
+        proposal = await add_proposal(
+            uow, self._deps, session_id, description=op.description,
             needs_addressed=needs or (list(parent.needs_addressed) if parent else []),
             source=ProposalSource.USER_SUBMITTED,
             kind=parent.kind if parent else ProposalKind.SHARED_PROPOSAL,
-            status=ProposalStatus.ACTIVE, created_at=now,
-            parent_proposal_id=parent.id if parent else None,
-            captured_from_message_id=reply_id,
-        )
-        await uow.proposals.add(proposal)
+            created_by=user_id, parent=parent, captured_from_message_id=reply_id)
+        if proposal is None:
+            return False
         inventory[proposal.id] = proposal
-        if parent is not None:
-            await record_revision(uow, self._deps, parent, user_id=user_id,
-                                  new_proposal=proposal)
         return True
 
     def _now(self) -> datetime:

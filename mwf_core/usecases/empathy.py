@@ -27,7 +27,7 @@ from mwf_core.domain.records import ConsentRecord, EmpathyDraft, Message, User
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.ports.repositories import UnitOfWork
 from mwf_core.usecases.reconciler import ReconcilerUseCases
-from mwf_core.usecases.runtime import Dependencies, in_transaction
+from mwf_core.usecases.runtime import Dependencies, in_transaction, new_event
 
 from . import empathy_texts as texts
 from .empathy_answers import (
@@ -38,17 +38,16 @@ from .empathy_answers import (
 )
 from .empathy_common import (
     check_text,
-    emit,
     exchange_view,
-    lane_message,
     name_for,
     require_stage2,
-    stage_of,
     status_for,
 )
 from .empathy_status import AttemptView, ExchangeView, attempt_view, finished_stage1
+from .lane import write_line
 from .session_view import SessionContext, load_context, load_locked_context
 
+_STAGE2 = int(Stage.PERSPECTIVE_STRETCH)
 LANE_SCAN = 500  # how far back a repeated consent looks for the messages it wrote
 
 
@@ -137,7 +136,7 @@ class EmpathyUseCases(EmpathyAnswerOperations):
             draft = await uow.empathy_drafts.get(session_id, actor.id)
             consented = await uow.empathy_attempts.by_author(session_id, actor.id) is not None
             can = (draft is not None and draft.ready_to_share and not consented
-                   and stage_of(context, actor.id) == Stage.PERSPECTIVE_STRETCH)
+                   and context.stage_of(actor.id) == Stage.PERSPECTIVE_STRETCH)
             return DraftView(draft, can, consented)
 
         return await in_transaction(self._deps.uow, work)
@@ -182,7 +181,7 @@ class EmpathyUseCases(EmpathyAnswerOperations):
             id=self._deps.ids.new_id(), user_id=context.viewer.id, session_id=context.session.id,
             target_type=ConsentContentType.EMPATHY_DRAFT, target_id=draft.id, created_at=now,
             decision=ConsentDecision.DENIED, decided_at=now))
-        partner = context.partner.id if context.partner else None
+        partner = context.partner_id
         partner_shared = (partner is not None and await uow.empathy_attempts.by_author(
             context.session.id, partner) is not None)
         return ConsentResult(False, None, partner_shared, False, None, None, None)
@@ -205,20 +204,22 @@ class EmpathyUseCases(EmpathyAnswerOperations):
             await uow.empathy_attempts.add(attempt)
         except DuplicateKey as error:
             raise ConcurrencyConflict("empathy attempt shared concurrently") from error
-        statement = await lane_message(uow, deps, session_id, actor_id,
-                                       MessageRole.EMPATHY_STATEMENT, draft.content, now,
-                                       sender_id=actor_id)
-        note = await lane_message(uow, deps, session_id, actor_id, MessageRole.AI,
-                                  texts.SUBMITTED.format(name=name_for(context, actor_id)),
-                                  now + timedelta(milliseconds=1))
+        statement = await write_line(uow, deps, session_id, actor_id,
+                                     MessageRole.EMPATHY_STATEMENT, draft.content, _STAGE2, now,
+                                     sender_id=actor_id)
+        note = await write_line(uow, deps, session_id, actor_id, MessageRole.AI,
+                                texts.SUBMITTED.format(name=name_for(context, actor_id)),
+                                _STAGE2, now + timedelta(milliseconds=1))
         context.session.updated_at = now
         await uow.sessions.update(context.session)
         attempts = await uow.empathy_attempts.for_session(session_id)
-        partner_id = context.partner.id if context.partner else None
+        partner_id = context.partner_id
         if partner_id is not None:
-            await emit(uow, deps, events.user_channel(partner_id), events.PARTNER_EMPATHY_SHARED,
-                       session_id, {"stage": 2, "sharedBy": actor_id,
-                                    "empathyStatus": await status_for(uow, context, partner_id)})
+            # Status only, no words: the payload has no forUserId in the original either.
+            await uow.outbox.add(new_event(
+                deps, events.user_channel(partner_id), events.PARTNER_EMPATHY_SHARED, session_id,
+                {"stage": 2, "sharedBy": actor_id,
+                 "empathyStatus": await status_for(uow, context, partner_id)}))
         return ConsentResult(True, now, len(attempts) == 2, reveal_ready(attempts),
                              attempt.status, statement, note)
 
@@ -241,7 +242,7 @@ class EmpathyUseCases(EmpathyAnswerOperations):
         """The partner's statement about the caller: its words only once revealed."""
         async def work(uow: UnitOfWork) -> PartnerEmpathy:
             context = await load_context(uow, session_id, actor)
-            partner_id = context.partner.id if context.partner else None
+            partner_id = context.partner_id
             theirs = (await uow.empathy_attempts.by_author(session_id, partner_id)
                       if partner_id else None)
             if theirs is None:
@@ -282,7 +283,7 @@ _WAITING = (EmpathyStatus.HELD, EmpathyStatus.ANALYZING)
 def _waiting_guessers(context: SessionContext, view: ExchangeView) -> list[str]:
     """Authors of this session's attempts that wait for an analysis which may start now."""
     found = []
-    partner_id = context.partner.id if context.partner else None
+    partner_id = context.partner_id
     mine = view.my_attempt.attempt if view.my_attempt else None
     if mine is not None and mine.status in _WAITING and view.partner_completed_stage1:
         found.append(context.viewer.id)

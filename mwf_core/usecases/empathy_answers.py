@@ -31,8 +31,6 @@ from mwf_core.usecases.runtime import Dependencies, in_transaction
 from . import empathy_texts as texts
 from .empathy_common import (
     check_text,
-    emit,
-    lane_message,
     name_for,
     require_stage2,
     save_move,
@@ -40,9 +38,11 @@ from .empathy_common import (
 )
 from .empathy_exit import move_to_stage3_if_both_validated
 from .empathy_reveal import reveal_if_ready
+from .lane import emit_to_session, emit_to_user, write_line
 from .progression import merge_gates
 from .session_view import SessionContext, load_context, load_locked_context
 
+_STAGE2 = int(Stage.PERSPECTIVE_STRETCH)
 DRAFT_MAX = 2000
 FEEDBACK_MAX = 500
 SKIP_REASON_MAX = 500
@@ -91,7 +91,7 @@ class EmpathyAnswerOperations:
 
         async def work(uow: UnitOfWork) -> ValidateResult:
             context = await load_locked_context(uow, session_id, actor)
-            partner_id = context.partner.id if context.partner else None
+            partner_id = context.partner_id
             theirs = (await uow.empathy_attempts.by_author(session_id, partner_id)
                       if partner_id else None)
             if theirs is None or partner_id is None:
@@ -123,13 +123,13 @@ class EmpathyAnswerOperations:
         guesser = theirs.source_user_id
         if guesser is not None:
             status = await status_for(uow, context, guesser)
-            await emit(uow, deps, events.user_channel(guesser), events.EMPATHY_STATUS_UPDATED,
-                       session_id, {"status": EmpathyStatus.VALIDATED.value, "forUserId": guesser,
-                                    "empathyStatus": status, "validatedBy": actor_id,
-                                    "feedbackShared": False, "triggeredByUserId": actor_id})
-            await emit(uow, deps, events.user_channel(guesser), events.PARTNER_STAGE_COMPLETED,
-                       session_id, {"stage": 2, "validated": True, "completedBy": actor_id,
-                                    "empathyStatus": status, "triggeredByUserId": actor_id})
+            await emit_to_user(uow, deps, session_id, guesser, events.EMPATHY_STATUS_UPDATED,
+                               {"status": EmpathyStatus.VALIDATED.value,
+                                "empathyStatus": status, "validatedBy": actor_id,
+                                "feedbackShared": False, "triggeredByUserId": actor_id})
+            await emit_to_user(uow, deps, session_id, guesser, events.PARTNER_STAGE_COMPLETED,
+                               {"stage": 2, "validated": True, "completedBy": actor_id,
+                                "empathyStatus": status, "triggeredByUserId": actor_id})
         # The caller's own attempt may be READY (refined after the reveal): reveal it now.
         await reveal_if_ready(uow, deps, context)
         await move_to_stage3_if_both_validated(uow, deps, context, actor_id)
@@ -146,18 +146,19 @@ class EmpathyAnswerOperations:
             validated=False, validated_at=now, feedback=feedback, feedback_shared=True))
         guesser = theirs.source_user_id
         if guesser is not None:
-            await lane_message(uow, deps, session_id, guesser, MessageRole.AI,
-                               texts.FEEDBACK_FRAMING.format(name=name_for(context, guesser)),
-                               now)
-            await lane_message(uow, deps, session_id, guesser, MessageRole.VALIDATION_FEEDBACK,
-                               feedback, now + timedelta(milliseconds=1), sender_id=actor_id)
+            await write_line(uow, deps, session_id, guesser, MessageRole.AI,
+                             texts.FEEDBACK_FRAMING.format(name=name_for(context, guesser)),
+                             _STAGE2, now)
+            await write_line(uow, deps, session_id, guesser, MessageRole.VALIDATION_FEEDBACK,
+                             feedback, _STAGE2, now + timedelta(milliseconds=1),
+                             sender_id=actor_id)
             # It carries the caller's words for the guesser: the guesser's channel only.
-            await emit(uow, deps, events.user_channel(guesser), events.EMPATHY_STATUS_UPDATED,
-                       session_id, {"status": EmpathyStatus.REFINING.value, "forUserId": guesser,
-                                    "empathyStatus": await status_for(uow, context, guesser),
-                                    "validatedBy": actor_id, "feedbackShared": True,
-                                    "validationFeedback": feedback,
-                                    "triggeredByUserId": actor_id})
+            await emit_to_user(uow, deps, session_id, guesser, events.EMPATHY_STATUS_UPDATED,
+                               {"status": EmpathyStatus.REFINING.value,
+                                "empathyStatus": await status_for(uow, context, guesser),
+                                "validatedBy": actor_id, "feedbackShared": True,
+                                "validationFeedback": feedback,
+                                "triggeredByUserId": actor_id})
         return await self._validate_result(uow, context, theirs, False, True)
 
     async def _validate_result(
@@ -223,17 +224,16 @@ class EmpathyAnswerOperations:
             mine.delivery_status, mine.delivered_at, mine.seen_at = (
                 DeliveryStatus.PENDING, None, None)
             await save_move(uow, mine, EmpathyEvent.RESUBMITTED, now)
-            statement = await lane_message(uow, deps, session_id, actor.id,
-                                           MessageRole.EMPATHY_STATEMENT, content, now,
-                                           sender_id=actor.id)
-            note = await lane_message(uow, deps, session_id, actor.id, MessageRole.AI,
-                                      texts.RESUBMITTED.format(name=name_for(context, actor.id)),
-                                      now + timedelta(milliseconds=1))
-            partner_id = context.partner.id if context.partner else None
+            statement = await write_line(uow, deps, session_id, actor.id,
+                                         MessageRole.EMPATHY_STATEMENT, content, _STAGE2, now,
+                                         sender_id=actor.id)
+            note = await write_line(uow, deps, session_id, actor.id, MessageRole.AI,
+                                    texts.RESUBMITTED.format(name=name_for(context, actor.id)),
+                                    _STAGE2, now + timedelta(milliseconds=1))
+            partner_id = context.partner_id
             if partner_id is not None:
-                await emit(uow, deps, events.session_channel(session_id),
-                           events.EMPATHY_RESUBMITTED, session_id,
-                           {"forUserId": partner_id, "guesserUserId": actor.id})
+                await emit_to_session(uow, deps, session_id, events.EMPATHY_RESUBMITTED,
+                                      {"forUserId": partner_id, "guesserUserId": actor.id})
             context.session.updated_at = now
             await uow.sessions.update(context.session)
             return ResubmitResult(mine.status, texts.RESUBMITTED_STATUS, statement, note)
@@ -283,11 +283,10 @@ class EmpathyAnswerOperations:
             row = context.row(actor.id, Stage.PERSPECTIVE_STRETCH)
             if row is not None:
                 await merge_gates(uow, row, gates)
-            partner_id = context.partner.id if context.partner else None
-            if partner_id is not None:
-                await emit(uow, deps, events.session_channel(session_id),
-                           events.PARTNER_SKIPPED_REFINEMENT, session_id,
-                           {"willingToAccept": willing_to_accept, "excludeUserId": actor.id})
+            if context.partner_id is not None:
+                await emit_to_session(uow, deps, session_id, events.PARTNER_SKIPPED_REFINEMENT,
+                                      {"willingToAccept": willing_to_accept,
+                                       "excludeUserId": actor.id})
             await reveal_if_ready(uow, deps, context)
             await move_to_stage3_if_both_validated(uow, deps, context, actor.id)
             context.session.updated_at = now

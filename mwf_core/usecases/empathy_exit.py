@@ -6,13 +6,14 @@ from __future__ import annotations
 
 from mwf_core.domain import events
 from mwf_core.domain.empathy import EmpathyStatus
-from mwf_core.domain.enums import MessageRole, Stage
+from mwf_core.domain.enums import Stage
 from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
-from .empathy_common import emit, lane_message, member_ids, name_for
+from .empathy_common import name_for
 from .empathy_texts import STAGE3_TRANSITION
-from .progression import move_user_to
+from .lane import emit_to_session
+from .progression import move_both_to
 from .runtime import Dependencies
 from .session_view import SessionContext
 
@@ -28,33 +29,16 @@ async def move_to_stage3_if_both_validated(
     attempts = await uow.empathy_attempts.for_session(session_id)
     if len(attempts) != 2 or any(a.status is not EmpathyStatus.VALIDATED for a in attempts):
         return False
-    users = member_ids(context)
-    if len(users) != 2:
-        return False
-    currents = {uid: max((r.stage for r in context.progress if r.user_id == uid), default=0)
-                for uid in users}
-    if all(stage >= Stage.NEED_MAPPING for stage in currents.values()):
-        return False
     now = deps.clock.now()
-    gates = {"empathyValidated": True, "validatedAt": js_iso(now)}
-    for uid in users:
-        if currents[uid] < Stage.NEED_MAPPING:
-            await move_user_to(uow, deps, session_id, context.progress, uid,
-                               Stage.NEED_MAPPING, gates=gates, now=now)
-    for uid in users:
-        message = await lane_message(
-            uow, deps, session_id, uid, MessageRole.AI,
-            STAGE3_TRANSITION.format(name=name_for(context, uid)), now, stage=Stage.NEED_MAPPING)
-        await emit(uow, deps, events.user_channel(uid), events.PARTNER_STAGE_COMPLETED,
-                   session_id, {
-                       "forUserId": uid, "previousStage": 2, "currentStage": 3, "userId": uid,
-                       "triggeredByUserId": actor_id,
-                       "message": {"id": message.id, "content": message.content,
-                                   "timestamp": js_iso(message.timestamp), "forUserId": uid},
-                   })
-    await emit(uow, deps, events.session_channel(session_id), events.STAGE_PROGRESS, session_id,
-               {"previousStage": 2, "stage": 3, "userId": actor_id,
-                "triggeredByUserId": actor_id})
-    context.session.updated_at = now
-    await uow.sessions.update(context.session)
-    return True
+
+    async def line_for(uid: str) -> str:
+        return STAGE3_TRANSITION.format(name=name_for(context, uid))
+
+    moved = await move_both_to(
+        uow, deps, context, int(Stage.NEED_MAPPING), now=now, line_for=line_for,
+        gates={"empathyValidated": True, "validatedAt": js_iso(now)}, triggered_by=actor_id)
+    if moved:
+        await emit_to_session(uow, deps, session_id, events.STAGE_PROGRESS,
+                              {"previousStage": 2, "stage": 3, "userId": actor_id,
+                               "triggeredByUserId": actor_id})
+    return moved

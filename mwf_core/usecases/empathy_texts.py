@@ -3,7 +3,9 @@ as the reader knows them (their nickname for them, else first name)."""
 
 from __future__ import annotations
 
-PARTNER_FALLBACK_NAME = "your partner"
+from mwf_core.domain.privacy import PARTNER_FALLBACK_NAME
+
+__all__ = ["PARTNER_FALLBACK_NAME"]
 
 # In the author's lane, right after they share their statement.
 SUBMITTED = (

@@ -26,6 +26,8 @@ from mwf_core.mediator.reply_filter import filter_reply
 from mwf_core.ports.llm import ChatTurn, LanguageModel, LlmError, LlmRequest, ModelRole
 from mwf_core.ports.repositories import UnitOfWork
 
+from .guards import stage_refusal
+from .lane import write_line
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import SessionContext, load_context, load_locked_context
 
@@ -114,22 +116,16 @@ class MessageUseCases:
             found = _greeting_or_refusal(first)
             if found is not None:
                 return found
-            mine = context.current(actor.id)
-            key = stage_key(context.session.status, mine.stage if mine else 0,
+            key = stage_key(context.session.status, context.stage_of(actor.id),
                             context.is_inviter)
-            message = Message(
-                id=self._deps.ids.new_id(), session_id=session_id, sender_id=None,
-                for_user_id=actor.id, role=MessageRole.AI, content=text,
-                stage=stored_stage(key), timestamp=self._deps.clock.now(),
-            )
-            await uow.messages.add(message)
-            return message
+            return await write_line(uow, self._deps, session_id, actor.id, MessageRole.AI,
+                                    text, stored_stage(key))
 
         return await in_transaction(self._deps.uow, store)
 
     async def _greeting_text(self, context: SessionContext, fixture_id: str) -> str:
-        mine = context.current(context.viewer.id)
-        key = stage_key(context.session.status, mine.stage if mine else 0, context.is_inviter)
+        key = stage_key(context.session.status, context.stage_of(context.viewer.id),
+                        context.is_inviter)
         request = LlmRequest(
             role=ModelRole.MEDIATOR,
             call_type="initial_message",
@@ -180,13 +176,8 @@ class MessageUseCases:
             require_chat(context)
             witness = context.row(actor.id, Stage.WITNESS)
             if witness is None:
-                current = context.current(actor.id)
-                stage = current.stage if current else 0
-                raise ValidationFailed(
-                    f"Cannot confirm feeling heard: you are in stage {stage}, "
-                    "but stage 1 is required"
-                )
-            partner_id = context.partner.id if context.partner else None
+                raise stage_refusal(context, actor.id, Stage.WITNESS, "confirm feeling heard")
+            partner_id = context.partner_id
             partner_row = context.row(partner_id, Stage.WITNESS) if partner_id else None
             partner_done = partner_row is not None and partner_row.status is StageStatus.COMPLETED
             if witness.status is StageStatus.COMPLETED:
@@ -222,12 +213,9 @@ class MessageUseCases:
         await uow.progress.add(StageProgress(ids.new_id(), context.session.id, actor.id,
                                              Stage.PERSPECTIVE_STRETCH, StageStatus.IN_PROGRESS,
                                              started_at=now))
-        transition = Message(
-            id=ids.new_id(), session_id=context.session.id, sender_id=None,
-            for_user_id=actor.id, role=MessageRole.AI, content=FEEL_HEARD_TRANSITION,
-            stage=Stage.PERSPECTIVE_STRETCH, timestamp=now,
-        )
-        await uow.messages.add(transition)
+        transition = await write_line(uow, self._deps, context.session.id, actor.id,
+                                      MessageRole.AI, FEEL_HEARD_TRANSITION,
+                                      Stage.PERSPECTIVE_STRETCH, now)
         context.session.updated_at = now
         await uow.sessions.update(context.session)
         channel = events.session_channel(context.session.id)

@@ -19,7 +19,7 @@ from mwf_core.domain import events
 from mwf_core.domain.enums import (
     ConsentContentType,
     ConsentDecision,
-    NeedCategory,
+    MessageRole,
     SessionStatus,
     Stage,
     StageStatus,
@@ -27,18 +27,12 @@ from mwf_core.domain.enums import (
 from mwf_core.domain.errors import (
     GateNotSatisfied,
     NotFound,
-    SessionNotActive,
     ValidationFailed,
     field_error,
 )
 from mwf_core.domain.needs import (
     CAPTURE_MAX,
     CORRECTION_MAX,
-    DESCRIPTION_MAX,
-    EVIDENCE_MAX,
-    EVIDENCE_TEXT_MAX,
-    NEED_IDS_MAX,
-    NEED_TEXT_MAX,
     WAITING_FOR_PARTNER_LINE,
     share_set_problem,
 )
@@ -48,18 +42,21 @@ from mwf_core.ports.llm import LanguageModel
 from mwf_core.ports.repositories import UnitOfWork
 
 from .conversation_store import need_view
+from .guards import require_active, require_stage, stage_refusal
+from .lane import emit_to_session, emit_to_user, message_dto, write_line
 from .needs_common import (
     NeedInput,
     add_need,
+    check_ids,
+    check_input,
     own_event,
+    raise_problems,
     run_edit,
-    stage_of,
-    stage_refusal,
 )
 from .needs_edits import NeedEdits
-from .needs_exit import lane_line, message_payload, move_both_to_stage4
+from .needs_exit import move_both_to_stage4
 from .progression import merge_gates
-from .runtime import Dependencies, in_transaction, new_event
+from .runtime import Dependencies, in_transaction
 from .session_view import SessionContext, load_context, load_locked_context
 
 
@@ -133,42 +130,6 @@ def _stamp(row: StageProgress | None, key: str) -> datetime | None:
     return datetime.fromisoformat(value) if isinstance(value, str) else None
 
 
-def _check_input(item: NeedInput, path: str) -> list[tuple[str, str]]:
-    problems: list[tuple[str, str]] = []
-    text = item.need.strip()
-    if not text:
-        problems.append((f"{path}need", "need must not be empty"))
-    elif len(text) > NEED_TEXT_MAX:
-        problems.append((f"{path}need", f"need must be at most {NEED_TEXT_MAX} characters"))
-    if item.category not in NeedCategory.__members__:
-        problems.append((f"{path}category",
-                         "category must be one of " + ", ".join(NeedCategory.__members__)))
-    if len(item.description) > DESCRIPTION_MAX:
-        problems.append((f"{path}description",
-                         f"description must be at most {DESCRIPTION_MAX} characters"))
-    if len(item.evidence) > EVIDENCE_MAX:
-        problems.append((f"{path}evidence", f"at most {EVIDENCE_MAX} evidence quotes"))
-    elif any(len(e) > EVIDENCE_TEXT_MAX for e in item.evidence):
-        problems.append((f"{path}evidence",
-                         f"each evidence quote must be at most {EVIDENCE_TEXT_MAX} characters"))
-    return problems
-
-
-def _raise_problems(problems: list[tuple[str, str]]) -> None:
-    if problems:
-        details: dict[str, list[str]] = {}
-        for path, message in problems:
-            details.setdefault(path, []).append(message)
-        raise ValidationFailed(problems[0][1], details)
-
-
-def _check_ids(name: str, need_ids: list[str]) -> None:
-    if not need_ids:
-        raise field_error(name, f"{name} must contain at least 1 need id")
-    if len(need_ids) > NEED_IDS_MAX:
-        raise field_error(name, f"{name} must contain at most {NEED_IDS_MAX} need ids")
-
-
 class NeedsUseCases(NeedEdits):
     def __init__(self, deps: Dependencies, llm: LanguageModel) -> None:
         self._deps, self._llm = deps, llm
@@ -181,7 +142,7 @@ class NeedsUseCases(NeedEdits):
         async def work(uow: UnitOfWork) -> NeedsList:
             context = await load_context(uow, session_id, actor)
             if (context.session.status is not SessionStatus.ACTIVE
-                    or stage_of(context, actor.id) < Stage.NEED_MAPPING
+                    or context.stage_of(actor.id) < Stage.NEED_MAPPING
                     or context.my_vessel is None):
                 return NeedsList([], None)
             needs = await uow.needs.for_vessel(context.my_vessel.id)
@@ -193,7 +154,7 @@ class NeedsUseCases(NeedEdits):
         """Both lists side by side; the partner's list stays empty until both have shared."""
         async def work(uow: UnitOfWork) -> Comparison:
             context = await load_context(uow, session_id, actor)
-            partner_id = context.partner.id if context.partner else None
+            partner_id = context.partner_id
             mine = context.row(actor.id, Stage.NEED_MAPPING)
             theirs = context.row(partner_id, Stage.NEED_MAPPING) if partner_id else None
             my_needs = (await uow.needs.for_vessel(context.my_vessel.id)
@@ -215,8 +176,8 @@ class NeedsUseCases(NeedEdits):
             raise field_error("needs", "needs must contain at least 1 need")
         if len(items) > CAPTURE_MAX:
             raise field_error("needs", f"needs must contain at most {CAPTURE_MAX} needs")
-        _raise_problems([p for i, item in enumerate(items)
-                         for p in _check_input(item, f"needs.{i}.")])
+        raise_problems([p for i, item in enumerate(items)
+                         for p in check_input(item, f"needs.{i}.")])
 
         async def work(uow: UnitOfWork, context: SessionContext, row: StageProgress
                        ) -> Captured:
@@ -230,7 +191,7 @@ class NeedsUseCases(NeedEdits):
 
     async def add_custom(self, actor: User, session_id: str, item: NeedInput) -> IdentifiedNeed:
         """One need the person wrote themselves."""
-        _raise_problems(_check_input(item, ""))
+        raise_problems(check_input(item, ""))
 
         async def work(uow: UnitOfWork, context: SessionContext, row: StageProgress
                        ) -> IdentifiedNeed:
@@ -267,7 +228,7 @@ class NeedsUseCases(NeedEdits):
         """Confirms and locks the named needs. An adjustment may leave a need unconfirmed
         (`confirmed` false) or replace its wording (`correction`, a new locked row that
         supersedes the old one)."""
-        _check_ids("needIds", need_ids)
+        check_ids("needIds", need_ids)
         for i, adj in enumerate(adjustments):
             if len(adj.correction) > CORRECTION_MAX:
                 raise field_error(f"adjustments.{i}.correction",
@@ -289,7 +250,7 @@ class NeedsUseCases(NeedEdits):
             for need_id in dict.fromkeys(need_ids):
                 locked += await self._confirm_one(uow, context, mine[need_id],
                                                   by_id.get(need_id), now)
-            partner_id = context.partner.id if context.partner else None
+            partner_id = context.partner_id
             partner_row = context.row(partner_id, Stage.NEED_MAPPING) if partner_id else None
             partner_confirmed = _gate(partner_row, "needsConfirmed")
             if not locked:
@@ -298,10 +259,9 @@ class NeedsUseCases(NeedEdits):
             await merge_gates(uow, row, {"needsConfirmed": True, "confirmedAt": stamp,
                                          "needsIdentifiedAt": row.gates_satisfied.get(
                                              "needsIdentifiedAt", stamp)})
-            await uow.outbox.add(new_event(
-                self._deps, events.session_channel(session_id), events.PARTNER_NEEDS_CONFIRMED,
-                session_id, {"stage": int(Stage.NEED_MAPPING), "confirmedBy": actor.id,
-                             "excludeUserId": actor.id}))
+            await emit_to_session(uow, self._deps, session_id, events.PARTNER_NEEDS_CONFIRMED,
+                                  {"stage": int(Stage.NEED_MAPPING), "confirmedBy": actor.id,
+                                   "excludeUserId": actor.id})
             return ConfirmResult(True, now, partner_confirmed, False)
 
         return await run_edit(self._deps, actor, session_id, "confirm needs", work)
@@ -337,22 +297,20 @@ class NeedsUseCases(NeedEdits):
     async def consent(self, actor: User, session_id: str, need_ids: list[str]) -> ConsentResult:
         """Shares the caller's needs. The second sharer moves both partners to stage 4.
         Sharing again answers as the first time did."""
-        _check_ids("needIds", need_ids)
+        check_ids("needIds", need_ids)
 
         async def work(uow: UnitOfWork) -> ConsentResult:
             context = await load_locked_context(uow, session_id, actor)
             row = context.row(actor.id, Stage.NEED_MAPPING)
-            partner_id = context.partner.id if context.partner else None
+            partner_id = context.partner_id
             partner_row = context.row(partner_id, Stage.NEED_MAPPING) if partner_id else None
             if _gate(row, "needsShared"):
                 both = _gate(partner_row, "needsShared")
                 return ConsentResult(True, _stamp(row, "sharedAt"), not both, both,
-                                     stage_of(context, actor.id) >= Stage.STRATEGIC_REPAIR)
-            if context.session.status is not SessionStatus.ACTIVE:
-                raise SessionNotActive("Session is not active")
-            if row is None or stage_of(context, actor.id) != Stage.NEED_MAPPING:
-                raise stage_refusal(context, "share needs")
-            assert context.my_vessel is not None
+                                     context.stage_of(actor.id) >= Stage.STRATEGIC_REPAIR)
+            require_active(context)
+            require_stage(context, actor.id, Stage.NEED_MAPPING, "share needs")
+            assert row is not None and context.my_vessel is not None
             live = await uow.needs.for_vessel(context.my_vessel.id)
             problem = share_set_problem(need_ids, live)
             if problem:
@@ -375,19 +333,16 @@ class NeedsUseCases(NeedEdits):
         await merge_gates(uow, row, {"needsShared": True, "sharedAt": js_iso(now)},
                           status=StageStatus.GATE_PENDING)
         partner_shared = _gate(partner_row, "needsShared")
-        await uow.outbox.add(new_event(
-            self._deps, events.session_channel(session_id), events.PARTNER_NEEDS_SHARED,
-            session_id, {"stage": int(Stage.NEED_MAPPING), "sharedBy": actor_id,
-                         "needsRevealReady": partner_shared, "excludeUserId": actor_id}))
+        await emit_to_session(uow, self._deps, session_id, events.PARTNER_NEEDS_SHARED,
+                              {"stage": int(Stage.NEED_MAPPING), "sharedBy": actor_id,
+                               "needsRevealReady": partner_shared, "excludeUserId": actor_id})
         if partner_shared:
             advanced = await move_both_to_stage4(uow, self._deps, context, actor_id)
             return ConsentResult(True, now, False, True, advanced)
-        line = await lane_line(uow, self._deps, session_id, actor_id, WAITING_FOR_PARTNER_LINE,
-                               int(Stage.NEED_MAPPING), now)
-        await uow.outbox.add(new_event(
-            self._deps, events.user_channel(actor_id), events.MESSAGE_AI_RESPONSE, session_id,
-            {"forUserId": actor_id, "message": {**message_payload(line), "role": "AI",
-                                                "stage": int(Stage.NEED_MAPPING)}}))
+        line = await write_line(uow, self._deps, session_id, actor_id, MessageRole.AI,
+                                WAITING_FOR_PARTNER_LINE, Stage.NEED_MAPPING, now)
+        await emit_to_user(uow, self._deps, session_id, actor_id, events.MESSAGE_AI_RESPONSE,
+                           {"message": message_dto(line)})
         return ConsentResult(True, now, True, False, False)
 
     async def validate(self, actor: User, session_id: str, validated: bool) -> ValidateResult:
@@ -396,15 +351,14 @@ class NeedsUseCases(NeedEdits):
         async def work(uow: UnitOfWork) -> ValidateResult:
             context = await load_locked_context(uow, session_id, actor)
             row = context.row(actor.id, Stage.NEED_MAPPING)
-            partner_id = context.partner.id if context.partner else None
+            partner_id = context.partner_id
             partner_row = context.row(partner_id, Stage.NEED_MAPPING) if partner_id else None
             if row is None:
-                raise stage_refusal(context, "validate needs")
+                raise stage_refusal(context, actor.id, Stage.NEED_MAPPING, "validate needs")
             if _gate(row, "needsValidated"):
                 both = _gate(partner_row, "needsValidated")
                 return ValidateResult(True, _stamp(row, "needsValidatedAt"), both, both)
-            if context.session.status is not SessionStatus.ACTIVE:
-                raise SessionNotActive("Session is not active")
+            require_active(context)
             if not _gate(row, "needsShared"):
                 raise GateNotSatisfied("Share your needs before validating them")
             partner_validated = _gate(partner_row, "needsValidated")
@@ -414,11 +368,10 @@ class NeedsUseCases(NeedEdits):
             await merge_gates(uow, row, {"needsValidated": True,
                                          "needsValidatedAt": js_iso(now)})
             both = partner_validated and _gate(partner_row, "needsShared")
-            await uow.outbox.add(new_event(
-                self._deps, events.session_channel(session_id), events.PARTNER_NEEDS_VALIDATED,
-                session_id, {"stage": int(Stage.NEED_MAPPING), "validatedBy": actor.id,
-                             "validated": True, "allValidatedByBoth": both,
-                             "excludeUserId": actor.id}))
+            await emit_to_session(uow, self._deps, session_id, events.PARTNER_NEEDS_VALIDATED,
+                                  {"stage": int(Stage.NEED_MAPPING), "validatedBy": actor.id,
+                                   "validated": True, "allValidatedByBoth": both,
+                                   "excludeUserId": actor.id})
             if both:
                 await move_both_to_stage4(uow, self._deps, context, actor.id)
             return ValidateResult(True, now, partner_validated, both)

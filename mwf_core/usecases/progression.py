@@ -8,18 +8,18 @@ the rows below (merging the gate keys that were met) and opens the next one. Joi
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
 
-from mwf_core.domain.enums import StageStatus
+from mwf_core.domain import events
+from mwf_core.domain.enums import MessageRole, StageStatus
 from mwf_core.domain.records import StageProgress
 from mwf_core.ports.repositories import UnitOfWork
 from mwf_core.usecases.runtime import Dependencies
 
-
-def current_row(rows: list[StageProgress], user_id: str | None) -> StageProgress | None:
-    mine = [row for row in rows if row.user_id == user_id]
-    return max(mine, key=lambda row: row.stage) if mine else None
+from .lane import emit_to_user, stage_completed_message, write_line
+from .session_view import SessionContext
 
 
 async def merge_gates(
@@ -77,3 +77,35 @@ async def move_user_to(
     await uow.progress.add(opened)
     rows.append(opened)
     return opened
+
+
+async def move_both_to(
+    uow: UnitOfWork, deps: Dependencies, context: SessionContext, stage: int, *,
+    gates: dict[str, Any], line_for: Callable[[str], Awaitable[str]], triggered_by: str,
+    now: datetime | None = None,
+) -> bool:
+    """The joint exit: both partners to `stage` (`gates` merged into the row below), a
+    transition line (`line_for(user_id)`) in each moved person's lane and
+    `partner.stage_completed` carrying it on their own channel (the line may quote their own
+    words). Call inside the deciding transaction after `load_locked_context`. False (nothing
+    written) without a partner or when both are already there."""
+    partner_id = context.partner_id
+    if partner_id is None:
+        return False
+    behind = [uid for uid in (context.viewer.id, partner_id) if context.stage_of(uid) < stage]
+    if not behind:
+        return False
+    moment = now or deps.clock.now()
+    session_id = context.session.id
+    for uid in behind:
+        await move_user_to(uow, deps, session_id, context.progress, uid, stage, gates=gates,
+                           now=moment)
+    for uid in behind:
+        line = await write_line(uow, deps, session_id, uid, MessageRole.AI,
+                                await line_for(uid), stage, moment)
+        await emit_to_user(uow, deps, session_id, uid, events.PARTNER_STAGE_COMPLETED, {
+            "previousStage": stage - 1, "currentStage": stage, "userId": uid,
+            "triggeredByUserId": triggered_by, "message": stage_completed_message(line)})
+    context.session.updated_at = moment
+    await uow.sessions.update(context.session)
+    return True

@@ -34,8 +34,8 @@ from datetime import datetime
 from mwf_core.domain import events
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyEvent, EmpathyStatus
 from mwf_core.domain.enums import MessageRole, Stage, StageStatus
-from mwf_core.domain.errors import DomainError
-from mwf_core.domain.privacy import display_name
+from mwf_core.domain.errors import DomainError, Forbidden, NotFound
+from mwf_core.domain.privacy import PARTNER_FALLBACK_NAME, display_name
 from mwf_core.domain.reconciler import (
     Analysis,
     RecommendedAction,
@@ -45,13 +45,16 @@ from mwf_core.domain.reconciler import (
     circuit_breaker_tripped,
     sharing_offered,
 )
-from mwf_core.domain.records import Message, StageProgress, User
+from mwf_core.domain.records import StageProgress, User
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.ports.repositories import UnitOfWork
 
-from .empathy_common import status_for
+from .empathy_common import name_for, save_move, status_for
+from .empathy_reveal import reveal_if_ready
 from .empathy_status import finished_stage1
-from .reconciler_offers import ShareOfferOperations, message_payload, reveal_check, save_attempt
+from .journey_actions import pending_action_event
+from .lane import emit_to_user, message_dto, write_line
+from .reconciler_offers import ShareOfferOperations
 from .reconciler_texts import (
     ALIGNMENT_LINE,
     AWAITING_LINE,
@@ -60,7 +63,7 @@ from .reconciler_texts import (
     analyse,
     share_suggestion,
 )
-from .runtime import Dependencies, in_transaction, new_event
+from .runtime import Dependencies, in_transaction
 from .session_view import SessionContext, load_locked_context
 
 log = logging.getLogger("mwf.reconciler")
@@ -188,33 +191,29 @@ class ReconcilerUseCases(ShareOfferOperations):
             log.exception("reconciler %s -> partner in %s failed", guesser_id, session_id)
 
     async def _start(self, uow: UnitOfWork, session_id: str, guesser_id: str) -> _Job | None:
-        session = await uow.sessions.get(session_id)
         guesser = await uow.users.get(guesser_id)
-        if session is None or guesser is None:
+        if guesser is None:
             return None
-        await uow.relationships.lock(session.relationship_id)
+        try:
+            context = await load_locked_context(uow, session_id, guesser)
+        except (NotFound, Forbidden):
+            return None  # the session went away, or the guesser is no longer in it
         attempt = await uow.empathy_attempts.by_author(session_id, guesser_id)
         if attempt is None or attempt.status not in (EmpathyStatus.HELD, EmpathyStatus.ANALYZING):
             return None
-        members = await uow.relationships.members(session.relationship_id)
-        me = next((m for m in members if m.user_id == guesser_id), None)
-        subject_member = next((m for m in members if m.user_id != guesser_id), None)
-        if me is None or subject_member is None:
+        subject_id = context.partner_id
+        if subject_id is None:
             return None
-        subject_id = subject_member.user_id
-        rows = await uow.progress.for_session(session_id)
-        felt_heard = any(r.user_id == subject_id and r.stage == Stage.WITNESS
-                         and r.status is StageStatus.COMPLETED for r in rows)
-        if not felt_heard:
+        felt_heard = context.row(subject_id, Stage.WITNESS)
+        if felt_heard is None or felt_heard.status is not StageStatus.COMPLETED:
             return None
         breaker = circuit_breaker_tripped(attempt.revision_count)
         if attempt.status is EmpathyStatus.HELD:
-            await save_attempt(uow, attempt, EmpathyEvent.ANALYSIS_STARTED, self._deps.clock.now())
-        subject = await uow.users.get(subject_id)
+            await save_move(uow, attempt, EmpathyEvent.ANALYSIS_STARTED, self._deps.clock.now())
         lane = await uow.messages.lane(session_id, subject_id, LANE_READ, oldest_first=True)
         said = tuple(m.content for m in lane
                      if m.role is MessageRole.USER and m.stage == Stage.WITNESS)
-        vessel = await uow.vessels.user_vessel(session_id, subject_id)
+        vessel = context.partner_vessel
         memory = await uow.memories.get(vessel.id) if vessel else None
         facts = tuple(f.get("fact", "") for f in (memory.notable_facts if memory else [])
                       if f.get("fact"))
@@ -223,9 +222,9 @@ class ReconcilerUseCases(ShareOfferOperations):
                              for o in offers)
         job_input = AnalysisInput(
             session_id=session_id, guesser_id=guesser_id,
-            guesser_name=guesser.first_name or guesser.name or "your partner",
+            guesser_name=guesser.first_name or guesser.name or PARTNER_FALLBACK_NAME,
             subject_id=subject_id,
-            subject_name=display_name(subject, me) or "your partner",
+            subject_name=name_for(context, guesser_id),
             statement=attempt.content, subject_messages=said, notable_facts=facts,
             iteration=attempt.revision_count,
         )
@@ -245,9 +244,9 @@ class ReconcilerUseCases(ShareOfferOperations):
         await uow.reconciler.add_result(result)
         subject_name = job.input.subject_name
         if job.breaker:
-            await save_attempt(uow, attempt, EmpathyEvent.CIRCUIT_BREAKER, now)
+            await save_move(uow, attempt, EmpathyEvent.CIRCUIT_BREAKER, now)
             await self._guesser_line(uow, job, BREAKER_LINE.format(subject=subject_name), now)
-            await reveal_check(uow, self._deps, context)
+            await reveal_if_ready(uow, self._deps, context)
             return
         if suggestion is None:
             # PROCEED, or sharing was already done in this direction (no second offer): ready
@@ -255,9 +254,9 @@ class ReconcilerUseCases(ShareOfferOperations):
             gap_left = analysis is not None and sharing_offered(
                 analysis.recommended_action, analysis.suggested_share_focus)
             line = BREAKER_LINE if gap_left else ALIGNMENT_LINE
-            await save_attempt(uow, attempt, EmpathyEvent.ANALYSIS_PROCEED, now)
+            await save_move(uow, attempt, EmpathyEvent.ANALYSIS_PROCEED, now)
             await self._guesser_line(uow, job, line.format(subject=subject_name), now)
-            await reveal_check(uow, self._deps, context)
+            await reveal_if_ready(uow, self._deps, context)
             return
         await self._offer(uow, context, job, attempt, result, now)
 
@@ -290,13 +289,10 @@ class ReconcilerUseCases(ShareOfferOperations):
         last_ai = next((m for m in reversed(recent) if m.role is MessageRole.AI), None)
         if last_ai is not None and last_ai.content == text:
             return
-        line = Message(id=self._deps.ids.new_id(), session_id=session_id, sender_id=None,
-                       for_user_id=guesser_id, role=MessageRole.AI, content=text,
-                       stage=int(Stage.PERSPECTIVE_STRETCH), timestamp=now)
-        await uow.messages.add(line)
-        await uow.outbox.add(new_event(
-            self._deps, events.user_channel(guesser_id), events.MESSAGE_AI_RESPONSE, session_id,
-            {"forUserId": guesser_id, "message": message_payload(line)}))
+        line = await write_line(uow, self._deps, session_id, guesser_id, MessageRole.AI, text,
+                                Stage.PERSPECTIVE_STRETCH, now)
+        await emit_to_user(uow, self._deps, session_id, guesser_id, events.MESSAGE_AI_RESPONSE,
+                           {"message": message_dto(line)})
 
     async def _offer(self, uow: UnitOfWork, context: SessionContext, job: _Job,
                      attempt: EmpathyAttempt, result: ReconcilerResult, now: datetime) -> None:
@@ -309,11 +305,9 @@ class ReconcilerUseCases(ShareOfferOperations):
         if old is not None and old.guesser_id == guesser_id:
             old.status, old.updated_at = ShareOfferStatus.EXPIRED, now
             await uow.reconciler.update_offer(old)
-        suggestion_line = Message(
-            id=self._deps.ids.new_id(), session_id=session_id, sender_id=None,
-            for_user_id=subject_id, role=MessageRole.SHARE_SUGGESTION, content=content,
-            stage=int(Stage.PERSPECTIVE_STRETCH), timestamp=now)
-        await uow.messages.add(suggestion_line)
+        suggestion_line = await write_line(uow, self._deps, session_id, subject_id,
+                                           MessageRole.SHARE_SUGGESTION, content,
+                                           Stage.PERSPECTIVE_STRETCH, now)
         offer = ShareOffer(
             id=self._deps.ids.new_id(), session_id=session_id, result_id=result.id,
             user_id=subject_id, guesser_id=guesser_id, status=ShareOfferStatus.PENDING,
@@ -324,22 +318,22 @@ class ReconcilerUseCases(ShareOfferOperations):
             offer_message_id=suggestion_line.id, iteration=result.iteration,
         )
         await uow.reconciler.add_offer(offer)
-        await save_attempt(uow, attempt, EmpathyEvent.SHARING_OFFERED, now)
+        await save_move(uow, attempt, EmpathyEvent.SHARING_OFFERED, now)
         # The guesser's name as the subject knows them (their nickname for the guesser).
         subject_member = context.partner_member
         guesser_name = display_name(job.guesser, subject_member) or job.input.guesser_name
         # The suggestion is the subject's private material: only on the subject's channel.
-        await uow.outbox.add(new_event(
-            self._deps, events.user_channel(subject_id), events.EMPATHY_SHARE_SUGGESTION,
-            session_id,
-            {"forUserId": subject_id, "guesserName": guesser_name, "suggestedContent": content,
+        await emit_to_user(
+            uow, self._deps, session_id, subject_id, events.EMPATHY_SHARE_SUGGESTION,
+            {"guesserName": guesser_name, "suggestedContent": content,
              "suggestedReason": reason, "offerId": offer.id, "triggeredByUserId": guesser_id,
-             "empathyStatus": await status_for(uow, context, subject_id)}))
-        await uow.outbox.add(new_event(
-            self._deps, events.user_channel(guesser_id), events.EMPATHY_STATUS_UPDATED,
-            session_id,
-            {"status": EmpathyStatus.AWAITING_SHARING.value, "forUserId": guesser_id,
+             "empathyStatus": await status_for(uow, context, subject_id)})
+        await uow.outbox.add(pending_action_event(self._deps, session_id, subject_id,
+                                                  "share_offer", offer.id))
+        await emit_to_user(
+            uow, self._deps, session_id, guesser_id, events.EMPATHY_STATUS_UPDATED,
+            {"status": EmpathyStatus.AWAITING_SHARING.value,
              "subjectName": job.input.subject_name,
              "message": AWAITING_LINE.format(subject=job.input.subject_name),
-             "empathyStatus": await status_for(uow, context, guesser_id)}))
+             "empathyStatus": await status_for(uow, context, guesser_id)})
 

@@ -12,25 +12,25 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from mwf_core.domain import events
-from mwf_core.domain.empathy import EmpathyAttempt, EmpathyEvent, EmpathyStatus, move
+from mwf_core.domain.empathy import EmpathyAttempt, EmpathyEvent, EmpathyStatus
 from mwf_core.domain.enums import MessageRole, Stage
-from mwf_core.domain.errors import ConcurrencyConflict, NotFound, field_error
-from mwf_core.domain.privacy import display_name
+from mwf_core.domain.errors import NotFound, field_error
 from mwf_core.domain.reconciler import (
     SHARED_CONTENT_MAX,
     RecommendedAction,
     ShareOffer,
     ShareOfferStatus,
 )
-from mwf_core.domain.records import Message, User
-from mwf_core.domain.timefmt import js_iso
+from mwf_core.domain.records import User
 from mwf_core.ports.repositories import UnitOfWork
 
-from .empathy_common import status_for
+from .empathy_common import name_for, save_move, status_for
 from .empathy_reveal import reveal_if_ready
+from .journey_actions import pending_action_event
+from .lane import emit_to_user, message_dto, write_line
 from .messages import require_chat
 from .reconciler_texts import ACKNOWLEDGEMENT_LINE, REFLECTION_LINE
-from .runtime import Dependencies, in_transaction, new_event
+from .runtime import Dependencies, in_transaction
 from .session_view import SessionContext, load_context, load_locked_context
 
 log = logging.getLogger("mwf.reconciler")
@@ -40,28 +40,6 @@ SKIP_MESSAGE = "No problem. Your partner will continue with what they have."
 _STATUS_WORD = {ShareOfferStatus.ACCEPTED: "shared", ShareOfferStatus.DECLINED: "declined",
                 ShareOfferStatus.SKIPPED: "skipped", ShareOfferStatus.EXPIRED: "expired",
                 ShareOfferStatus.NOT_OFFERED: "not_offered"}
-
-
-def message_payload(message: Message) -> dict[str, object]:
-    return {"id": message.id, "sessionId": message.session_id, "senderId": message.sender_id,
-            "forUserId": message.for_user_id, "role": message.role.value,
-            "content": message.content, "stage": message.stage,
-            "timestamp": js_iso(message.timestamp)}
-
-
-async def reveal_check(uow: UnitOfWork, deps: Dependencies, context: SessionContext) -> bool:
-    """The mutual reveal, checked in the transaction that made an attempt READY."""
-    return await reveal_if_ready(uow, deps, context)
-
-
-async def save_attempt(uow: UnitOfWork, attempt: EmpathyAttempt, event: EmpathyEvent,
-                       now: datetime) -> None:
-    """One state-machine move, written with compare-and-set (the transaction is retried when
-    another writer got there first)."""
-    expected = attempt.status_version
-    move(attempt, event, now)
-    if not await uow.empathy_attempts.update(attempt, expected):
-        raise ConcurrencyConflict("empathy attempt changed meanwhile")
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,7 +110,7 @@ class ShareOfferOperations:
                 offer.status, offer.updated_at = ShareOfferStatus.OFFERED, self._deps.clock.now()
                 await uow.reconciler.update_offer(offer)
             return OfferView(
-                offer_id=offer.id, guesser_name=_guesser_name(context, offer),
+                offer_id=offer.id, guesser_name=name_for(context, actor.id),
                 suggested_share_focus=offer.suggested_share_focus,
                 suggested_content=offer.suggested_content, reason=offer.suggested_reason,
                 can_refine=True, action=offer.recommended_action,
@@ -184,35 +162,32 @@ class ShareOfferOperations:
         if content != offer.suggested_content:
             offer.refined_content = content
         await uow.reconciler.update_offer(offer)
-        stage = int(Stage.PERSPECTIVE_STRETCH)
-        shared = Message(id=deps.ids.new_id(), session_id=offer.session_id, sender_id=subject.id,
-                         for_user_id=guesser_id, role=MessageRole.SHARED_CONTEXT,
-                         content=content, stage=stage, timestamp=now)
-        subject_name = _subject_name(context, guesser_id)
-        reflection = Message(id=deps.ids.new_id(), session_id=offer.session_id, sender_id=None,
-                             for_user_id=guesser_id, role=MessageRole.AI,
-                             content=REFLECTION_LINE.format(subject=subject_name), stage=stage,
-                             timestamp=now + timedelta(milliseconds=100))
-        thanks = Message(id=deps.ids.new_id(), session_id=offer.session_id, sender_id=None,
-                         for_user_id=subject.id, role=MessageRole.AI,
-                         content=ACKNOWLEDGEMENT_LINE.format(
-                             guesser=_guesser_name(context, offer)),
-                         stage=stage, timestamp=now + timedelta(milliseconds=200))
-        for line in (shared, reflection, thanks):
-            await uow.messages.add(line)
-        attempt = await uow.empathy_attempts.by_author(offer.session_id, guesser_id)
+        stage, session_id = int(Stage.PERSPECTIVE_STRETCH), offer.session_id
+        shared = await write_line(uow, deps, session_id, guesser_id, MessageRole.SHARED_CONTEXT,
+                                  content, stage, now, sender_id=subject.id)
+        reflection = await write_line(
+            uow, deps, session_id, guesser_id, MessageRole.AI,
+            REFLECTION_LINE.format(subject=name_for(context, guesser_id)), stage,
+            now + timedelta(milliseconds=100))
+        await write_line(uow, deps, session_id, subject.id, MessageRole.AI,
+                         ACKNOWLEDGEMENT_LINE.format(guesser=name_for(context, subject.id)),
+                         stage, now + timedelta(milliseconds=200))
+        attempt = await uow.empathy_attempts.by_author(session_id, guesser_id)
         if attempt is not None and attempt.status is EmpathyStatus.AWAITING_SHARING:
-            await save_attempt(uow, attempt, EmpathyEvent.CONTEXT_SHARED, now)
+            await save_move(uow, attempt, EmpathyEvent.CONTEXT_SHARED, now)
         # The shared words go to the guesser's own channel only.
-        await uow.outbox.add(new_event(
-            deps, events.user_channel(guesser_id), events.EMPATHY_CONTEXT_SHARED,
-            offer.session_id,
-            {"stage": stage, "sharedBy": subject.id, "content": content,
-             "forUserId": guesser_id, "triggeredByUserId": subject.id,
-             "empathyStatus": await status_for(uow, context, guesser_id)}))
-        await uow.outbox.add(new_event(
-            deps, events.user_channel(guesser_id), events.MESSAGE_AI_RESPONSE, offer.session_id,
-            {"forUserId": guesser_id, "message": message_payload(reflection)}))
+        status = await status_for(uow, context, guesser_id)
+        await emit_to_user(uow, deps, session_id, guesser_id, events.EMPATHY_CONTEXT_SHARED,
+                           {"stage": stage, "sharedBy": subject.id, "content": content,
+                            "triggeredByUserId": subject.id, "empathyStatus": status})
+        await emit_to_user(uow, deps, session_id, guesser_id, events.MESSAGE_AI_RESPONSE,
+                           {"message": message_dto(reflection)})
+        # Every accepted share (either route) puts the guesser back to refining with new context.
+        await emit_to_user(uow, deps, session_id, guesser_id, events.EMPATHY_REFINING,
+                           {"guesserId": guesser_id, "empathyStatus": status,
+                            "hasNewContext": True})
+        await uow.outbox.add(pending_action_event(deps, session_id, guesser_id,
+                                                  "context_received", shared.id))
         return RespondResult("shared", content, True)
 
     async def _close(self, uow: UnitOfWork, context: SessionContext, offer: ShareOffer,
@@ -226,14 +201,13 @@ class ShareOfferOperations:
         await uow.reconciler.update_offer(offer)
         attempt = await uow.empathy_attempts.by_author(offer.session_id, offer.guesser_id)
         if attempt is not None and attempt.status is EmpathyStatus.AWAITING_SHARING:
-            await save_attempt(uow, attempt, EmpathyEvent.SHARING_DECLINED, now)
-            await uow.outbox.add(new_event(
-                self._deps, events.user_channel(offer.guesser_id), events.EMPATHY_STATUS_UPDATED,
-                offer.session_id,
-                {"status": attempt.status.value, "forUserId": offer.guesser_id,
-                 "triggeredByUserId": context.viewer.id,
-                 "empathyStatus": await status_for(uow, context, offer.guesser_id)}))
-            await reveal_check(uow, self._deps, context)
+            await save_move(uow, attempt, EmpathyEvent.SHARING_DECLINED, now)
+            await emit_to_user(
+                uow, self._deps, offer.session_id, offer.guesser_id,
+                events.EMPATHY_STATUS_UPDATED,
+                {"status": attempt.status.value, "triggeredByUserId": context.viewer.id,
+                 "empathyStatus": await status_for(uow, context, offer.guesser_id)})
+            await reveal_if_ready(uow, self._deps, context)
         return RespondResult(_STATUS_WORD[status], None, True)
 
     # ---- views -----------------------------------------------------------------------------
@@ -241,7 +215,7 @@ class ShareOfferOperations:
     async def status(self, actor: User, session_id: str) -> ReconcilerStatus:
         async def work(uow: UnitOfWork) -> ReconcilerStatus:
             context = await load_context(uow, session_id, actor)
-            partner_id = context.partner.id if context.partner else ""
+            partner_id = context.partner_id or ""
             attempts = {a.source_user_id: a
                         for a in await uow.empathy_attempts.for_session(session_id)}
             mine = await _direction(uow, session_id, actor.id, partner_id, attempts, own=True)
@@ -297,16 +271,3 @@ async def _direction(uow: UnitOfWork, session_id: str, guesser_id: str, subject_
         analyzed_at=result.created_at if result else None,
     )
 
-
-def _guesser_name(context: SessionContext, offer: ShareOffer) -> str:
-    # The viewer is the subject here: their own name for the guesser.
-    if context.partner is not None and context.partner.id == offer.guesser_id:
-        return display_name(context.partner, context.me) or "your partner"
-    return "your partner"
-
-
-def _subject_name(context: SessionContext, guesser_id: str) -> str:
-    # How the guesser knows the subject (the viewer): the guesser's nickname for them.
-    if context.partner_member is not None and context.partner_member.user_id == guesser_id:
-        return display_name(context.viewer, context.partner_member) or "your partner"
-    return "your partner"

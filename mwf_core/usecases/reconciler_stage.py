@@ -15,8 +15,7 @@ from .session_view import SessionContext
 async def effective_stage_key(uow: UnitOfWork, context: SessionContext) -> str:
     """The prompt key of the viewer's next turn: "21" while their own attempt is REFINING in
     stage 2, otherwise the stage's own key (see `domain.conversation.stage_key`)."""
-    mine = context.current(context.viewer.id)
-    stage = mine.stage if mine else 0
+    stage = context.stage_of(context.viewer.id)
     refining = False
     if stage == Stage.PERSPECTIVE_STRETCH:
         attempt = await uow.empathy_attempts.by_author(context.session.id, context.viewer.id)

@@ -68,7 +68,6 @@ REFLECTION_LINE = (
 ACKNOWLEDGEMENT_LINE = (
     "Thank you for sharing that. {guesser} will see it and can use it to understand you better."
 )
-DECLINED_LINE = "That's completely fine. What you have already shared stays as it is."
 FALLBACK_SUGGESTION = (
     "There is more to how this felt for me than I have said so far, and I would like you to "
     "understand that part too."

@@ -14,7 +14,11 @@ from typing import Any
 from mwf_core.domain.enums import SessionStatus, Stage, StageStatus
 from mwf_core.domain.errors import Forbidden, NotFound
 from mwf_core.domain.gates import AdvanceCheck, check_advance
-from mwf_core.domain.privacy import display_name, partner_visible_gates
+from mwf_core.domain.privacy import (
+    PARTNER_FALLBACK_NAME,
+    display_name,
+    partner_visible_gates,
+)
 from mwf_core.domain.records import (
     Invitation,
     RelationshipMember,
@@ -83,6 +87,19 @@ class SessionContext:
 
     def row(self, user_id: str | None, stage: Stage) -> StageProgress | None:
         return next((p for p in self.rows_of(user_id) if p.stage == stage), None)
+
+    def stage_of(self, user_id: str | None) -> int:
+        """`user_id`'s current stage number; 0 when they have no progress row."""
+        row = self.current(user_id)
+        return row.stage if row is not None else 0
+
+    @property
+    def partner_id(self) -> str | None:
+        return self.partner.id if self.partner is not None else None
+
+    def other_of(self, user_id: str | None) -> str | None:
+        """The other member: the partner for the viewer, the viewer for anyone else."""
+        return self.partner_id if user_id == self.viewer.id else self.viewer.id
 
     def compact_signed(self, user_id: str | None) -> bool:
         stage0 = self.row(user_id, Stage.ONBOARDING)
@@ -160,7 +177,7 @@ def partner_view(context: SessionContext) -> PartnerView:
 def _actions(context: SessionContext) -> tuple[str, list[str], list[str]]:
     """A summary line plus what the viewer and the partner could do next."""
     session, viewer_id = context.session, context.viewer.id
-    partner_name = partner_view(context).name or "your partner"
+    partner_name = partner_view(context).name or PARTNER_FALLBACK_NAME
     mine = context.current(viewer_id)
     if session.status in (SessionStatus.RESOLVED, SessionStatus.ARCHIVED):
         return ("Session complete", [], [])

@@ -11,22 +11,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from mwf_core.adapters.db.tables import OutboxTable
-from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
-from mwf_core.adapters.system import SystemClock, UuidIds
+from mwf_core.adapters.system import SystemClock
 from mwf_core.domain.empathy import EmpathyStatus
 from mwf_core.ports.repositories import UnitOfWork
 from mwf_core.usecases.empathy_reveal import reveal_if_ready
-from mwf_core.usecases.runtime import Dependencies, in_transaction
+from mwf_core.usecases.runtime import in_transaction
 from mwf_core.usecases.session_view import load_locked_context
 
 from .harness import Stack
-from .journey import Pair
-
-
-def deps_of(stack: Stack) -> Dependencies:
-    return Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
+from .journey import Pair, deps_of
+from .journey import outbox as outbox_events
 
 
 async def share(stack: Stack, pair: Pair, user: str, text: str) -> dict[str, Any]:
@@ -74,11 +68,9 @@ async def both_revealed(stack: Stack, pair: Pair, a_text: str, b_text: str) -> N
 
 
 async def outbox(session_id: str) -> list[dict[str, Any]]:
-    rows = await OutboxTable.select(OutboxTable.channel, OutboxTable.name, OutboxTable.payload
-                                    ).where(OutboxTable.session_id == session_id
-                                            ).order_by(OutboxTable.created_at, OutboxTable.id
-                                                       ).output(load_json=True).run()
-    return list(rows)
+    """The session's events as `{channel, name, payload}` dicts (JSON-dumpable), oldest first."""
+    return [{"channel": e.channel, "name": e.name, "payload": e.payload}
+            for e in await outbox_events(session_id)]
 
 
 async def status_of(stack: Stack, pair: Pair, user: str) -> dict[str, Any]:

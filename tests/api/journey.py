@@ -11,12 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from mwf_core.adapters.db.mapping import from_row
+from mwf_core.adapters.db.tables import OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.system import SystemClock, UuidIds
-from mwf_core.usecases.progression import move_user_to
+from mwf_core.domain.records import OutboxEvent
 from mwf_core.usecases.runtime import Dependencies
+from tests.unit.journey_seed import move_to
 
 from .harness import Stack, both_at_stage1
+from .rest_helpers import user_id
 
 
 @dataclass(frozen=True)
@@ -34,9 +38,19 @@ class Pair:
         return f"/api/sessions/{self.session_id}{rest}"
 
 
-async def _user_id(stack: Stack, user: str) -> str:
-    me = await stack.ok("GET", "/api/auth/me", user)
-    return str(me["user"]["id"])
+def deps_of(stack: Stack) -> Dependencies:
+    """Production dependencies over the stack's own database (for seeding and reading)."""
+    return Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
+                        clock=SystemClock(), ids=UuidIds())
+
+
+async def outbox(session_id: str | None = None) -> list[OutboxEvent]:
+    """Every event written so far (of one session when `session_id` is given), oldest first.
+    Reads the table the `stack` fixture bound to its engine, whatever the delivery status."""
+    query = OutboxTable.select().order_by(OutboxTable.created_at, OutboxTable.id)
+    if session_id is not None:
+        query = query.where(OutboxTable.session_id == session_id)
+    return [from_row(OutboxEvent, row) for row in await query.output(load_json=True).run()]
 
 
 async def both_at_stage2(stack: Stack, inviter: str = "alice", invitee: str = "bob") -> Pair:
@@ -46,7 +60,7 @@ async def both_at_stage2(stack: Stack, inviter: str = "alice", invitee: str = "b
         await stack.ok("POST", f"/api/sessions/{ids['session_id']}/feel-heard", user,
                        {"confirmed": True})
     return Pair(ids["session_id"], ids["invitation_id"], inviter, invitee,
-                await _user_id(stack, inviter), await _user_id(stack, invitee))
+                await user_id(stack, inviter), await user_id(stack, invitee))
 
 
 async def jump_to_stage(stack: Stack, pair: Pair, stage: int,
@@ -54,14 +68,8 @@ async def jump_to_stage(stack: Stack, pair: Pair, stage: int,
                         users: tuple[str, ...] | None = None) -> None:
     """Move the given users (default both) straight to `stage`, merging `gates` into the row
     they leave."""
-    deps = Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
-    wanted = users or (pair.inviter_id, pair.invitee_id)
-    async with deps.uow() as uow:
-        rows = await uow.progress.for_session(pair.session_id)
-        for uid in wanted:
-            await move_user_to(uow, deps, pair.session_id, rows, uid, stage, gates=gates)
-        await uow.commit()
+    await move_to(deps_of(stack), pair.session_id, users or (pair.inviter_id, pair.invitee_id),
+                  stage, gates)
 
 
 async def both_at_stage(stack: Stack, stage: int, inviter: str = "alice",

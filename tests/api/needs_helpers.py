@@ -5,32 +5,25 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
-from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.domain.records import Message, OutboxEvent, StageProgress
-from mwf_core.usecases.runtime import Dependencies
 
 from .harness import Stack
-from .journey import Pair
-
-
-def _deps(stack: Stack) -> Dependencies:
-    return Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
+from .journey import Pair, deps_of
+from .journey import outbox as outbox_events
 
 
 async def outbox(stack: Stack, session_id: str) -> list[OutboxEvent]:
-    async with _deps(stack).uow() as uow:
-        return await uow.outbox.for_session(session_id)
+    del stack  # the outbox table is bound to the stack's engine
+    return await outbox_events(session_id)
 
 
 async def progress(stack: Stack, session_id: str) -> list[StageProgress]:
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         return await uow.progress.for_session(session_id)
 
 
 async def lane(stack: Stack, session_id: str, user_id: str) -> list[Message]:
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         return await uow.messages.lane(session_id, user_id, 500, oldest_first=True)
 
 

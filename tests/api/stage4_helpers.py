@@ -7,15 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from mwf_core.adapters.db.tables import OutboxTable
-from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
-from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.domain.enums import ProposalKind
 from mwf_core.usecases.runtime import Dependencies
 from tests.unit.stage4_seed import add_need, add_proposal
 
 from .harness import Stack
-from .journey import Pair, both_at_stage
+from .journey import Pair, both_at_stage, deps_of
+from .journey import outbox as outbox_events
 
 NOTE = "private-stage4-note-7731"
 
@@ -26,11 +24,6 @@ class Seeded:
     deps: Dependencies
     needs: dict[str, str]
     props: dict[str, str]
-
-
-def deps_of(stack: Stack) -> Dependencies:
-    return Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
 
 
 async def seeded(stack: Stack, inviter: str = "alice", invitee: str = "bob") -> Seeded:
@@ -52,9 +45,9 @@ async def seeded(stack: Stack, inviter: str = "alice", invitee: str = "bob") -> 
 
 
 async def outbox(session_id: str) -> list[dict[str, Any]]:
-    rows = await OutboxTable.select().where(OutboxTable.session_id == session_id).output(
-        load_json=True).run()
-    return list(rows)
+    """The session's events as `{channel, name, payload}` dicts, oldest first."""
+    return [{"channel": e.channel, "name": e.name, "payload": e.payload}
+            for e in await outbox_events(session_id)]
 
 
 async def assert_no_private_words(session_id: str) -> None:

@@ -8,10 +8,10 @@ import asyncio
 import grpc
 
 from mwf.v1 import strategies_pb2 as pb
-from mwf_core.adapters.db.tables import OutboxTable, SessionTable
+from mwf_core.adapters.db.tables import SessionTable
 
 from .harness import Stack
-from .journey import both_at_stage
+from .journey import both_at_stage, outbox
 
 REPETITIONS = 10
 
@@ -38,8 +38,7 @@ async def test_two_confirmations_at_once_resolve_exactly_once(stack: Stack) -> N
             for user, aid in ((pair.inviter, theirs), (pair.invitee, mine))))
         assert sorted(a.session_resolved for a in answers) == [False, True], rep
         assert all(a.agreement.status == pb.SESSION_AGREEMENT_STATUS_AGREED for a in answers)
-        events = await OutboxTable.select(OutboxTable.name).where(
-            (OutboxTable.session_id == sid) & (OutboxTable.name == "session.resolved")).run()
+        events = [e for e in await outbox(sid) if e.name == "session.resolved"]
         assert len(events) == 1, rep
         session = await SessionTable.select(SessionTable.status).where(
             SessionTable.id == sid).first().run()

@@ -14,8 +14,8 @@ from mwf_core.domain.records import ConsentRecord
 
 from .grpc_helpers import fails
 from .harness import Stack
-from .journey import both_at_stage2
-from .test_journey_api import outbox, seed
+from .journey import both_at_stage2, outbox
+from .test_journey_api import seed
 
 
 def record(session_id: str, rid: str, user_id: str, kind: ConsentContentType) -> ConsentRecord:
@@ -46,8 +46,7 @@ async def test_stage_bound_consents_stay_shared(stack: Stack) -> None:
     assert {r["id"]: r["decision"] for r in history} == {
         "c-need": "GRANTED", "c-draft": "GRANTED", "c-attempt": "GRANTED",
         "c-generic": "GRANTED"}
-    assert "partner.consent_revoked" not in [e.name for e in await outbox(stack,
-                                                                           pair.session_id)]
+    assert "partner.consent_revoked" not in [e.name for e in await outbox(pair.session_id)]
     # A generic consent still can be revoked.
     revoked = await stack.ok("POST", revoke, "alice", {"consentRecordId": "c-generic"})
     assert revoked["revoked"] is True

@@ -8,33 +8,20 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
-from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyStatus
 from mwf_core.domain.enums import ConsentContentType, MessageRole
 from mwf_core.domain.reconciler import ReconcilerResult, ShareOffer, ShareOfferStatus
-from mwf_core.domain.records import ConsentRecord, Message, OutboxEvent
-from mwf_core.usecases.runtime import Dependencies
+from mwf_core.domain.records import ConsentRecord, Message
 
 from .harness import Stack, both_at_stage1
-from .journey import Pair, both_at_stage, both_at_stage2, jump_to_stage
+from .journey import Pair, both_at_stage, both_at_stage2, deps_of, jump_to_stage, outbox
 from .rest_helpers import parse_iso
 
 SECRET = "Zebrafinch-42 my private consent words"
 
 
-def _deps(stack: Stack) -> Dependencies:
-    return Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
-
-
-async def outbox(stack: Stack, session_id: str) -> list[OutboxEvent]:
-    async with _deps(stack).uow() as uow:
-        return await uow.outbox.for_session(session_id)
-
-
 async def seed(stack: Stack, *records: Any) -> None:
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         for record in records:
             if isinstance(record, Message):
                 await uow.messages.add(record)
@@ -44,7 +31,7 @@ async def seed(stack: Stack, *records: Any) -> None:
 
 
 async def hide_activity(stack: Stack, user_id: str) -> None:
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         await uow.users.patch(user_id, datetime.now(UTC),
                               privacy_preferences={"showActivityStatus": False})
         await uow.commit()
@@ -113,7 +100,7 @@ async def test_advance_blocked_then_allowed(stack: Stack) -> None:
 async def test_advance_to_four_waits_for_the_partner(stack: Stack) -> None:
     pair = await both_at_stage(stack, 3)
     done = {"needsConfirmed": True, "needsShared": True, "needsValidated": True}
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         for row in await uow.progress.for_session(pair.session_id):
             if row.user_id == pair.inviter_id and row.stage == 3:
                 row.gates_satisfied = {**row.gates_satisfied, **done}
@@ -125,7 +112,7 @@ async def test_advance_to_four_waits_for_the_partner(stack: Stack) -> None:
     assert waiting["unsatisfiedGates"] == ["needsConfirmed", "needsShared", "needsValidated"]
     state = await stack.ok("GET", pair.path("/state"), "alice")
     assert state["progress"]["canAdvance"] is False
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         for row in await uow.progress.for_session(pair.session_id):
             if row.user_id == pair.invitee_id and row.stage == 3:
                 row.gates_satisfied = {**row.gates_satisfied, **done}
@@ -137,15 +124,14 @@ async def test_advance_to_four_waits_for_the_partner(stack: Stack) -> None:
     assert (moved["advanced"], moved["newStage"], moved["newStatus"]) == (True, 4, "IN_PROGRESS")
     assert "blockedReason" not in moved
     parse_iso(moved["advancedAt"])
-    advanced = [e for e in await outbox(stack, pair.session_id)
+    advanced = [e for e in await outbox(pair.session_id)
                 if e.name == "partner.advanced" and "triggeredByUserId" in e.payload]
     assert [e.payload["toStage"] for e in advanced] == [4]
     assert advanced[-1].payload["excludeUserId"] == pair.inviter_id
     mine = await stack.ok("GET", pair.path("/progress"), "alice")
     assert mine["myProgress"]["stage"] == 4 and mine["partnerProgress"]["stage"] == 3
-    # Stage 4 is the last stage: nothing further through this route.
-    last = await stack.ok("POST", path, "alice")
-    assert last["blockedReason"] == "GATES_NOT_SATISFIED"
+    # Stage 4 is the last stage: nothing further through this route (no stage-4 gates).
+    await stack.error("POST", path, "alice", status=400, code="INVALID_STAGE")
 
 
 async def test_paused_session_refuses_advance(stack: Stack) -> None:
@@ -160,7 +146,7 @@ async def test_paused_session_refuses_advance(stack: Stack) -> None:
 
 async def set_gates(stack: Stack, session_id: str, user_id: str, stage: int,
                     gates: dict[str, Any]) -> None:
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         for row in await uow.progress.for_session(session_id):
             if row.user_id == user_id and row.stage == stage:
                 row.gates_satisfied = {**row.gates_satisfied, **gates}
@@ -253,7 +239,7 @@ async def test_consent_flow_and_privacy(stack: Stack) -> None:
     for path in ("/consent/pending", "/consent/history", "/pending-actions", "/timeline",
                  "/state", "/progress"):
         assert SECRET not in json.dumps(await stack.ok("GET", pair.path(path), "bob"))
-    events = await outbox(stack, pair.session_id)
+    events = await outbox(pair.session_id)
     names = [e.name for e in events]
     assert "partner.consent_granted" in names and "partner.consent_revoked" in names
     for event in events:
@@ -360,7 +346,7 @@ async def test_viewed_and_share_tab_viewed(stack: Stack) -> None:
     await hide_activity(stack, pair.invitee_id)
     await stack.ok("POST", pair.path("/viewed"), "bob")
     await stack.ok("POST", pair.path("/share-tab-viewed"), "bob")
-    events = [e for e in await outbox(stack, pair.session_id)
+    events = [e for e in await outbox(pair.session_id)
               if e.name in ("partner.session_viewed", "partner.share_tab_viewed")]
     shown = [e.payload for e in events if e.payload["excludeUserId"] == pair.inviter_id]
     hidden = [e.payload for e in events if e.payload["excludeUserId"] == pair.invitee_id]
@@ -398,7 +384,7 @@ async def test_pending_actions_from_empathy_and_share_offers(stack: Stack) -> No
     pair = await both_at_stage2(stack)
     now = datetime.now(UTC)
     suggestion = "Zebrafinch suggestion from alice's own stage 1"
-    async with _deps(stack).uow() as uow:
+    async with deps_of(stack).uow() as uow:
         await uow.empathy_attempts.add(EmpathyAttempt(
             "att-bob", pair.session_id, pair.invitee_id, "bob's guess about alice", now,
             EmpathyStatus.REVEALED, now, now, revealed_at=now))
@@ -423,10 +409,13 @@ async def test_two_advances_at_once_move_once(stack: Stack) -> None:
     done = {"needsConfirmed": True, "needsShared": True, "needsValidated": True}
     for uid in (pair.inviter_id, pair.invitee_id):
         await set_gates(stack, pair.session_id, uid, 3, done)
-    results = await asyncio.gather(*(stack.ok("POST", pair.path("/stages/advance"), "alice")
+    results = await asyncio.gather(*(stack.call("POST", pair.path("/stages/advance"), "alice")
                                      for _ in range(3)))
-    assert sorted(r["advanced"] for r in results) == [False, False, True]
-    assert all(r["newStage"] == 4 for r in results)
-    advanced = [e for e in await outbox(stack, pair.session_id)
+    # One moves alice to stage 4; the others find her at the last stage (INVALID_STAGE).
+    assert sorted(code for code, _ in results) == [200, 400, 400], results
+    moved = next(body["data"] for code, body in results if code == 200)
+    assert (moved["advanced"], moved["newStage"]) == (True, 4)
+    assert all(body["error"]["code"] == "INVALID_STAGE" for code, body in results if code == 400)
+    advanced = [e for e in await outbox(pair.session_id)
                 if e.name == "partner.advanced" and "triggeredByUserId" in e.payload]
     assert len(advanced) == 1

@@ -12,22 +12,18 @@ from google.protobuf.timestamp_pb2 import Timestamp
 
 from mwf.v1 import journey_pb2 as pb
 from mwf.v1 import types_pb2 as t
-from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
-from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.domain.enums import ConsentContentType
 from mwf_core.domain.records import ConsentRecord
-from mwf_core.usecases.runtime import Dependencies
 
 from .grpc_helpers import FORBIDDEN, INVALID, NOT_FOUND, UNAUTHENTICATED, fails
 from .harness import Stack
-from .journey import both_at_stage, both_at_stage2, jump_to_stage
+from .journey import both_at_stage, both_at_stage2, deps_of, jump_to_stage
 
 INVALID_STAGE = (grpc.StatusCode.FAILED_PRECONDITION, "INVALID_STAGE")
 
 
 async def seed_consent(stack: Stack, rid: str, user_id: str, session_id: str) -> None:
-    deps = Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
+    deps = deps_of(stack)
     async with deps.uow() as uow:
         await uow.consents.add(ConsentRecord(rid, user_id, session_id,
                                              ConsentContentType.EMOTIONAL_PATTERN, None,
@@ -159,8 +155,7 @@ async def test_advance_over_grpc_and_the_last_stage(stack: Stack) -> None:
     assert blocked.blocked_reason == "GATES_NOT_SATISFIED"
     await jump_to_stage(stack, pair, 4, gates={"rankingSubmitted": True,
                                                "agreementCreated": True})
-    deps = Dependencies(uow=PiccoloUnitOfWorkFactory(stack.container.engine),
-                        clock=SystemClock(), ids=UuidIds())
+    deps = deps_of(stack)
     async with deps.uow() as uow:
         for row in await uow.progress.for_session(pair.session_id):
             if row.stage == 4:

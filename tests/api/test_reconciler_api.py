@@ -13,13 +13,14 @@ import pytest
 from mwf.v1 import conversation_service_pb2 as c
 from mwf.v1 import conversation_service_pb2_grpc
 from mwf.v1 import reconciler_pb2 as r
-from mwf_core.adapters.db.tables import OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyStatus
 
 from .conftest import close_stack, open_stack
 from .harness import Stack, both_at_stage1
-from .journey import Pair, _user_id
+from .journey import Pair
+from .journey import outbox as outbox_events
+from .rest_helpers import user_id
 
 LONG = "You felt worn out and alone with the chores, and you wanted me to see how much you do."
 SHORT = "You were annoyed."  # the offline mediator offers sharing for very short statements
@@ -59,8 +60,8 @@ async def analysed(stack: Stack, statement: str) -> Pair:
     ids = await both_at_stage1(stack)
     sid = ids["session_id"]
     await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", "bob", {"confirmed": True})
-    pair = Pair(sid, ids["invitation_id"], "alice", "bob", await _user_id(stack, "alice"),
-                await _user_id(stack, "bob"))
+    pair = Pair(sid, ids["invitation_id"], "alice", "bob", await user_id(stack, "alice"),
+                await user_id(stack, "bob"))
     await add_attempt(stack, sid, pair.invitee_id, statement)
     heard = await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", "alice",
                            {"confirmed": True})
@@ -70,9 +71,10 @@ async def analysed(stack: Stack, statement: str) -> Pair:
 
 
 async def outbox(stack: Stack, session_id: str) -> list[dict[str, object]]:
-    rows = await OutboxTable.select().where(OutboxTable.session_id == session_id).output(
-        load_json=True).run()
-    return list(rows)
+    """The session's events as `{channel, name, payload}` dicts, oldest first."""
+    del stack  # the outbox table is bound to the stack's engine
+    return [{"channel": e.channel, "name": e.name, "payload": e.payload}
+            for e in await outbox_events(session_id)]
 
 
 async def test_feel_heard_runs_the_analysis_and_proceeds(stack: Stack) -> None:
@@ -230,14 +232,14 @@ async def test_grpc_feel_heard_reports_the_trigger(stack: Stack) -> None:
     ids = await both_at_stage1(stack)
     sid = ids["session_id"]
     await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", "bob", {"confirmed": True})
-    await add_attempt(stack, sid, await _user_id(stack, "bob"), LONG)
+    await add_attempt(stack, sid, await user_id(stack, "bob"), LONG)
     conversation = conversation_service_pb2_grpc.ConversationServiceStub(stack.channel)
     heard = await conversation.ConfirmFeelHeard(
         c.ConfirmFeelHeardRequest(session_id=sid, confirmed=True),
         metadata=stack.metadata("alice"))
     assert heard.reconciler_triggered is True
     await stack.container.reconciler.drain()
-    assert (await attempt_status(stack, sid, await _user_id(stack, "bob"))
+    assert (await attempt_status(stack, sid, await user_id(stack, "bob"))
             is EmpathyStatus.READY)
 
 
@@ -264,8 +266,8 @@ async def both_heard_then_stuck(stack: Stack) -> Pair:
     sid = ids["session_id"]
     for user in ("alice", "bob"):
         await stack.ok("POST", f"/api/sessions/{sid}/feel-heard", user, {"confirmed": True})
-    pair = Pair(sid, ids["invitation_id"], "alice", "bob", await _user_id(stack, "alice"),
-                await _user_id(stack, "bob"))
+    pair = Pair(sid, ids["invitation_id"], "alice", "bob", await user_id(stack, "alice"),
+                await user_id(stack, "bob"))
     await add_attempt(stack, sid, pair.invitee_id, LONG, EmpathyStatus.ANALYZING)
     return pair
 

@@ -15,8 +15,8 @@ from tests.unit.stage4_seed import add_need
 
 from .grpc_helpers import fails
 from .harness import Stack
-from .journey import Pair, both_at_stage, jump_to_stage
-from .stage4_helpers import deps_of, outbox
+from .journey import Pair, both_at_stage, deps_of, jump_to_stage
+from .stage4_helpers import outbox
 
 BOBS_NEED = "Bob-private-need-Quokka-58"
 ALICES_NEED = "Alice-own-need-Heron-12"

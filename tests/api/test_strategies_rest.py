@@ -8,18 +8,20 @@ from typing import Any
 
 import pytest
 
-from mwf_core.adapters.db.tables import OutboxTable, SessionTable, StageProgressTable
+from mwf_core.adapters.db.tables import SessionTable, StageProgressTable
 
 from .harness import Stack
 from .journey import Pair, both_at_stage, both_at_stage2
+from .journey import outbox as outbox_events
 
 NEEDS = ["need_1"]
 
 
 async def outbox(session_id: str, name: str | None = None) -> list[dict[str, Any]]:
-    rows = await OutboxTable.select().where(OutboxTable.session_id == session_id).output(
-        load_json=True).run()
-    return [r for r in rows if name is None or r["name"] == name]
+    """The session's events (only those called `name` if given) as `{channel, name, payload}`
+    dicts, oldest first."""
+    return [{"channel": e.channel, "name": e.name, "payload": e.payload}
+            for e in await outbox_events(session_id) if name is None or e.name == name]
 
 
 async def propose(stack: Stack, pair: Pair, user: str, description: str,

@@ -2,4 +2,6 @@
 
 from tests.api.conftest import sqlite_stack, stack
 
-__all__ = ["sqlite_stack", "stack"]
+from .reconciler_flow import no_gaps_stack, offer_stack
+
+__all__ = ["no_gaps_stack", "offer_stack", "sqlite_stack", "stack"]

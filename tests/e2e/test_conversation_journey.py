@@ -4,15 +4,12 @@ stage 1 - never sees a word she wrote, in any response or realtime event meant f
 
 from __future__ import annotations
 
-import asyncio
-import json
-from typing import Any
-
 from mwf_core.adapters.llm.offline import OFFLINE_MODEL_ID
-from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.llm import ModelRole
 from tests.api.harness import Stack, both_at_stage1
 from tests.api.test_conversation_rest import lane, sse
+
+from .driver import drain, leaks
 
 ALICE_SAYS = (
     "I feel invisible when the marmalade jars pile up and nobody helps.",
@@ -22,18 +19,6 @@ ALICE_SAYS = (
     "I just want someone to say they noticed the marmalade and the tram rides.",
 )
 PRIVATE_WORDS = ("marmalade", "accordion", "rumour", "rehearsing", "tram", "invisible")
-
-
-def _drain(queue: asyncio.Queue[OutboxEvent]) -> list[OutboxEvent]:
-    found = []
-    while not queue.empty():
-        found.append(queue.get_nowait())
-    return found
-
-
-def _leaks(blob: Any) -> list[str]:
-    text = json.dumps(blob).lower() if not isinstance(blob, str) else blob.lower()
-    return [word for word in PRIVATE_WORDS if word in text]
 
 
 async def test_alice_is_heard_and_moves_on_while_bob_sees_nothing(stack: Stack) -> None:
@@ -61,7 +46,8 @@ async def test_alice_is_heard_and_moves_on_while_bob_sees_nothing(stack: Stack) 
         assert offered_at is not None and offered_at <= 5
         mine = await lane(stack, sid, "alice")
         assert len(mine) == 1 + 2 * offered_at
-        assert any(_leaks(m["content"]) for m in mine if m["role"] == "AI")  # it reflects her
+        assert any(leaks(m["content"], PRIVATE_WORDS)
+                   for m in mine if m["role"] == "AI")  # it reflects her
 
         progress = await stack.ok("GET", f"/api/sessions/{sid}/progress", "alice")
         assert progress["myProgress"]["stage"] == 1
@@ -89,14 +75,14 @@ async def test_alice_is_heard_and_moves_on_while_bob_sees_nothing(stack: Stack) 
         ]
         assert seen_by_bob[0] == []
         for shown in seen_by_bob:
-            assert _leaks(shown) == [], shown
-        bob_events = [e for e in _drain(queue)
+            assert leaks(shown, PRIVATE_WORDS) == [], shown
+        bob_events = [e for e in drain(queue)
                       if e.channel in (f"session:{sid}", f"user:{bob_id}")]
         assert bob_events, "the session channel carried the journey's events"
         for event in bob_events:
-            assert _leaks(event.payload) == [], (event.name, event.payload)
+            assert leaks(event.payload, PRIVATE_WORDS) == [], (event.name, event.payload)
 
         # Bob's own conversation starts fresh and stays his.
         got = await sse(stack, sid, "bob", {"content": "I didn't know the kitchen was a thing."})
         assert got.names()[-1] == "complete"
-        assert _leaks(got.events) == []
+        assert leaks(got.events, PRIVATE_WORDS) == []

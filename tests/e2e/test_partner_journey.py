@@ -5,13 +5,12 @@ everything Bob is ever sent is scanned for Alice's private stage-1 words, and th
 
 from __future__ import annotations
 
-import asyncio
-import json
 from typing import Any
 
 from mwf_core.domain.records import OutboxEvent
 from tests.api.harness import Stack, both_at_stage1
-from tests.api.test_conversation_rest import sse
+
+from .driver import Journey, drain, leaks
 
 # Stage-1 words: private to their author for ever (only consented stage 2-4 content is shared).
 STAGE1 = {
@@ -42,55 +41,8 @@ STAGE4 = ("We could try a weekly chore rota we plan together on Sundays.",
           "A short walk together every evening could help.")
 
 
-class Journey:
-    """Two people talking through the gateway, with everything each one receives recorded."""
-
-    def __init__(self, stack: Stack, session_id: str, ids: dict[str, str]) -> None:
-        self.stack, self.sid, self.ids = stack, session_id, ids
-        self.received: dict[str, list[Any]] = {"alice": [], "bob": []}
-
-    def path(self, rest: str) -> str:
-        return f"/api/sessions/{self.sid}{rest}"
-
-    async def ok(self, method: str, rest: str, user: str, body: Any = None,
-                 status: int = 200) -> dict[str, Any]:
-        data = await self.stack.ok(method, self.path(rest), user, body, status=status)
-        self.received[user].append(data)
-        return data
-
-    async def say(self, user: str, text: str) -> dict[str, Any]:
-        got = await sse(self.stack, self.sid, user, {"content": text})
-        assert got.names()[-1] == "complete", got.events
-        self.received[user].append(got.events)
-        return dict(got.first("complete")["metadata"])
-
-    async def talk_until(self, user: str, lines: tuple[str, ...], key: str) -> dict[str, Any]:
-        """Send lines until the mediator's captured state carries `key`; at most all lines."""
-        for line in lines:
-            metadata = await self.say(user, line)
-            if metadata.get(key):
-                return metadata
-        raise AssertionError(f"{user}: the mediator never captured {key}")
-
-    async def stage(self, user: str) -> int:
-        progress = await self.ok("GET", "/progress", user)
-        return int(progress["myProgress"]["stage"])
-
-
-def _leaks(blob: Any, words: tuple[str, ...]) -> list[str]:
-    text = json.dumps(blob, default=str).lower()
-    return [word for word in words if word in text]
-
-
 def _events_for(events: list[OutboxEvent], session_id: str, user_id: str) -> list[OutboxEvent]:
     return [e for e in events if e.channel in (f"session:{session_id}", f"user:{user_id}")]
-
-
-async def _drain(queue: asyncio.Queue[OutboxEvent]) -> list[OutboxEvent]:
-    found = []
-    while not queue.empty():
-        found.append(queue.get_nowait())
-    return found
 
 
 async def _to_stage4(stack: Stack) -> Journey:
@@ -158,11 +110,11 @@ async def _choose_and_share(j: Journey, willing: bool) -> dict[str, Any]:
 
 async def _assert_private(j: Journey, events: list[OutboxEvent]) -> None:
     for reader, author in (("bob", "alice"), ("alice", "bob")):
-        assert _leaks(j.received[reader], PRIVATE[author]) == []
+        assert leaks(j.received[reader], PRIVATE[author]) == []
         seen = _events_for(events, j.sid, j.ids[reader])
         assert seen
         for event in seen:
-            assert _leaks(event.payload, PRIVATE[author]) == [], (event.name, event.payload)
+            assert leaks(event.payload, PRIVATE[author]) == [], (event.name, event.payload)
 
 
 async def test_two_people_reach_a_shared_agreement(stack: Stack) -> None:
@@ -178,7 +130,7 @@ async def test_two_people_reach_a_shared_agreement(stack: Stack) -> None:
         assert 1 <= len(closed["outcome"]["agreements"]) <= 2
         session = (await j.ok("GET", "", "bob"))["session"]
         assert session["status"] == "RESOLVED" and session["resolvedAt"]
-        events = await _drain(queue)
+        events = drain(queue)
     assert [e.name for e in events].count("session.resolved") >= 1
     await _assert_private(j, events)
 
@@ -193,5 +145,5 @@ async def test_two_people_close_without_a_shared_agreement(stack: Stack) -> None
         assert closed["outcome"]["agreements"] == []
         session = (await j.ok("GET", "", "alice"))["session"]
         assert session["status"] == "RESOLVED"
-        events = await _drain(queue)
+        events = drain(queue)
     await _assert_private(j, events)

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from mwf_core.domain.records import OutboxEvent
 from tests.api.harness import Stack
+from tests.api.journey import outbox
 
-
-async def _drain(queue: asyncio.Queue[OutboxEvent]) -> list[OutboxEvent]:
-    events = []
-    while not queue.empty():
-        events.append(queue.get_nowait())
-    return events
+from .driver import drain
 
 
 async def test_two_people_go_from_invitation_to_stage_one(stack: Stack) -> None:
@@ -82,7 +77,7 @@ async def test_two_people_go_from_invitation_to_stage_one(stack: Stack) -> None:
             body = await stack.ok("GET", f"/api/sessions/{sid}{path}", "sam")
             assert "crying" not in str(body)
 
-        events = await _drain(queue)
+        events = drain(queue)
 
     names = [event.name for event in events]
     assert names == [
@@ -93,14 +88,8 @@ async def test_two_people_go_from_invitation_to_stage_one(stack: Stack) -> None:
         "partner.signed_compact",
     ]
     assert all(event.payload["sessionId"] == sid for event in events)
-    stored = await _outbox(stack, sid)
+    stored = await outbox(sid)
     assert [event.name for event in stored] == names, "every event is also in the outbox"
-
-
-async def _outbox(stack: Stack, session_id: str) -> list[OutboxEvent]:
-    uow = stack.container.identity._deps.uow()
-    async with uow:
-        return await uow.outbox.for_session(session_id)
 
 
 async def test_concurrent_requests_do_not_fail_or_duplicate(stack: Stack) -> None:

@@ -14,6 +14,7 @@ from mwf_core.ports.auth import Identity
 from mwf_core.usecases.emotions import EmotionUseCases
 from mwf_core.usecases.identity import IdentityUseCases
 from mwf_core.usecases.invitations import InvitationUseCases
+from mwf_core.usecases.journey import JourneyUseCases
 from mwf_core.usecases.lifecycle import LifecycleUseCases
 from mwf_core.usecases.people import PeopleUseCases
 from mwf_core.usecases.runtime import Dependencies
@@ -149,3 +150,8 @@ async def invited(app: App, alice: User, bob: User) -> tuple[str, str]:
 async def active(app: App, alice: User, bob: User) -> tuple[str, str]:
     """(session id, invitation id): both partners past stage 0, session ACTIVE."""
     return await app.activate(alice, bob)
+
+
+@pytest.fixture
+def journey(app: App) -> JourneyUseCases:
+    return JourneyUseCases(app.deps, None)  # type: ignore[arg-type]  # no model calls here

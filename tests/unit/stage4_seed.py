@@ -1,21 +1,13 @@
-"""Seeding stage 4 for tests (fakes or a real database): both partners at stage 4, needs in
-their vessels and proposals in the shared inventory, written through a unit of work."""
+"""Seeding stage 4 for tests (fakes or a real database): needs in the partners' vessels and
+proposals in the shared inventory, written through a unit of work (reach stage 4 first with
+`journey_seed.move_to`)."""
 
 from __future__ import annotations
 
 from mwf_core.domain.enums import NeedCategory, ProposalKind, ProposalSource, ProposalStatus
 from mwf_core.domain.records import IdentifiedNeed, StrategyProposal
-from mwf_core.usecases.progression import move_user_to
 from mwf_core.usecases.runtime import Dependencies
 from mwf_core.usecases.stage4_inventory import refresh_coverage
-
-
-async def to_stage4(deps: Dependencies, session_id: str, *user_ids: str) -> None:
-    async with deps.uow() as uow:
-        rows = await uow.progress.for_session(session_id)
-        for uid in user_ids:
-            await move_user_to(uow, deps, session_id, rows, uid, 4)
-        await uow.commit()
 
 
 async def add_need(deps: Dependencies, session_id: str, user_id: str, text: str) -> str:

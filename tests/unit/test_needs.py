@@ -26,9 +26,9 @@ from mwf_core.domain.needs import need_status, share_set_problem, stage4_transit
 from mwf_core.domain.records import IdentifiedNeed, User
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.usecases.needs import Adjustment, NeedInput, NeedsUseCases
-from mwf_core.usecases.progression import move_user_to
 
 from .conftest import App
+from .journey_seed import move_to
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -63,14 +63,6 @@ def needs(app: App) -> NeedsUseCases:
     return NeedsUseCases(app.deps, cast(LanguageModel, None))
 
 
-async def at_stage3(app: App, sid: str, *users: User) -> None:
-    async with app.db() as uow:
-        rows = await uow.progress.for_session(sid)
-        for user in users:
-            await move_user_to(uow, app.deps, sid, rows, user.id, 3)
-        await uow.commit()
-
-
 async def share(needs: NeedsUseCases, user: User, sid: str, *texts: str) -> Any:
     captured = await needs.capture(user, sid, [NeedInput(t, "SAFETY") for t in texts])
     ids = [n.id for n in captured.needs]
@@ -82,7 +74,7 @@ async def test_second_sharer_moves_both_to_stage_four_once(
     app: App, needs: NeedsUseCases, alice: User, bob: User, active: tuple[str, str],
 ) -> None:
     sid, _ = active
-    await at_stage3(app, sid, alice, bob)
+    await move_to(app.deps, sid, (alice.id, bob.id), 3)
     first = await share(needs, alice, sid, "To feel safe", "Rest")
     assert (first.waiting_for_partner, first.advanced_to_stage4) == (True, False)
     assert (await needs.comparison(bob, sid)).partner_needs == []
@@ -112,7 +104,7 @@ async def test_edits_are_own_only_and_refused_after_sharing(
     app: App, needs: NeedsUseCases, alice: User, bob: User, active: tuple[str, str],
 ) -> None:
     sid, _ = active
-    await at_stage3(app, sid, alice, bob)
+    await move_to(app.deps, sid, (alice.id, bob.id), 3)
     captured = await needs.capture(alice, sid, [NeedInput("Safety", "SAFETY"),
                                                 NeedInput("Rest", "AUTONOMY")])
     safety, rest = captured.needs
@@ -154,7 +146,7 @@ async def test_stage_and_status_checks(
     with pytest.raises(ValidationFailed, match="you are in stage 1, but stage 3 is required"):
         await needs.capture(alice, sid, [NeedInput("Safety", "SAFETY")])
     assert (await needs.list(alice, sid)).needs == []
-    await at_stage3(app, sid, alice, bob)
+    await move_to(app.deps, sid, (alice.id, bob.id), 3)
     with pytest.raises(ValidationFailed) as caught:
         await needs.capture(alice, sid, [NeedInput("", "HUNGER")])
     assert set(caught.value.details) == {"needs.0.need", "needs.0.category"}

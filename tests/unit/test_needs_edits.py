@@ -13,7 +13,7 @@ from mwf_core.usecases.needs import NeedInput, NeedsUseCases
 from tests.fakes.scripted_llm import ScriptedModel, fail, text, tool
 
 from .conftest import App
-from .test_needs import at_stage3
+from .journey_seed import move_to
 
 CALL = "needs_interpret_edit"
 
@@ -50,7 +50,7 @@ async def test_interpret_uses_the_model_and_falls_back_when_it_fails(
     active: tuple[str, str],
 ) -> None:
     sid, _ = active
-    await at_stage3(app, sid, alice, bob)
+    await move_to(app.deps, sid, (alice.id, bob.id), 3)
     [rest] = (await needs.capture(alice, sid, [NeedInput("Rest", "AUTONOMY")])).needs
     model.script(CALL, tool({"operations": [{"type": "refine", "needId": rest.id,
                                              "need": "Rest on Sundays"}]}, name="need_edits"))
@@ -73,7 +73,7 @@ async def test_offline_mediator_answers_the_interpretation(
     app: App, alice: User, bob: User, active: tuple[str, str],
 ) -> None:
     sid, _ = active
-    await at_stage3(app, sid, alice, bob)
+    await move_to(app.deps, sid, (alice.id, bob.id), 3)
     needs = NeedsUseCases(app.deps, OfflineMediator())
     [rest] = (await needs.capture(alice, sid, [NeedInput("Rest", "AUTONOMY")])).needs
     plan = await needs.interpret_edit(alice, sid, "Please delete this", rest.id)
@@ -84,7 +84,7 @@ async def test_apply_is_all_or_none_and_own_only(
     app: App, needs: NeedsUseCases, alice: User, bob: User, active: tuple[str, str],
 ) -> None:
     sid, _ = active
-    await at_stage3(app, sid, alice, bob)
+    await move_to(app.deps, sid, (alice.id, bob.id), 3)
     rest, safety = (await needs.capture(alice, sid, [NeedInput("Rest", "AUTONOMY"),
                                                      NeedInput("Safety", "SAFETY")])).needs
     [bobs] = (await needs.capture(bob, sid, [NeedInput("Thanks", "RECOGNITION")])).needs

@@ -34,7 +34,8 @@ from mwf_core.ports.llm import LlmError, LlmRequest, LlmResult
 from mwf_core.usecases.stage4 import SelectionInput, Stage4UseCases
 
 from .conftest import App
-from .stage4_seed import add_need, add_proposal, to_stage4
+from .journey_seed import move_to
+from .stage4_seed import add_need, add_proposal
 
 NOTE = "only on weekdays, secret-note-xyz"
 
@@ -54,7 +55,7 @@ class World:
 async def _world(app: App, alice: User, bob: User, carol: User, llm: Any = None) -> World:
     sid, _ = await app.activate(alice, bob)
     deps = app.deps
-    await to_stage4(deps, sid, alice.id, bob.id)
+    await move_to(deps, sid, (alice.id, bob.id), 4)
     needs = {"a_rest": await add_need(deps, sid, alice.id, "Rest after work"),
              "b_fair": await add_need(deps, sid, bob.id, "Fairness in chores"),
              "b_time": await add_need(deps, sid, bob.id, "Time to myself")}  # OPEN
@@ -129,7 +130,7 @@ async def test_stage_and_status_are_required(app: App, alice: User, bob: User,
     s4 = Stage4UseCases(app.deps, OfflineMediator())
     with pytest.raises(ValidationFailed, match="stage 4 is required"):
         await s4.share(alice, sid)
-    await to_stage4(app.deps, sid, alice.id, bob.id)
+    await move_to(app.deps, sid, (alice.id, bob.id), 4)
     await app.set_status(sid, SessionStatus.PAUSED)
     with pytest.raises(SessionNotActive):
         await s4.share(alice, sid)
@@ -338,7 +339,7 @@ async def test_state_below_stage4_is_refused_and_hides_unshared_needs(
 ) -> None:
     sid, _ = await app.activate(alice, bob)
     s4 = Stage4UseCases(app.deps, OfflineMediator())
-    await to_stage4(app.deps, sid, alice.id)
+    await move_to(app.deps, sid, (alice.id,), 4)
     secret = await add_need(app.deps, sid, bob.id, "Bob's unshared need")
     own = await add_need(app.deps, sid, alice.id, "Alice's need")
     with pytest.raises(ValidationFailed, match="you are in stage 1, but stage 4 is required"):

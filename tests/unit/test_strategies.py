@@ -26,11 +26,11 @@ from mwf_core.domain.errors import (
     ValidationFailed,
 )
 from mwf_core.domain.records import User
-from mwf_core.usecases.progression import move_user_to
 from mwf_core.usecases.strategies import NewStrategy, PartnerNotReady, StrategyUseCases
 from mwf_core.usecases.strategies_agreements import NewAgreement
 
 from .conftest import App
+from .journey_seed import move_to
 
 NEED = ["need-1"]
 
@@ -43,11 +43,7 @@ def strategies(app: App) -> StrategyUseCases:
 @pytest.fixture
 async def at4(app: App, active: tuple[str, str], alice: User, bob: User) -> str:
     session_id = active[0]
-    async with app.db() as uow:
-        rows = await uow.progress.for_session(session_id)
-        for user in (alice, bob):
-            await move_user_to(uow, app.deps, session_id, rows, user.id, 4)
-        await uow.commit()
+    await move_to(app.deps, session_id, (alice.id, bob.id), 4)
     return session_id
 
 
