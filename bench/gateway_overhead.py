@@ -17,7 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import sessions_pb2 as pb
 from tests.api.conftest import close_stack, open_stack
 from tests.api.harness import both_at_stage1
 

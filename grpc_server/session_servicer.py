@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import grpc
 
-from mwf.v1 import session_service_pb2 as pb
 from mwf.v1 import session_service_pb2_grpc, types_pb2
+from mwf.v1 import sessions_pb2 as pb
 from mwf_core.bootstrap import Container
 from mwf_core.usecases.invitations import MemberInvitation
 from mwf_core.usecases.sessions import CreateSessionRequest, ProgressReport

@@ -12,7 +12,7 @@ from google.protobuf import json_format
 from google.protobuf.message import Message as ProtoMessage
 from google.protobuf.timestamp_pb2 import Timestamp
 
-from mwf.v1 import session_service_pb2 as svc
+from mwf.v1 import sessions_pb2 as svc
 from mwf.v1 import types_pb2 as t
 
 Json = dict[str, Any]

@@ -6,7 +6,7 @@ live in `convert`.
 
 from __future__ import annotations
 
-from mwf.v1 import session_service_pb2 as svc
+from mwf.v1 import sessions_pb2 as svc
 from mwf.v1 import types_pb2 as t
 from rest_gateway.convert import (
     Json,

@@ -7,7 +7,7 @@ from mwf.v1 import empathy_pb2 as mwf_dot_v1_dot_empathy__pb2
 from mwf.v1 import journey_pb2 as mwf_dot_v1_dot_journey__pb2
 from mwf.v1 import needs_pb2 as mwf_dot_v1_dot_needs__pb2
 from mwf.v1 import reconciler_pb2 as mwf_dot_v1_dot_reconciler__pb2
-from mwf.v1 import session_service_pb2 as mwf_dot_v1_dot_session__service__pb2
+from mwf.v1 import sessions_pb2 as mwf_dot_v1_dot_sessions__pb2
 from mwf.v1 import stage4_pb2 as mwf_dot_v1_dot_stage4__pb2
 from mwf.v1 import strategies_pb2 as mwf_dot_v1_dot_strategies__pb2
 
@@ -32,9 +32,11 @@ if _version_not_supported:
 
 
 class SessionServiceStub:
-    """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
-    Compact, the topic frame, people and emotional readings. Every RPC needs a bearer token
-    except GetInvitation, which an invitee opens before signing in.
+    """Partner sessions from creation to resolution: identity, sessions, invitations, the Curiosity
+    Compact, the topic frame, people and emotional readings (stages 0-1), the empathy exchange
+    and the reconciler (2), needs (3), proposals, selections, closure and the legacy strategies
+    flow (4), and consent, timeline and pending actions around them. Every RPC needs a bearer
+    token except GetInvitation, which an invitee opens before signing in.
     """
 
     def __init__(self, channel):
@@ -45,123 +47,123 @@ class SessionServiceStub:
         """
         self.GetMe = channel.unary_unary(
                 '/mwf.v1.SessionService/GetMe',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetMeRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetMeResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetMeRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetMeResponse.FromString,
                 _registered_method=True)
         self.RegisterPushToken = channel.unary_unary(
                 '/mwf.v1.SessionService/RegisterPushToken',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.RegisterPushTokenRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.RegisterPushTokenResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.RegisterPushTokenRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.RegisterPushTokenResponse.FromString,
                 _registered_method=True)
         self.ClearPushToken = channel.unary_unary(
                 '/mwf.v1.SessionService/ClearPushToken',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ClearPushTokenRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ClearPushTokenResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ClearPushTokenRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ClearPushTokenResponse.FromString,
                 _registered_method=True)
         self.CreateSession = channel.unary_unary(
                 '/mwf.v1.SessionService/CreateSession',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.CreateSessionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.CreateSessionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.CreateSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.CreateSessionResponse.FromString,
                 _registered_method=True)
         self.ListSessions = channel.unary_unary(
                 '/mwf.v1.SessionService/ListSessions',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ListSessionsRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ListSessionsResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ListSessionsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ListSessionsResponse.FromString,
                 _registered_method=True)
         self.GetSession = channel.unary_unary(
                 '/mwf.v1.SessionService/GetSession',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetSessionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetSessionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetSessionResponse.FromString,
                 _registered_method=True)
         self.GetSessionState = channel.unary_unary(
                 '/mwf.v1.SessionService/GetSessionState',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetSessionStateRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetSessionStateResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetSessionStateRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetSessionStateResponse.FromString,
                 _registered_method=True)
         self.GetProgress = channel.unary_unary(
                 '/mwf.v1.SessionService/GetProgress',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetProgressRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetProgressResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetProgressRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetProgressResponse.FromString,
                 _registered_method=True)
         self.GetSessionInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/GetSessionInvitation',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetSessionInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetSessionInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetSessionInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetSessionInvitationResponse.FromString,
                 _registered_method=True)
         self.SignCompact = channel.unary_unary(
                 '/mwf.v1.SessionService/SignCompact',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.SignCompactRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.SignCompactResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.SignCompactRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.SignCompactResponse.FromString,
                 _registered_method=True)
         self.GetCompactStatus = channel.unary_unary(
                 '/mwf.v1.SessionService/GetCompactStatus',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetCompactStatusRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetCompactStatusResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetCompactStatusRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetCompactStatusResponse.FromString,
                 _registered_method=True)
         self.ConfirmTopicFrame = channel.unary_unary(
                 '/mwf.v1.SessionService/ConfirmTopicFrame',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ConfirmTopicFrameRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ConfirmTopicFrameResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ConfirmTopicFrameRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ConfirmTopicFrameResponse.FromString,
                 _registered_method=True)
         self.ConfirmInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/ConfirmInvitation',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ConfirmInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ConfirmInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ConfirmInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ConfirmInvitationResponse.FromString,
                 _registered_method=True)
         self.GetInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/GetInvitation',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.GetInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.GetInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationResponse.FromString,
                 _registered_method=True)
         self.AcceptInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/AcceptInvitation',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.AcceptInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.AcceptInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationResponse.FromString,
                 _registered_method=True)
         self.DeclineInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/DeclineInvitation',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.DeclineInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.DeclineInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.FromString,
                 _registered_method=True)
         self.PauseSession = channel.unary_unary(
                 '/mwf.v1.SessionService/PauseSession',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.PauseSessionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.PauseSessionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.PauseSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.PauseSessionResponse.FromString,
                 _registered_method=True)
         self.ResumeSession = channel.unary_unary(
                 '/mwf.v1.SessionService/ResumeSession',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ResumeSessionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ResumeSessionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ResumeSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ResumeSessionResponse.FromString,
                 _registered_method=True)
         self.ArchiveSession = channel.unary_unary(
                 '/mwf.v1.SessionService/ArchiveSession',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ArchiveSessionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ArchiveSessionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ArchiveSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ArchiveSessionResponse.FromString,
                 _registered_method=True)
         self.DeleteSession = channel.unary_unary(
                 '/mwf.v1.SessionService/DeleteSession',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.DeleteSessionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.DeleteSessionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.DeleteSessionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.DeleteSessionResponse.FromString,
                 _registered_method=True)
         self.UpdateNickname = channel.unary_unary(
                 '/mwf.v1.SessionService/UpdateNickname',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.UpdateNicknameRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.UpdateNicknameResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.UpdateNicknameRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.UpdateNicknameResponse.FromString,
                 _registered_method=True)
         self.ListPeople = channel.unary_unary(
                 '/mwf.v1.SessionService/ListPeople',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ListPeopleRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ListPeopleResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ListPeopleRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ListPeopleResponse.FromString,
                 _registered_method=True)
         self.RecordEmotion = channel.unary_unary(
                 '/mwf.v1.SessionService/RecordEmotion',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.RecordEmotionRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.RecordEmotionResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.RecordEmotionRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.RecordEmotionResponse.FromString,
                 _registered_method=True)
         self.ListEmotions = channel.unary_unary(
                 '/mwf.v1.SessionService/ListEmotions',
-                request_serializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ListEmotionsRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ListEmotionsResponse.FromString,
                 _registered_method=True)
         self.SaveEmpathyDraft = channel.unary_unary(
                 '/mwf.v1.SessionService/SaveEmpathyDraft',
@@ -431,13 +433,16 @@ class SessionServiceStub:
 
 
 class SessionServiceServicer:
-    """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
-    Compact, the topic frame, people and emotional readings. Every RPC needs a bearer token
-    except GetInvitation, which an invitee opens before signing in.
+    """Partner sessions from creation to resolution: identity, sessions, invitations, the Curiosity
+    Compact, the topic frame, people and emotional readings (stages 0-1), the empathy exchange
+    and the reconciler (2), needs (3), proposals, selections, closure and the legacy strategies
+    flow (4), and consent, timeline and pending actions around them. Every RPC needs a bearer
+    token except GetInvitation, which an invitee opens before signing in.
     """
 
     def GetMe(self, request, context):
-        """The caller's profile and counters (REST: GET /auth/me).
+        """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+        The caller's profile and counters (REST: GET /auth/me).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -606,7 +611,8 @@ class SessionServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SaveEmpathyDraft(self, request, context):
-        """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+        """---- end of stages 0-1 ----
+        ---- Stage 2: empathy exchange (messages in empathy.proto) ----
         Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1000,123 +1006,123 @@ def add_SessionServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
             'GetMe': grpc.unary_unary_rpc_method_handler(
                     servicer.GetMe,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetMeRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetMeResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetMeRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetMeResponse.SerializeToString,
             ),
             'RegisterPushToken': grpc.unary_unary_rpc_method_handler(
                     servicer.RegisterPushToken,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.RegisterPushTokenRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.RegisterPushTokenResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.RegisterPushTokenRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.RegisterPushTokenResponse.SerializeToString,
             ),
             'ClearPushToken': grpc.unary_unary_rpc_method_handler(
                     servicer.ClearPushToken,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ClearPushTokenRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ClearPushTokenResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ClearPushTokenRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ClearPushTokenResponse.SerializeToString,
             ),
             'CreateSession': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateSession,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.CreateSessionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.CreateSessionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.CreateSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.CreateSessionResponse.SerializeToString,
             ),
             'ListSessions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListSessions,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ListSessionsRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ListSessionsResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ListSessionsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ListSessionsResponse.SerializeToString,
             ),
             'GetSession': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSession,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetSessionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetSessionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetSessionResponse.SerializeToString,
             ),
             'GetSessionState': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSessionState,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetSessionStateRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetSessionStateResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetSessionStateRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetSessionStateResponse.SerializeToString,
             ),
             'GetProgress': grpc.unary_unary_rpc_method_handler(
                     servicer.GetProgress,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetProgressRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetProgressResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetProgressRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetProgressResponse.SerializeToString,
             ),
             'GetSessionInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.GetSessionInvitation,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetSessionInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetSessionInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetSessionInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetSessionInvitationResponse.SerializeToString,
             ),
             'SignCompact': grpc.unary_unary_rpc_method_handler(
                     servicer.SignCompact,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.SignCompactRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.SignCompactResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.SignCompactRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.SignCompactResponse.SerializeToString,
             ),
             'GetCompactStatus': grpc.unary_unary_rpc_method_handler(
                     servicer.GetCompactStatus,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetCompactStatusRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetCompactStatusResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetCompactStatusRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetCompactStatusResponse.SerializeToString,
             ),
             'ConfirmTopicFrame': grpc.unary_unary_rpc_method_handler(
                     servicer.ConfirmTopicFrame,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ConfirmTopicFrameRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ConfirmTopicFrameResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ConfirmTopicFrameRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ConfirmTopicFrameResponse.SerializeToString,
             ),
             'ConfirmInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.ConfirmInvitation,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ConfirmInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ConfirmInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ConfirmInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ConfirmInvitationResponse.SerializeToString,
             ),
             'GetInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.GetInvitation,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.GetInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.GetInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationResponse.SerializeToString,
             ),
             'AcceptInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.AcceptInvitation,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.AcceptInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.AcceptInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationResponse.SerializeToString,
             ),
             'DeclineInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.DeclineInvitation,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.DeclineInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.DeclineInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.SerializeToString,
             ),
             'PauseSession': grpc.unary_unary_rpc_method_handler(
                     servicer.PauseSession,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.PauseSessionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.PauseSessionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.PauseSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.PauseSessionResponse.SerializeToString,
             ),
             'ResumeSession': grpc.unary_unary_rpc_method_handler(
                     servicer.ResumeSession,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ResumeSessionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ResumeSessionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ResumeSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ResumeSessionResponse.SerializeToString,
             ),
             'ArchiveSession': grpc.unary_unary_rpc_method_handler(
                     servicer.ArchiveSession,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ArchiveSessionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ArchiveSessionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ArchiveSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ArchiveSessionResponse.SerializeToString,
             ),
             'DeleteSession': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteSession,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.DeleteSessionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.DeleteSessionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.DeleteSessionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.DeleteSessionResponse.SerializeToString,
             ),
             'UpdateNickname': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateNickname,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.UpdateNicknameRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.UpdateNicknameResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.UpdateNicknameRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.UpdateNicknameResponse.SerializeToString,
             ),
             'ListPeople': grpc.unary_unary_rpc_method_handler(
                     servicer.ListPeople,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ListPeopleRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ListPeopleResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ListPeopleRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ListPeopleResponse.SerializeToString,
             ),
             'RecordEmotion': grpc.unary_unary_rpc_method_handler(
                     servicer.RecordEmotion,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.RecordEmotionRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.RecordEmotionResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.RecordEmotionRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.RecordEmotionResponse.SerializeToString,
             ),
             'ListEmotions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListEmotions,
-                    request_deserializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_session__service__pb2.ListEmotionsResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ListEmotionsRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ListEmotionsResponse.SerializeToString,
             ),
             'SaveEmpathyDraft': grpc.unary_unary_rpc_method_handler(
                     servicer.SaveEmpathyDraft,
@@ -1392,9 +1398,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class SessionService:
-    """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
-    Compact, the topic frame, people and emotional readings. Every RPC needs a bearer token
-    except GetInvitation, which an invitee opens before signing in.
+    """Partner sessions from creation to resolution: identity, sessions, invitations, the Curiosity
+    Compact, the topic frame, people and emotional readings (stages 0-1), the empathy exchange
+    and the reconciler (2), needs (3), proposals, selections, closure and the legacy strategies
+    flow (4), and consent, timeline and pending actions around them. Every RPC needs a bearer
+    token except GetInvitation, which an invitee opens before signing in.
     """
 
     @staticmethod
@@ -1412,8 +1420,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetMe',
-            mwf_dot_v1_dot_session__service__pb2.GetMeRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetMeResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetMeRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetMeResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1439,8 +1447,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/RegisterPushToken',
-            mwf_dot_v1_dot_session__service__pb2.RegisterPushTokenRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.RegisterPushTokenResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.RegisterPushTokenRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.RegisterPushTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1466,8 +1474,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ClearPushToken',
-            mwf_dot_v1_dot_session__service__pb2.ClearPushTokenRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ClearPushTokenResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ClearPushTokenRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ClearPushTokenResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1493,8 +1501,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/CreateSession',
-            mwf_dot_v1_dot_session__service__pb2.CreateSessionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.CreateSessionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.CreateSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.CreateSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1520,8 +1528,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ListSessions',
-            mwf_dot_v1_dot_session__service__pb2.ListSessionsRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ListSessionsResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ListSessionsRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ListSessionsResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1547,8 +1555,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetSession',
-            mwf_dot_v1_dot_session__service__pb2.GetSessionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetSessionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1574,8 +1582,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetSessionState',
-            mwf_dot_v1_dot_session__service__pb2.GetSessionStateRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetSessionStateResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetSessionStateRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetSessionStateResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1601,8 +1609,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetProgress',
-            mwf_dot_v1_dot_session__service__pb2.GetProgressRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetProgressResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetProgressRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetProgressResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1628,8 +1636,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetSessionInvitation',
-            mwf_dot_v1_dot_session__service__pb2.GetSessionInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetSessionInvitationResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetSessionInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetSessionInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1655,8 +1663,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/SignCompact',
-            mwf_dot_v1_dot_session__service__pb2.SignCompactRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.SignCompactResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.SignCompactRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.SignCompactResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1682,8 +1690,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetCompactStatus',
-            mwf_dot_v1_dot_session__service__pb2.GetCompactStatusRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetCompactStatusResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetCompactStatusRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetCompactStatusResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1709,8 +1717,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ConfirmTopicFrame',
-            mwf_dot_v1_dot_session__service__pb2.ConfirmTopicFrameRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ConfirmTopicFrameResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ConfirmTopicFrameRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ConfirmTopicFrameResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1736,8 +1744,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ConfirmInvitation',
-            mwf_dot_v1_dot_session__service__pb2.ConfirmInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ConfirmInvitationResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ConfirmInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ConfirmInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1763,8 +1771,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetInvitation',
-            mwf_dot_v1_dot_session__service__pb2.GetInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.GetInvitationResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.GetInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.GetInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1790,8 +1798,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/AcceptInvitation',
-            mwf_dot_v1_dot_session__service__pb2.AcceptInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.AcceptInvitationResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.AcceptInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.AcceptInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1817,8 +1825,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/DeclineInvitation',
-            mwf_dot_v1_dot_session__service__pb2.DeclineInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.DeclineInvitationResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1844,8 +1852,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/PauseSession',
-            mwf_dot_v1_dot_session__service__pb2.PauseSessionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.PauseSessionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.PauseSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.PauseSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1871,8 +1879,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ResumeSession',
-            mwf_dot_v1_dot_session__service__pb2.ResumeSessionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ResumeSessionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ResumeSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ResumeSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1898,8 +1906,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ArchiveSession',
-            mwf_dot_v1_dot_session__service__pb2.ArchiveSessionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ArchiveSessionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ArchiveSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ArchiveSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1925,8 +1933,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/DeleteSession',
-            mwf_dot_v1_dot_session__service__pb2.DeleteSessionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.DeleteSessionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.DeleteSessionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.DeleteSessionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1952,8 +1960,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/UpdateNickname',
-            mwf_dot_v1_dot_session__service__pb2.UpdateNicknameRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.UpdateNicknameResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.UpdateNicknameRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.UpdateNicknameResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1979,8 +1987,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ListPeople',
-            mwf_dot_v1_dot_session__service__pb2.ListPeopleRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ListPeopleResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ListPeopleRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ListPeopleResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -2006,8 +2014,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/RecordEmotion',
-            mwf_dot_v1_dot_session__service__pb2.RecordEmotionRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.RecordEmotionResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.RecordEmotionRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.RecordEmotionResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -2033,8 +2041,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ListEmotions',
-            mwf_dot_v1_dot_session__service__pb2.ListEmotionsRequest.SerializeToString,
-            mwf_dot_v1_dot_session__service__pb2.ListEmotionsResponse.FromString,
+            mwf_dot_v1_dot_sessions__pb2.ListEmotionsRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ListEmotionsResponse.FromString,
             options,
             channel_credentials,
             insecure,

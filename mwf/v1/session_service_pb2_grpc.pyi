@@ -9,7 +9,7 @@ from mwf.v1 import empathy_pb2 as _empathy_pb2
 from mwf.v1 import journey_pb2 as _journey_pb2
 from mwf.v1 import needs_pb2 as _needs_pb2
 from mwf.v1 import reconciler_pb2 as _reconciler_pb2
-from mwf.v1 import session_service_pb2 as _session_service_pb2
+from mwf.v1 import sessions_pb2 as _sessions_pb2
 from mwf.v1 import stage4_pb2 as _stage4_pb2
 from mwf.v1 import strategies_pb2 as _strategies_pb2
 import abc as _abc_1
@@ -33,67 +33,72 @@ GRPC_GENERATED_VERSION: str
 GRPC_VERSION: str
 
 class SessionServiceStub:
-    """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
-    Compact, the topic frame, people and emotional readings. Every RPC needs a bearer token
-    except GetInvitation, which an invitee opens before signing in.
+    """Partner sessions from creation to resolution: identity, sessions, invitations, the Curiosity
+    Compact, the topic frame, people and emotional readings (stages 0-1), the empathy exchange
+    and the reconciler (2), needs (3), proposals, selections, closure and the legacy strategies
+    flow (4), and consent, timeline and pending actions around them. Every RPC needs a bearer
+    token except GetInvitation, which an invitee opens before signing in.
     """
 
     @_typing.overload
     def __new__(cls, channel: _grpc.Channel) -> _Self: ...
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> SessionServiceAsyncStub: ...
-    GetMe: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetMeRequest, _session_service_pb2.GetMeResponse]
-    """The caller's profile and counters (REST: GET /auth/me)."""
-    RegisterPushToken: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.RegisterPushTokenRequest, _session_service_pb2.RegisterPushTokenResponse]
+    GetMe: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetMeRequest, _sessions_pb2.GetMeResponse]
+    """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+    The caller's profile and counters (REST: GET /auth/me).
+    """
+    RegisterPushToken: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.RegisterPushTokenRequest, _sessions_pb2.RegisterPushTokenResponse]
     """Stores the caller's Expo push token (REST: POST /auth/push-token)."""
-    ClearPushToken: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ClearPushTokenRequest, _session_service_pb2.ClearPushTokenResponse]
+    ClearPushToken: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ClearPushTokenRequest, _sessions_pb2.ClearPushTokenResponse]
     """Forgets the caller's push token (REST: DELETE /auth/push-token)."""
-    CreateSession: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.CreateSessionRequest, _session_service_pb2.CreateSessionResponse]
+    CreateSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.CreateSessionRequest, _sessions_pb2.CreateSessionResponse]
     """Starts a session with a known person or a new invitee (REST: POST /sessions)."""
-    ListSessions: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ListSessionsRequest, _session_service_pb2.ListSessionsResponse]
+    ListSessions: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ListSessionsRequest, _sessions_pb2.ListSessionsResponse]
     """The caller's sessions, newest first (REST: GET /sessions)."""
-    GetSession: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetSessionRequest, _session_service_pb2.GetSessionResponse]
+    GetSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetSessionRequest, _sessions_pb2.GetSessionResponse]
     """One session (REST: GET /sessions/{id})."""
-    GetSessionState: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetSessionStateRequest, _session_service_pb2.GetSessionStateResponse]
+    GetSessionState: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetSessionStateRequest, _sessions_pb2.GetSessionStateResponse]
     """Everything a client needs to render a session (REST: GET /sessions/{id}/state)."""
-    GetProgress: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetProgressRequest, _session_service_pb2.GetProgressResponse]
+    GetProgress: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetProgressRequest, _sessions_pb2.GetProgressResponse]
     """Stage progress of both members (REST: GET /sessions/{id}/progress)."""
-    GetSessionInvitation: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetSessionInvitationRequest, _session_service_pb2.GetSessionInvitationResponse]
+    GetSessionInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetSessionInvitationRequest, _sessions_pb2.GetSessionInvitationResponse]
     """The session's invitation (REST: GET /sessions/{id}/invitation)."""
-    SignCompact: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.SignCompactRequest, _session_service_pb2.SignCompactResponse]
+    SignCompact: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.SignCompactRequest, _sessions_pb2.SignCompactResponse]
     """Signs the Curiosity Compact (REST: POST /sessions/{id}/compact/sign)."""
-    GetCompactStatus: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetCompactStatusRequest, _session_service_pb2.GetCompactStatusResponse]
+    GetCompactStatus: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetCompactStatusRequest, _sessions_pb2.GetCompactStatusResponse]
     """Compact signing state (REST: GET /sessions/{id}/compact/status)."""
-    ConfirmTopicFrame: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ConfirmTopicFrameRequest, _session_service_pb2.ConfirmTopicFrameResponse]
+    ConfirmTopicFrame: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ConfirmTopicFrameRequest, _sessions_pb2.ConfirmTopicFrameResponse]
     """Confirms the proposed topic frame; creator only (REST: POST /sessions/{id}/topic-frame/confirm)."""
-    ConfirmInvitation: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ConfirmInvitationRequest, _session_service_pb2.ConfirmInvitationResponse]
+    ConfirmInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ConfirmInvitationRequest, _sessions_pb2.ConfirmInvitationResponse]
     """The inviter finishes stage 0 (REST: POST /sessions/{id}/invitation/confirm)."""
-    GetInvitation: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.GetInvitationRequest, _session_service_pb2.GetInvitationResponse]
+    GetInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetInvitationRequest, _sessions_pb2.GetInvitationResponse]
     """Public view of an invitation; no token needed (REST: GET /invitations/{id})."""
-    AcceptInvitation: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.AcceptInvitationRequest, _session_service_pb2.AcceptInvitationResponse]
+    AcceptInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.AcceptInvitationRequest, _sessions_pb2.AcceptInvitationResponse]
     """Joins the session (REST: POST /invitations/{id}/accept)."""
-    DeclineInvitation: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.DeclineInvitationRequest, _session_service_pb2.DeclineInvitationResponse]
+    DeclineInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.DeclineInvitationRequest, _sessions_pb2.DeclineInvitationResponse]
     """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
-    PauseSession: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.PauseSessionRequest, _session_service_pb2.PauseSessionResponse]
+    PauseSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.PauseSessionRequest, _sessions_pb2.PauseSessionResponse]
     """Pauses an active session (REST: POST /sessions/{id}/pause)."""
-    ResumeSession: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ResumeSessionRequest, _session_service_pb2.ResumeSessionResponse]
+    ResumeSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ResumeSessionRequest, _sessions_pb2.ResumeSessionResponse]
     """Resumes a paused session (REST: POST /sessions/{id}/resume)."""
-    ArchiveSession: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ArchiveSessionRequest, _session_service_pb2.ArchiveSessionResponse]
+    ArchiveSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ArchiveSessionRequest, _sessions_pb2.ArchiveSessionResponse]
     """Archives a finished or not yet started session (REST: POST /sessions/{id}/archive)."""
-    DeleteSession: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.DeleteSessionRequest, _session_service_pb2.DeleteSessionResponse]
+    DeleteSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.DeleteSessionRequest, _sessions_pb2.DeleteSessionResponse]
     """Leaves a session and deletes the caller's private data; the partner is notified
     (REST: DELETE /sessions/{id}).
     """
-    UpdateNickname: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.UpdateNicknameRequest, _session_service_pb2.UpdateNicknameResponse]
+    UpdateNickname: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.UpdateNicknameRequest, _sessions_pb2.UpdateNicknameResponse]
     """Sets what the caller calls the partner (REST: PATCH /relationships/{id}/nickname)."""
-    ListPeople: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ListPeopleRequest, _session_service_pb2.ListPeopleResponse]
+    ListPeople: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ListPeopleRequest, _sessions_pb2.ListPeopleResponse]
     """People the caller has sessions with (REST: GET /people)."""
-    RecordEmotion: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.RecordEmotionRequest, _session_service_pb2.RecordEmotionResponse]
+    RecordEmotion: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.RecordEmotionRequest, _sessions_pb2.RecordEmotionResponse]
     """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
-    ListEmotions: _grpc.UnaryUnaryMultiCallable[_session_service_pb2.ListEmotionsRequest, _session_service_pb2.ListEmotionsResponse]
+    ListEmotions: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ListEmotionsRequest, _sessions_pb2.ListEmotionsResponse]
     """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
     SaveEmpathyDraft: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.SaveEmpathyDraftRequest, _empathy_pb2.SaveEmpathyDraftResponse]
-    """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+    """---- end of stages 0-1 ----
+    ---- Stage 2: empathy exchange (messages in empathy.proto) ----
     Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
     """
     GetEmpathyDraft: _grpc.UnaryUnaryMultiCallable[_empathy_pb2.GetEmpathyDraftRequest, _empathy_pb2.GetEmpathyDraftResponse]
@@ -233,64 +238,69 @@ class SessionServiceStub:
 
 @_typing.type_check_only
 class SessionServiceAsyncStub(SessionServiceStub):
-    """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
-    Compact, the topic frame, people and emotional readings. Every RPC needs a bearer token
-    except GetInvitation, which an invitee opens before signing in.
+    """Partner sessions from creation to resolution: identity, sessions, invitations, the Curiosity
+    Compact, the topic frame, people and emotional readings (stages 0-1), the empathy exchange
+    and the reconciler (2), needs (3), proposals, selections, closure and the legacy strategies
+    flow (4), and consent, timeline and pending actions around them. Every RPC needs a bearer
+    token except GetInvitation, which an invitee opens before signing in.
     """
 
     def __init__(self, channel: _aio.Channel) -> None: ...
-    GetMe: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetMeRequest, _session_service_pb2.GetMeResponse]  # type: ignore[assignment]
-    """The caller's profile and counters (REST: GET /auth/me)."""
-    RegisterPushToken: _aio.UnaryUnaryMultiCallable[_session_service_pb2.RegisterPushTokenRequest, _session_service_pb2.RegisterPushTokenResponse]  # type: ignore[assignment]
+    GetMe: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetMeRequest, _sessions_pb2.GetMeResponse]  # type: ignore[assignment]
+    """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+    The caller's profile and counters (REST: GET /auth/me).
+    """
+    RegisterPushToken: _aio.UnaryUnaryMultiCallable[_sessions_pb2.RegisterPushTokenRequest, _sessions_pb2.RegisterPushTokenResponse]  # type: ignore[assignment]
     """Stores the caller's Expo push token (REST: POST /auth/push-token)."""
-    ClearPushToken: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ClearPushTokenRequest, _session_service_pb2.ClearPushTokenResponse]  # type: ignore[assignment]
+    ClearPushToken: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ClearPushTokenRequest, _sessions_pb2.ClearPushTokenResponse]  # type: ignore[assignment]
     """Forgets the caller's push token (REST: DELETE /auth/push-token)."""
-    CreateSession: _aio.UnaryUnaryMultiCallable[_session_service_pb2.CreateSessionRequest, _session_service_pb2.CreateSessionResponse]  # type: ignore[assignment]
+    CreateSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.CreateSessionRequest, _sessions_pb2.CreateSessionResponse]  # type: ignore[assignment]
     """Starts a session with a known person or a new invitee (REST: POST /sessions)."""
-    ListSessions: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ListSessionsRequest, _session_service_pb2.ListSessionsResponse]  # type: ignore[assignment]
+    ListSessions: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ListSessionsRequest, _sessions_pb2.ListSessionsResponse]  # type: ignore[assignment]
     """The caller's sessions, newest first (REST: GET /sessions)."""
-    GetSession: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetSessionRequest, _session_service_pb2.GetSessionResponse]  # type: ignore[assignment]
+    GetSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetSessionRequest, _sessions_pb2.GetSessionResponse]  # type: ignore[assignment]
     """One session (REST: GET /sessions/{id})."""
-    GetSessionState: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetSessionStateRequest, _session_service_pb2.GetSessionStateResponse]  # type: ignore[assignment]
+    GetSessionState: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetSessionStateRequest, _sessions_pb2.GetSessionStateResponse]  # type: ignore[assignment]
     """Everything a client needs to render a session (REST: GET /sessions/{id}/state)."""
-    GetProgress: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetProgressRequest, _session_service_pb2.GetProgressResponse]  # type: ignore[assignment]
+    GetProgress: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetProgressRequest, _sessions_pb2.GetProgressResponse]  # type: ignore[assignment]
     """Stage progress of both members (REST: GET /sessions/{id}/progress)."""
-    GetSessionInvitation: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetSessionInvitationRequest, _session_service_pb2.GetSessionInvitationResponse]  # type: ignore[assignment]
+    GetSessionInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetSessionInvitationRequest, _sessions_pb2.GetSessionInvitationResponse]  # type: ignore[assignment]
     """The session's invitation (REST: GET /sessions/{id}/invitation)."""
-    SignCompact: _aio.UnaryUnaryMultiCallable[_session_service_pb2.SignCompactRequest, _session_service_pb2.SignCompactResponse]  # type: ignore[assignment]
+    SignCompact: _aio.UnaryUnaryMultiCallable[_sessions_pb2.SignCompactRequest, _sessions_pb2.SignCompactResponse]  # type: ignore[assignment]
     """Signs the Curiosity Compact (REST: POST /sessions/{id}/compact/sign)."""
-    GetCompactStatus: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetCompactStatusRequest, _session_service_pb2.GetCompactStatusResponse]  # type: ignore[assignment]
+    GetCompactStatus: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetCompactStatusRequest, _sessions_pb2.GetCompactStatusResponse]  # type: ignore[assignment]
     """Compact signing state (REST: GET /sessions/{id}/compact/status)."""
-    ConfirmTopicFrame: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ConfirmTopicFrameRequest, _session_service_pb2.ConfirmTopicFrameResponse]  # type: ignore[assignment]
+    ConfirmTopicFrame: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ConfirmTopicFrameRequest, _sessions_pb2.ConfirmTopicFrameResponse]  # type: ignore[assignment]
     """Confirms the proposed topic frame; creator only (REST: POST /sessions/{id}/topic-frame/confirm)."""
-    ConfirmInvitation: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ConfirmInvitationRequest, _session_service_pb2.ConfirmInvitationResponse]  # type: ignore[assignment]
+    ConfirmInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ConfirmInvitationRequest, _sessions_pb2.ConfirmInvitationResponse]  # type: ignore[assignment]
     """The inviter finishes stage 0 (REST: POST /sessions/{id}/invitation/confirm)."""
-    GetInvitation: _aio.UnaryUnaryMultiCallable[_session_service_pb2.GetInvitationRequest, _session_service_pb2.GetInvitationResponse]  # type: ignore[assignment]
+    GetInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetInvitationRequest, _sessions_pb2.GetInvitationResponse]  # type: ignore[assignment]
     """Public view of an invitation; no token needed (REST: GET /invitations/{id})."""
-    AcceptInvitation: _aio.UnaryUnaryMultiCallable[_session_service_pb2.AcceptInvitationRequest, _session_service_pb2.AcceptInvitationResponse]  # type: ignore[assignment]
+    AcceptInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.AcceptInvitationRequest, _sessions_pb2.AcceptInvitationResponse]  # type: ignore[assignment]
     """Joins the session (REST: POST /invitations/{id}/accept)."""
-    DeclineInvitation: _aio.UnaryUnaryMultiCallable[_session_service_pb2.DeclineInvitationRequest, _session_service_pb2.DeclineInvitationResponse]  # type: ignore[assignment]
+    DeclineInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.DeclineInvitationRequest, _sessions_pb2.DeclineInvitationResponse]  # type: ignore[assignment]
     """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
-    PauseSession: _aio.UnaryUnaryMultiCallable[_session_service_pb2.PauseSessionRequest, _session_service_pb2.PauseSessionResponse]  # type: ignore[assignment]
+    PauseSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.PauseSessionRequest, _sessions_pb2.PauseSessionResponse]  # type: ignore[assignment]
     """Pauses an active session (REST: POST /sessions/{id}/pause)."""
-    ResumeSession: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ResumeSessionRequest, _session_service_pb2.ResumeSessionResponse]  # type: ignore[assignment]
+    ResumeSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ResumeSessionRequest, _sessions_pb2.ResumeSessionResponse]  # type: ignore[assignment]
     """Resumes a paused session (REST: POST /sessions/{id}/resume)."""
-    ArchiveSession: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ArchiveSessionRequest, _session_service_pb2.ArchiveSessionResponse]  # type: ignore[assignment]
+    ArchiveSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ArchiveSessionRequest, _sessions_pb2.ArchiveSessionResponse]  # type: ignore[assignment]
     """Archives a finished or not yet started session (REST: POST /sessions/{id}/archive)."""
-    DeleteSession: _aio.UnaryUnaryMultiCallable[_session_service_pb2.DeleteSessionRequest, _session_service_pb2.DeleteSessionResponse]  # type: ignore[assignment]
+    DeleteSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.DeleteSessionRequest, _sessions_pb2.DeleteSessionResponse]  # type: ignore[assignment]
     """Leaves a session and deletes the caller's private data; the partner is notified
     (REST: DELETE /sessions/{id}).
     """
-    UpdateNickname: _aio.UnaryUnaryMultiCallable[_session_service_pb2.UpdateNicknameRequest, _session_service_pb2.UpdateNicknameResponse]  # type: ignore[assignment]
+    UpdateNickname: _aio.UnaryUnaryMultiCallable[_sessions_pb2.UpdateNicknameRequest, _sessions_pb2.UpdateNicknameResponse]  # type: ignore[assignment]
     """Sets what the caller calls the partner (REST: PATCH /relationships/{id}/nickname)."""
-    ListPeople: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ListPeopleRequest, _session_service_pb2.ListPeopleResponse]  # type: ignore[assignment]
+    ListPeople: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ListPeopleRequest, _sessions_pb2.ListPeopleResponse]  # type: ignore[assignment]
     """People the caller has sessions with (REST: GET /people)."""
-    RecordEmotion: _aio.UnaryUnaryMultiCallable[_session_service_pb2.RecordEmotionRequest, _session_service_pb2.RecordEmotionResponse]  # type: ignore[assignment]
+    RecordEmotion: _aio.UnaryUnaryMultiCallable[_sessions_pb2.RecordEmotionRequest, _sessions_pb2.RecordEmotionResponse]  # type: ignore[assignment]
     """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
-    ListEmotions: _aio.UnaryUnaryMultiCallable[_session_service_pb2.ListEmotionsRequest, _session_service_pb2.ListEmotionsResponse]  # type: ignore[assignment]
+    ListEmotions: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ListEmotionsRequest, _sessions_pb2.ListEmotionsResponse]  # type: ignore[assignment]
     """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
     SaveEmpathyDraft: _aio.UnaryUnaryMultiCallable[_empathy_pb2.SaveEmpathyDraftRequest, _empathy_pb2.SaveEmpathyDraftResponse]  # type: ignore[assignment]
-    """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+    """---- end of stages 0-1 ----
+    ---- Stage 2: empathy exchange (messages in empathy.proto) ----
     Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
     """
     GetEmpathyDraft: _aio.UnaryUnaryMultiCallable[_empathy_pb2.GetEmpathyDraftRequest, _empathy_pb2.GetEmpathyDraftResponse]  # type: ignore[assignment]
@@ -429,169 +439,173 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """
 
 class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
-    """Partner sessions from creation to stage 1: identity, sessions, invitations, the Curiosity
-    Compact, the topic frame, people and emotional readings. Every RPC needs a bearer token
-    except GetInvitation, which an invitee opens before signing in.
+    """Partner sessions from creation to resolution: identity, sessions, invitations, the Curiosity
+    Compact, the topic frame, people and emotional readings (stages 0-1), the empathy exchange
+    and the reconciler (2), needs (3), proposals, selections, closure and the legacy strategies
+    flow (4), and consent, timeline and pending actions around them. Every RPC needs a bearer
+    token except GetInvitation, which an invitee opens before signing in.
     """
 
     @_abc_1.abstractmethod
     def GetMe(
         self,
-        request: _session_service_pb2.GetMeRequest,
+        request: _sessions_pb2.GetMeRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetMeResponse, _abc.Awaitable[_session_service_pb2.GetMeResponse]]:
-        """The caller's profile and counters (REST: GET /auth/me)."""
+    ) -> _typing.Union[_sessions_pb2.GetMeResponse, _abc.Awaitable[_sessions_pb2.GetMeResponse]]:
+        """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+        The caller's profile and counters (REST: GET /auth/me).
+        """
 
     @_abc_1.abstractmethod
     def RegisterPushToken(
         self,
-        request: _session_service_pb2.RegisterPushTokenRequest,
+        request: _sessions_pb2.RegisterPushTokenRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.RegisterPushTokenResponse, _abc.Awaitable[_session_service_pb2.RegisterPushTokenResponse]]:
+    ) -> _typing.Union[_sessions_pb2.RegisterPushTokenResponse, _abc.Awaitable[_sessions_pb2.RegisterPushTokenResponse]]:
         """Stores the caller's Expo push token (REST: POST /auth/push-token)."""
 
     @_abc_1.abstractmethod
     def ClearPushToken(
         self,
-        request: _session_service_pb2.ClearPushTokenRequest,
+        request: _sessions_pb2.ClearPushTokenRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ClearPushTokenResponse, _abc.Awaitable[_session_service_pb2.ClearPushTokenResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ClearPushTokenResponse, _abc.Awaitable[_sessions_pb2.ClearPushTokenResponse]]:
         """Forgets the caller's push token (REST: DELETE /auth/push-token)."""
 
     @_abc_1.abstractmethod
     def CreateSession(
         self,
-        request: _session_service_pb2.CreateSessionRequest,
+        request: _sessions_pb2.CreateSessionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.CreateSessionResponse, _abc.Awaitable[_session_service_pb2.CreateSessionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.CreateSessionResponse, _abc.Awaitable[_sessions_pb2.CreateSessionResponse]]:
         """Starts a session with a known person or a new invitee (REST: POST /sessions)."""
 
     @_abc_1.abstractmethod
     def ListSessions(
         self,
-        request: _session_service_pb2.ListSessionsRequest,
+        request: _sessions_pb2.ListSessionsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ListSessionsResponse, _abc.Awaitable[_session_service_pb2.ListSessionsResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ListSessionsResponse, _abc.Awaitable[_sessions_pb2.ListSessionsResponse]]:
         """The caller's sessions, newest first (REST: GET /sessions)."""
 
     @_abc_1.abstractmethod
     def GetSession(
         self,
-        request: _session_service_pb2.GetSessionRequest,
+        request: _sessions_pb2.GetSessionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetSessionResponse, _abc.Awaitable[_session_service_pb2.GetSessionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.GetSessionResponse, _abc.Awaitable[_sessions_pb2.GetSessionResponse]]:
         """One session (REST: GET /sessions/{id})."""
 
     @_abc_1.abstractmethod
     def GetSessionState(
         self,
-        request: _session_service_pb2.GetSessionStateRequest,
+        request: _sessions_pb2.GetSessionStateRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetSessionStateResponse, _abc.Awaitable[_session_service_pb2.GetSessionStateResponse]]:
+    ) -> _typing.Union[_sessions_pb2.GetSessionStateResponse, _abc.Awaitable[_sessions_pb2.GetSessionStateResponse]]:
         """Everything a client needs to render a session (REST: GET /sessions/{id}/state)."""
 
     @_abc_1.abstractmethod
     def GetProgress(
         self,
-        request: _session_service_pb2.GetProgressRequest,
+        request: _sessions_pb2.GetProgressRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetProgressResponse, _abc.Awaitable[_session_service_pb2.GetProgressResponse]]:
+    ) -> _typing.Union[_sessions_pb2.GetProgressResponse, _abc.Awaitable[_sessions_pb2.GetProgressResponse]]:
         """Stage progress of both members (REST: GET /sessions/{id}/progress)."""
 
     @_abc_1.abstractmethod
     def GetSessionInvitation(
         self,
-        request: _session_service_pb2.GetSessionInvitationRequest,
+        request: _sessions_pb2.GetSessionInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetSessionInvitationResponse, _abc.Awaitable[_session_service_pb2.GetSessionInvitationResponse]]:
+    ) -> _typing.Union[_sessions_pb2.GetSessionInvitationResponse, _abc.Awaitable[_sessions_pb2.GetSessionInvitationResponse]]:
         """The session's invitation (REST: GET /sessions/{id}/invitation)."""
 
     @_abc_1.abstractmethod
     def SignCompact(
         self,
-        request: _session_service_pb2.SignCompactRequest,
+        request: _sessions_pb2.SignCompactRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.SignCompactResponse, _abc.Awaitable[_session_service_pb2.SignCompactResponse]]:
+    ) -> _typing.Union[_sessions_pb2.SignCompactResponse, _abc.Awaitable[_sessions_pb2.SignCompactResponse]]:
         """Signs the Curiosity Compact (REST: POST /sessions/{id}/compact/sign)."""
 
     @_abc_1.abstractmethod
     def GetCompactStatus(
         self,
-        request: _session_service_pb2.GetCompactStatusRequest,
+        request: _sessions_pb2.GetCompactStatusRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetCompactStatusResponse, _abc.Awaitable[_session_service_pb2.GetCompactStatusResponse]]:
+    ) -> _typing.Union[_sessions_pb2.GetCompactStatusResponse, _abc.Awaitable[_sessions_pb2.GetCompactStatusResponse]]:
         """Compact signing state (REST: GET /sessions/{id}/compact/status)."""
 
     @_abc_1.abstractmethod
     def ConfirmTopicFrame(
         self,
-        request: _session_service_pb2.ConfirmTopicFrameRequest,
+        request: _sessions_pb2.ConfirmTopicFrameRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ConfirmTopicFrameResponse, _abc.Awaitable[_session_service_pb2.ConfirmTopicFrameResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ConfirmTopicFrameResponse, _abc.Awaitable[_sessions_pb2.ConfirmTopicFrameResponse]]:
         """Confirms the proposed topic frame; creator only (REST: POST /sessions/{id}/topic-frame/confirm)."""
 
     @_abc_1.abstractmethod
     def ConfirmInvitation(
         self,
-        request: _session_service_pb2.ConfirmInvitationRequest,
+        request: _sessions_pb2.ConfirmInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ConfirmInvitationResponse, _abc.Awaitable[_session_service_pb2.ConfirmInvitationResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ConfirmInvitationResponse, _abc.Awaitable[_sessions_pb2.ConfirmInvitationResponse]]:
         """The inviter finishes stage 0 (REST: POST /sessions/{id}/invitation/confirm)."""
 
     @_abc_1.abstractmethod
     def GetInvitation(
         self,
-        request: _session_service_pb2.GetInvitationRequest,
+        request: _sessions_pb2.GetInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.GetInvitationResponse, _abc.Awaitable[_session_service_pb2.GetInvitationResponse]]:
+    ) -> _typing.Union[_sessions_pb2.GetInvitationResponse, _abc.Awaitable[_sessions_pb2.GetInvitationResponse]]:
         """Public view of an invitation; no token needed (REST: GET /invitations/{id})."""
 
     @_abc_1.abstractmethod
     def AcceptInvitation(
         self,
-        request: _session_service_pb2.AcceptInvitationRequest,
+        request: _sessions_pb2.AcceptInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.AcceptInvitationResponse, _abc.Awaitable[_session_service_pb2.AcceptInvitationResponse]]:
+    ) -> _typing.Union[_sessions_pb2.AcceptInvitationResponse, _abc.Awaitable[_sessions_pb2.AcceptInvitationResponse]]:
         """Joins the session (REST: POST /invitations/{id}/accept)."""
 
     @_abc_1.abstractmethod
     def DeclineInvitation(
         self,
-        request: _session_service_pb2.DeclineInvitationRequest,
+        request: _sessions_pb2.DeclineInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.DeclineInvitationResponse, _abc.Awaitable[_session_service_pb2.DeclineInvitationResponse]]:
+    ) -> _typing.Union[_sessions_pb2.DeclineInvitationResponse, _abc.Awaitable[_sessions_pb2.DeclineInvitationResponse]]:
         """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
 
     @_abc_1.abstractmethod
     def PauseSession(
         self,
-        request: _session_service_pb2.PauseSessionRequest,
+        request: _sessions_pb2.PauseSessionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.PauseSessionResponse, _abc.Awaitable[_session_service_pb2.PauseSessionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.PauseSessionResponse, _abc.Awaitable[_sessions_pb2.PauseSessionResponse]]:
         """Pauses an active session (REST: POST /sessions/{id}/pause)."""
 
     @_abc_1.abstractmethod
     def ResumeSession(
         self,
-        request: _session_service_pb2.ResumeSessionRequest,
+        request: _sessions_pb2.ResumeSessionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ResumeSessionResponse, _abc.Awaitable[_session_service_pb2.ResumeSessionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ResumeSessionResponse, _abc.Awaitable[_sessions_pb2.ResumeSessionResponse]]:
         """Resumes a paused session (REST: POST /sessions/{id}/resume)."""
 
     @_abc_1.abstractmethod
     def ArchiveSession(
         self,
-        request: _session_service_pb2.ArchiveSessionRequest,
+        request: _sessions_pb2.ArchiveSessionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ArchiveSessionResponse, _abc.Awaitable[_session_service_pb2.ArchiveSessionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ArchiveSessionResponse, _abc.Awaitable[_sessions_pb2.ArchiveSessionResponse]]:
         """Archives a finished or not yet started session (REST: POST /sessions/{id}/archive)."""
 
     @_abc_1.abstractmethod
     def DeleteSession(
         self,
-        request: _session_service_pb2.DeleteSessionRequest,
+        request: _sessions_pb2.DeleteSessionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.DeleteSessionResponse, _abc.Awaitable[_session_service_pb2.DeleteSessionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.DeleteSessionResponse, _abc.Awaitable[_sessions_pb2.DeleteSessionResponse]]:
         """Leaves a session and deletes the caller's private data; the partner is notified
         (REST: DELETE /sessions/{id}).
         """
@@ -599,33 +613,33 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def UpdateNickname(
         self,
-        request: _session_service_pb2.UpdateNicknameRequest,
+        request: _sessions_pb2.UpdateNicknameRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.UpdateNicknameResponse, _abc.Awaitable[_session_service_pb2.UpdateNicknameResponse]]:
+    ) -> _typing.Union[_sessions_pb2.UpdateNicknameResponse, _abc.Awaitable[_sessions_pb2.UpdateNicknameResponse]]:
         """Sets what the caller calls the partner (REST: PATCH /relationships/{id}/nickname)."""
 
     @_abc_1.abstractmethod
     def ListPeople(
         self,
-        request: _session_service_pb2.ListPeopleRequest,
+        request: _sessions_pb2.ListPeopleRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ListPeopleResponse, _abc.Awaitable[_session_service_pb2.ListPeopleResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ListPeopleResponse, _abc.Awaitable[_sessions_pb2.ListPeopleResponse]]:
         """People the caller has sessions with (REST: GET /people)."""
 
     @_abc_1.abstractmethod
     def RecordEmotion(
         self,
-        request: _session_service_pb2.RecordEmotionRequest,
+        request: _sessions_pb2.RecordEmotionRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.RecordEmotionResponse, _abc.Awaitable[_session_service_pb2.RecordEmotionResponse]]:
+    ) -> _typing.Union[_sessions_pb2.RecordEmotionResponse, _abc.Awaitable[_sessions_pb2.RecordEmotionResponse]]:
         """Records an emotional intensity reading (REST: POST /sessions/{id}/emotions)."""
 
     @_abc_1.abstractmethod
     def ListEmotions(
         self,
-        request: _session_service_pb2.ListEmotionsRequest,
+        request: _sessions_pb2.ListEmotionsRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_session_service_pb2.ListEmotionsResponse, _abc.Awaitable[_session_service_pb2.ListEmotionsResponse]]:
+    ) -> _typing.Union[_sessions_pb2.ListEmotionsResponse, _abc.Awaitable[_sessions_pb2.ListEmotionsResponse]]:
         """The caller's own readings in a session, newest first (REST: GET /sessions/{id}/emotions)."""
 
     @_abc_1.abstractmethod
@@ -634,7 +648,8 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _empathy_pb2.SaveEmpathyDraftRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_empathy_pb2.SaveEmpathyDraftResponse, _abc.Awaitable[_empathy_pb2.SaveEmpathyDraftResponse]]:
-        """---- Stage 2: empathy exchange (messages in empathy.proto) ----
+        """---- end of stages 0-1 ----
+        ---- Stage 2: empathy exchange (messages in empathy.proto) ----
         Saves the caller's private empathy draft (REST: POST /sessions/{id}/empathy/draft).
         """
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mwf.v1 import session_service_pb2 as svc
+from mwf.v1 import sessions_pb2 as svc
 from rest_gateway import shapes
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route

@@ -13,7 +13,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.db.tables import InvitationTable, UserTable
 from tests.fakes.clerk import FakeClerk as BaseFakeClerk
 from tests.fakes.clerk import new_rsa_key, serve_fake_clerk

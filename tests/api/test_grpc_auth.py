@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.auth import ClerkTokenVerifier
 from mwf_core.bootstrap import build_verifier
 from mwf_core.config import Settings

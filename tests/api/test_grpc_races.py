@@ -8,7 +8,7 @@ from typing import Any
 
 import grpc
 
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import sessions_pb2 as pb
 from mwf.v1 import types_pb2 as t
 
 from .grpc_helpers import frame_confirmed, joined, read_failure

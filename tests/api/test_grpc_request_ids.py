@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import sessions_pb2 as pb
 
 from .grpc_helpers import INVALID, create, fails, joined
 from .harness import Stack

@@ -19,7 +19,8 @@ from grpc_reflection.v1alpha import reflection_pb2, reflection_pb2_grpc
 
 from grpc_server.interceptors import AuthInterceptor, current_user, request_id
 from grpc_server.server import start_grpc_server
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import session_service_pb2
+from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.auth import DevTokenVerifier, mint_dev_token
 
 from .conftest import close_stack, open_stack
@@ -78,7 +79,7 @@ async def test_reflection_describes_session_service(sqlite_stack: Stack) -> None
     methods = {m.name for m in services["SessionService"].method}
     assert {"GetMe", "CreateSession", "GetInvitation", "ListEmotions"} <= methods
     # Every RPC of the contract is served, and nothing else.
-    declared = pb.DESCRIPTOR.services_by_name["SessionService"].methods
+    declared = session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].methods
     assert methods == {m.name for m in declared} and len(methods) > 70
 
 

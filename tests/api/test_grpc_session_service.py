@@ -9,7 +9,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
-from mwf.v1 import session_service_pb2 as pb
+from mwf.v1 import sessions_pb2 as pb
 from mwf.v1 import types_pb2 as t
 from mwf_core.adapters.db.tables import UserTable
 

@@ -18,8 +18,8 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
-from mwf.v1 import session_service_pb2 as svc
 from mwf.v1 import session_service_pb2_grpc
+from mwf.v1 import sessions_pb2 as svc
 from mwf.v1 import types_pb2 as t
 
 # 2024-05-01T10:00:00.123Z and friends: distinct instants so every field can be told apart.
