@@ -13,6 +13,8 @@ from grpc_reflection.v1alpha import reflection
 from mwf.v1 import (
     conversation_service_pb2,
     conversation_service_pb2_grpc,
+    realtime_service_pb2,
+    realtime_service_pb2_grpc,
     session_service_pb2,
     session_service_pb2_grpc,
 )
@@ -20,6 +22,7 @@ from mwf_core.bootstrap import Container
 
 from .conversation_servicer import ConversationServicer
 from .interceptors import AuthInterceptor, RequestIdInterceptor
+from .realtime_servicer import RealtimeServicer
 from .session_servicer import SessionServicer
 
 log = logging.getLogger("mwf.grpc")
@@ -27,6 +30,7 @@ log = logging.getLogger("mwf.grpc")
 SERVICE_NAMES = (
     session_service_pb2.DESCRIPTOR.services_by_name["SessionService"].full_name,
     conversation_service_pb2.DESCRIPTOR.services_by_name["ConversationService"].full_name,
+    realtime_service_pb2.DESCRIPTOR.services_by_name["RealtimeService"].full_name,
 )
 SHUTDOWN_GRACE_SECONDS = 5.0
 
@@ -57,6 +61,9 @@ async def start_grpc_server(container: Container, host: str, port: int) -> Runni
     )
     conversation_service_pb2_grpc.add_ConversationServiceServicer_to_server(
         ConversationServicer(container), server
+    )
+    realtime_service_pb2_grpc.add_RealtimeServiceServicer_to_server(
+        RealtimeServicer(container), server
     )
     health_servicer = health.aio.HealthServicer()
     health_pb2_grpc.add_HealthServicer_to_server(health_servicer, server)

@@ -80,6 +80,18 @@ def main(argv: list[str] | None = None) -> int:
     token.add_argument("user_id")
     token.add_argument("--email")
     token.add_argument("--name")
+    reencrypt = commands.add_parser(
+        "reencrypt", help="rewrite encrypted fields under FIELD_ENCRYPTION_KEY (key rotation)")
+    reencrypt.add_argument("--batch-size", type=int, default=500, help="rows per transaction")
+    outbox = commands.add_parser("outbox", help="outbox delivery: dead letters, retries, a worker")
+    outbox_actions = outbox.add_subparsers(dest="outbox_action", required=True)
+    dead = outbox_actions.add_parser("dead", help="list rows that will not be delivered")
+    dead.add_argument("--limit", type=int, default=100)
+    retry = outbox_actions.add_parser("retry", help="put DEAD rows back to PENDING")
+    retry.add_argument("ids", nargs="*", metavar="ID")
+    retry.add_argument("--all-dead", action="store_true", help="every DEAD row")
+    outbox_actions.add_parser("status", help="row counts per status")
+    outbox_actions.add_parser("run", help="a delivery-only process (sequence and deliver)")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -94,6 +106,17 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         asyncio.run(_migrate(settings))
         return 0
+    if args.command == "outbox":
+        from mwf_core.adapters.outbox.commands import outbox_command
+
+        return asyncio.run(outbox_command(settings, args.outbox_action,
+                                          getattr(args, "ids", ()),
+                                          all_dead=getattr(args, "all_dead", False),
+                                          limit=getattr(args, "limit", 100)))
+    if args.command == "reencrypt":
+        from mwf_core.adapters.crypto.reencrypt import reencrypt_command
+
+        return asyncio.run(reencrypt_command(settings, max(args.batch_size, 1)))
     asyncio.run(
         _serve(
             settings,

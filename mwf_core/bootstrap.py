@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,11 +28,15 @@ from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.llm.fixtures import FixtureLanguageModel
 from mwf_core.adapters.llm.offline import OfflineMediator
 from mwf_core.adapters.llm.telemetry import TelemetryRecordingModel
+from mwf_core.adapters.outbox.dispatcher import DispatcherConfig, OutboxDispatcher
+from mwf_core.adapters.outbox.local_sink import LocalSink, LogSink
 from mwf_core.adapters.realtime.in_process import InProcessBroker
 from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.adapters.telemetry import DatabaseTelemetrySink
 from mwf_core.config import Settings
+from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.auth import ProfileDirectory, TokenVerifier
+from mwf_core.ports.delivery import EventSink, PresenceChecker
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.usecases.conversation import ConversationUseCases
 from mwf_core.usecases.emotions import EmotionUseCases
@@ -81,16 +87,49 @@ class Container:
     stage4: Stage4UseCases
     strategies: StrategyUseCases
     journey: JourneyUseCases
-
+    # Delivery (issue 5). Typed loosely so the container builds whichever packages are present.
+    dispatcher: Any | None = None  # mwf_core.adapters.outbox.dispatcher.OutboxDispatcher
+    realtime_auth: Any | None = None  # usecases.realtime_auth: async ably_token(actor) -> dict
+    notification_prefs: Any | None = None  # usecases.notification_prefs: get / update
+    event_stream: Any | None = None  # usecases.event_stream: watch(actor, session_id, after_seq)
+    realtime: Any | None = None  # RealtimeBundle: .log .wakeups .presence, start/stop
+    ably: Any | None = None  # AblyBundle: .sink .presence .tokens, close
+    push: Any | None = None  # PushBundle: .sink .planner .receipts
+    cipher: Any | None = None  # FieldCipher when FIELD_ENCRYPTION_KEY is set
+    email_sink: Any | None = None  # EventSink for email: rows
+    delivery: Any | None = None  # Delivery: all of the above, closed together
 
     async def close(self) -> None:
         await self.enrichment.drain()
         await self.reconciler.drain()
+        # Delivery stops before the engine: its workers hold connections and leases (a lease
+        # cut short runs out, and its rows go again with the same ids).
+        if self.delivery is not None:
+            await self.delivery.close()
         await self.telemetry.stop()  # flushes what is queued before the pool closes
         close_model = getattr(self.model_adapter, "close", None)
         if close_model is not None:
             close_model()  # Bedrock's worker threads and HTTP pool
         await stop_engine(self.engine)
+
+
+def _add_delivery_use_cases(container: Container, deps: Dependencies, delivery: Delivery) -> None:
+    realtime_auth = _optional("mwf_core.usecases.realtime_auth", "RealtimeAuthUseCases")
+    if realtime_auth is not None:
+        tokens = delivery.ably.tokens if delivery.ably is not None else None
+        container.realtime_auth = realtime_auth(
+            deps, tokens, production=container.settings.production
+        )
+    prefs = _optional("mwf_core.usecases.notification_prefs", "NotificationPreferenceUseCases")
+    if prefs is not None:
+        container.notification_prefs = prefs(deps)
+    stream = _optional("mwf_core.usecases.event_stream", "EventStreamUseCases")
+    if stream is not None and delivery.realtime is not None:
+        realtime = delivery.realtime
+        container.event_stream = stream(
+            deps, realtime.log, realtime.wakeups, realtime.presence,
+            poll_seconds=container.settings.mwf_stream_poll_seconds,
+        )
 
 
 def build_verifier(settings: Settings) -> TokenVerifier:
@@ -170,6 +209,117 @@ async def open_database(settings: Settings, *, migrate: bool) -> Any:
     return engine
 
 
+def _optional(module: str, name: str) -> Any | None:
+    """A factory of another package, or None when its module is not there (the core works
+    without it: deliveries then go to log sinks). Errors inside an existing module propagate."""
+    try:
+        found = importlib.import_module(module)
+    except ModuleNotFoundError as exc:
+        if exc.name and module.startswith(exc.name):
+            return None
+        raise
+    return getattr(found, name, None)
+
+
+class AnyPresence:
+    """Present when any checker says so (Ably presence, or an open SSE/WatchSession stream);
+    a failing checker counts as absent."""
+
+    def __init__(self, checkers: list[PresenceChecker]) -> None:
+        self._checkers = checkers
+
+    async def is_present(self, session_id: str, user_id: str) -> bool:
+        for checker in self._checkers:
+            try:
+                if await checker.is_present(session_id, user_id):
+                    return True
+            except Exception:
+                log.debug("presence check failed", exc_info=True)
+        return False
+
+
+@dataclass(slots=True)
+class Delivery:
+    dispatcher: OutboxDispatcher
+    realtime: Any | None
+    ably: Any | None
+    push: Any | None
+    email: EventSink
+    presence: PresenceChecker
+
+    async def publish(self, events: Sequence[OutboxEvent]) -> None:
+        await self.dispatcher.kick(events)
+
+    async def close(self) -> None:
+        """The dispatcher first (its workers use the sinks), then each sink and poller."""
+        steps: list[tuple[str, Any]] = [("dispatcher", self.dispatcher.stop)]
+        if self.push is not None:
+            steps.append(("push", self.push.close))
+        if self.ably is not None:
+            steps.append(("ably", self.ably.close))
+        steps.append(("email", self.email.close))
+        if self.realtime is not None:
+            steps.append(("realtime", self.realtime.stop))
+        for name, step in steps:
+            try:
+                await step()
+            except Exception:
+                log.exception("closing %s failed", name)
+
+
+async def build_delivery(settings: Settings, engine: Any, clock: SystemClock) -> Delivery:
+    """Sinks by channel: Ably (or the local sink) for session:/user:, Resend (or a log) for
+    email:, Expo (or a log) for push:; the dispatcher that feeds them; the event log."""
+    build_realtime = _optional("mwf_core.adapters.realtime.factory", "build_realtime")
+    build_ably = _optional("mwf_core.adapters.ably.factory", "build_ably")
+    build_email_sink = _optional("mwf_core.adapters.email.factory", "build_email_sink")
+    build_push = _optional("mwf_core.adapters.push.factory", "build_push")
+    realtime = build_realtime(settings, engine) if build_realtime else None
+    ably = build_ably(settings) if build_ably else None
+    checkers: list[PresenceChecker] = []
+    if ably is not None:
+        checkers.append(ably.presence)
+        log.info("realtime: Ably (%s)", settings.ably_rest_host or "rest.ably.io")
+    else:
+        log.info("realtime: Ably off (ABLY_API_KEY unset) - SSE, WatchSession and in-process "
+                 "subscribers only")
+    if realtime is not None:
+        checkers.append(realtime.presence)
+    if settings.ssl_cert_file:
+        log.info("TLS: SSL_CERT_FILE=%s replaces the CA bundle of Ably/Resend/Clerk clients",
+                 settings.ssl_cert_file)
+    presence = AnyPresence(checkers)
+    email: EventSink = (
+        build_email_sink(settings) if build_email_sink else LogSink("email", ("email:",))
+    )
+    push = build_push(settings, engine, presence) if build_push else None
+    sinks: list[EventSink] = [
+        ably.sink if ably is not None else LocalSink(),
+        email,
+        push.sink if push is not None else LogSink("push", ("push:",)),
+    ]
+    dispatcher = OutboxDispatcher(
+        engine,
+        sinks,
+        clock,
+        DispatcherConfig.from_settings(settings),
+        planner=push.planner if push is not None else None,
+        wakeups=realtime.wakeups if realtime is not None else None,
+    )
+    if not settings.mwf_dispatcher:
+        log.warning("outbox: MWF_DISPATCHER=off - events are sequenced (live streams work) but "
+                    "delivered only by another process (`mwf outbox run`)")
+    return Delivery(dispatcher, realtime, ably, push, email, presence)
+
+
+async def _start_delivery(delivery: Delivery) -> None:
+    if delivery.realtime is not None:
+        await delivery.realtime.start()
+    if delivery.push is not None:
+        delivery.push.start()
+    delivery.dispatcher.start()
+
+
 async def build_container(settings: Settings, *, migrate: bool | None = None) -> Container:
     """Wire everything. Migrations run by default on the embedded SQLite database only;
     PostgreSQL deployments migrate explicitly with `mwf migrate`."""
@@ -178,12 +328,32 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
     engine = await open_database(settings, migrate=should_migrate)
     log.info("database: %s", "SQLite (embedded default)" if settings.database_url is None
              else settings.database_url.split("://", 1)[0])
+    configure_field_encryption = _optional(
+        "mwf_core.adapters.crypto.factory", "configure_field_encryption"
+    )
+    try:
+        cipher = (
+            await configure_field_encryption(settings, engine)
+            if configure_field_encryption else None
+        )
+    except BaseException:
+        await stop_engine(engine)
+        raise
     broker = InProcessBroker()
-    log.info("realtime: in-process broker (outbox rows kept for later delivery)")
+    clock = SystemClock()
+    delivery = await build_delivery(settings, engine, clock)
+
+    async def on_commit(events: Sequence[OutboxEvent]) -> None:
+        # In-process subscribers first (tests, same-process listeners), then the dispatcher.
+        try:
+            await broker.publish(events)
+        finally:
+            await delivery.publish(events)
+
     ids = UuidIds()
     deps = Dependencies(
-        uow=PiccoloUnitOfWorkFactory(engine, on_commit=broker.publish),
-        clock=SystemClock(),
+        uow=PiccoloUnitOfWorkFactory(engine, on_commit=on_commit),
+        clock=clock,
         ids=ids,
         app_url=settings.app_url,
     )
@@ -219,7 +389,16 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         stage4=Stage4UseCases(deps, llm),
         strategies=StrategyUseCases(deps, llm),
         journey=JourneyUseCases(deps, llm),
+        dispatcher=delivery.dispatcher,
+        realtime=delivery.realtime,
+        ably=delivery.ably,
+        push=delivery.push,
+        email_sink=delivery.email,
+        delivery=delivery,
+        cipher=cipher,
     )
+    _add_delivery_use_cases(container, deps, delivery)
+    await _start_delivery(delivery)
     # Analyses a restart interrupted (attempts left HELD/ANALYZING) run again in the background.
     try:
         recovered = await reconciler.recover_all()

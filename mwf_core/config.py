@@ -34,6 +34,30 @@ def _port(env: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _flag_default(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"{name} must be true or false, got {raw!r}")
+
+
+def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float) -> float:
+    raw = (env.get(name) or "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a number, got {raw!r}") from None
+    if not value >= minimum or value == float("inf"):
+        raise ValueError(f"{name} must be a number >= {minimum:g}, got {raw!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
@@ -63,6 +87,32 @@ class Settings:
     bedrock_sonnet_model_id: str = DEFAULT_SONNET
     bedrock_haiku_model_id: str = DEFAULT_HAIKU
     log_prompts: bool = False
+    # Realtime delivery through Ably (off without a key: SSE/WatchSession still work).
+    ably_api_key: str | None = None
+    ably_rest_host: str | None = None
+    ably_rest_port: int | None = None  # the TLS port when ably_tls
+    ably_tls: bool = True
+    ssl_cert_file: str | None = None  # logged only: httpx reads SSL_CERT_FILE itself
+    # Invitation emails through Resend (logged without a key).
+    resend_api_key: str | None = None
+    from_email: str = "onboarding@resend.dev"
+    resend_api_url: str = "https://api.resend.com"
+    # Push through Expo (logged without a token or host).
+    expo_access_token: str | None = None
+    expo_push_host: str | None = None
+    # Field encryption at rest (base64 of 32 bytes; old keys only decrypt).
+    field_encryption_key: str | None = None
+    field_encryption_old_keys: tuple[str, ...] = ()
+    require_field_encryption: bool = False
+    # The outbox dispatcher.
+    mwf_dispatcher: bool = True
+    mwf_outbox_max_attempts: int = 10
+    mwf_outbox_backoff_base_ms: int = 1000
+    mwf_outbox_backoff_max_ms: int = 300_000
+    mwf_outbox_lease_seconds: float = 15.0
+    mwf_outbox_sweep_seconds: float = 2.0
+    mwf_outbox_retention_days: float = 7.0
+    mwf_stream_poll_seconds: float = 5.0
 
     @property
     def production(self) -> bool:
@@ -107,4 +157,33 @@ class Settings:
             # Prompts hold people's private words: stored only when asked for explicitly.
             log_prompts=_flag(env.get("MWF_LOG_PROMPTS"))
             and not _flag(env.get("DISABLE_PROMPT_LOGGING")),
+            ably_api_key=env.get("ABLY_API_KEY") or None,
+            ably_rest_host=env.get("ABLY_REST_HOST") or None,
+            ably_rest_port=_port(env, "ABLY_REST_PORT", 0) or None,
+            ably_tls=_flag_default(env, "ABLY_TLS", True),
+            ssl_cert_file=env.get("SSL_CERT_FILE") or None,
+            resend_api_key=env.get("RESEND_API_KEY") or None,
+            from_email=env.get("FROM_EMAIL") or "onboarding@resend.dev",
+            resend_api_url=(env.get("RESEND_API_URL") or "https://api.resend.com").rstrip("/"),
+            expo_access_token=env.get("EXPO_ACCESS_TOKEN") or None,
+            expo_push_host=(env.get("EXPO_PUSH_HOST") or "").rstrip("/") or None,
+            field_encryption_key=env.get("FIELD_ENCRYPTION_KEY") or None,
+            field_encryption_old_keys=tuple(
+                k.strip() for k in env.get("FIELD_ENCRYPTION_OLD_KEYS", "").split(",") if k.strip()
+            ),
+            require_field_encryption=_flag(env.get("REQUIRE_FIELD_ENCRYPTION")),
+            mwf_dispatcher=_flag_default(env, "MWF_DISPATCHER", True),
+            mwf_outbox_max_attempts=int(_number(env, "MWF_OUTBOX_MAX_ATTEMPTS", 10, minimum=1)),
+            mwf_outbox_backoff_base_ms=int(
+                _number(env, "MWF_OUTBOX_BACKOFF_BASE_MS", 1000, minimum=1)
+            ),
+            mwf_outbox_backoff_max_ms=int(
+                _number(env, "MWF_OUTBOX_BACKOFF_MAX_MS", 300_000, minimum=1)
+            ),
+            mwf_outbox_lease_seconds=_number(env, "MWF_OUTBOX_LEASE_SECONDS", 15.0, minimum=0.1),
+            mwf_outbox_sweep_seconds=_number(env, "MWF_OUTBOX_SWEEP_SECONDS", 2.0, minimum=0.01),
+            mwf_outbox_retention_days=_number(
+                env, "MWF_OUTBOX_RETENTION_DAYS", 7.0, minimum=0.0
+            ),
+            mwf_stream_poll_seconds=_number(env, "MWF_STREAM_POLL_SECONDS", 5.0, minimum=0.01),
         )

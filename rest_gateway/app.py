@@ -124,6 +124,7 @@ _PUBLIC_ROUTES = frozenset(
     [("GET", path) for path in HEALTH_PATHS]
     + [("GET", f"{prefix}/invitations/{{id}}") for prefix in ("/api", "/api/v1")]
     + [("POST", f"{prefix}/sessions/{{id}}/messages/stream") for prefix in ("/api", "/api/v1")]
+    + [("GET", f"{prefix}/sessions/{{id}}/events") for prefix in ("/api", "/api/v1")]
 )
 
 

@@ -11,13 +11,18 @@ import grpc
 from aiohttp import web
 from grpc_health.v1 import health_pb2_grpc
 
-from mwf.v1 import conversation_service_pb2_grpc, session_service_pb2_grpc
+from mwf.v1 import (
+    conversation_service_pb2_grpc,
+    realtime_service_pb2_grpc,
+    session_service_pb2_grpc,
+)
 from rest_gateway.errors import from_rpc_error
 
 SESSION_STUB = web.AppKey("session_stub", session_service_pb2_grpc.SessionServiceStub)
 CONVERSATION_STUB = web.AppKey(
     "conversation_stub", conversation_service_pb2_grpc.ConversationServiceStub
 )
+REALTIME_STUB = web.AppKey("realtime_stub", realtime_service_pb2_grpc.RealtimeServiceStub)
 HEALTH_STUB = web.AppKey("health_stub", health_pb2_grpc.HealthStub)
 RPC_TIMEOUT = web.AppKey("rpc_timeout", float)
 HEALTH_TIMEOUT = web.AppKey("health_timeout", float)
@@ -60,6 +65,10 @@ def conversation_stub(
     return request.app[CONVERSATION_STUB]
 
 
+def realtime_stub(request: web.Request) -> realtime_service_pb2_grpc.RealtimeServiceStub:
+    return request.app[REALTIME_STUB]
+
+
 def stub(request: web.Request) -> session_service_pb2_grpc.SessionServiceStub:
     return request.app[SESSION_STUB]
 
@@ -78,4 +87,5 @@ def channel_stubs(channel: grpc.aio.Channel, app: web.Application) -> None:
     """One stub per service on the shared channel (stubs are cheap; the channel is not)."""
     app[SESSION_STUB] = session_service_pb2_grpc.SessionServiceStub(channel)
     app[CONVERSATION_STUB] = conversation_service_pb2_grpc.ConversationServiceStub(channel)
+    app[REALTIME_STUB] = realtime_service_pb2_grpc.RealtimeServiceStub(channel)
     app[HEALTH_STUB] = health_pb2_grpc.HealthStub(channel)

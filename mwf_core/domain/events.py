@@ -60,3 +60,35 @@ def session_channel(session_id: str) -> str:
 
 def user_channel(user_id: str) -> str:
     return USER_CHANNEL.format(user_id=user_id)
+
+
+# ---- Delivery routing (issue 5): the outbox is also the event log ----
+# `session:`/`user:` rows go to realtime (Ably, SSE, WatchSession); `email:` rows to the mail
+# sender; `push:` rows (derived when a row is sequenced) to Expo.
+EMAIL_CHANNEL = "email:{key}"
+PUSH_CHANNEL = "push:{user_id}"
+INVITATION_EMAIL = "invitation.email"
+# Events that only matter live: never pushed, never worth replaying.
+TRANSIENT = frozenset(
+    {"typing.start", "typing.stop", "presence.online", "presence.offline", "presence.away"}
+)
+
+
+def email_channel(key: str) -> str:
+    return EMAIL_CHANNEL.format(key=key)
+
+
+def push_channel(user_id: str) -> str:
+    return PUSH_CHANNEL.format(user_id=user_id)
+
+
+def is_realtime_channel(channel: str) -> bool:
+    return channel.startswith(("session:", "user:"))
+
+
+def stream_key(channel: str, session_id: str | None) -> str:
+    """What orders, leases and backs off together: a session's realtime rows share one stream
+    (so SSE reads them in one gap-free sequence); email and push rows each have their own."""
+    if session_id and is_realtime_channel(channel):
+        return session_id
+    return channel

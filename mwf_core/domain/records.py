@@ -43,6 +43,7 @@ class User:
     biometric_enabled: bool = False
     last_mood_intensity: int | None = None
     privacy_preferences: dict[str, Any] = field(default_factory=dict)
+    notification_preferences: dict[str, Any] = field(default_factory=dict)
 
     def allows_session_invites(self) -> bool:
         prefs = {**DEFAULT_PRIVACY_PREFERENCES, **self.privacy_preferences}
@@ -171,7 +172,7 @@ class OutboxEvent:
     """A side effect written in the same transaction as the change that caused it.
 
     `channel` is `session:{id}` or `user:{id}`: events carrying one user's private words go on
-    that user's own channel.
+    that user's own channel; `email:{key}` and `push:{user_id}` rows go to mail and push.
     """
 
     id: str
@@ -184,6 +185,13 @@ class OutboxEvent:
     attempts: int = 0
     last_error: str | None = None
     delivered_at: datetime | None = None
+    # Delivery (issue 5): `stream_key` orders rows (events.stream_key); `seq` is stamped by the
+    # sequencer, gap-free per stream; `parent_id` links a derived push row to its source row.
+    stream_key: str = ""
+    seq: int | None = None
+    next_attempt_at: datetime | None = None
+    external_id: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass(slots=True)

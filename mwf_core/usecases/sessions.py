@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from mwf_core.domain import events
 from mwf_core.domain.enums import (
     LIVE_SESSION_STATUSES,
     InvitationStatus,
@@ -29,10 +30,11 @@ from mwf_core.domain.records import (
     UserVessel,
 )
 from mwf_core.domain.stage0 import INVITATION_TTL, propose_topic_frame
+from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
 from .invitations import MemberInvitation, read_member_invitation
-from .runtime import Dependencies, check_request_id, fingerprint, in_transaction
+from .runtime import Dependencies, check_request_id, fingerprint, in_transaction, new_event
 from .session_view import (
     SessionContext,
     SessionView,
@@ -279,18 +281,32 @@ class SessionUseCases:
             topic_frame=frame,
         )
         await uow.sessions.add(session)
-        await uow.invitations.add(
-            Invitation(
-                id=ids.new_id(),
-                session_id=session.id,
-                invited_by_id=actor.id,
-                name=invitee_name,
-                status=InvitationStatus.PENDING,
-                created_at=now,
-                expires_at=now + INVITATION_TTL,
-                invite_email=request.invite_email.strip() or None,
-            )
+        invitation = Invitation(
+            id=ids.new_id(),
+            session_id=session.id,
+            invited_by_id=actor.id,
+            name=invitee_name,
+            status=InvitationStatus.PENDING,
+            created_at=now,
+            expires_at=now + INVITATION_TTL,
+            invite_email=request.invite_email.strip() or None,
         )
+        await uow.invitations.add(invitation)
+        if invitation.invite_email:
+            # Sent after commit by the outbox dispatcher (Idempotency-Key = this row's id):
+            # creating the session never waits for, or fails because of, the mail provider.
+            await uow.outbox.add(new_event(
+                self._deps, events.email_channel(invitation.id), events.INVITATION_EMAIL,
+                session.id,
+                {
+                    "to": invitation.invite_email,
+                    "inviterName": actor.name or actor.first_name or None,
+                    "invitationId": invitation.id,
+                    "invitationUrl":
+                        f"{self._deps.app_url.rstrip('/')}/invitation/{invitation.id}",
+                    "expiresAt": js_iso(invitation.expires_at),
+                },
+            ))
         await uow.progress.add(
             StageProgress(ids.new_id(), session.id, actor.id, Stage.ONBOARDING,
                           StageStatus.IN_PROGRESS, started_at=now)

@@ -14,6 +14,7 @@ from rest_gateway.routes import (
     messages,
     needs,
     people,
+    realtime,
     reconciler,
     sessions,
     stage0,
@@ -38,6 +39,7 @@ ROUTES: tuple[Route, ...] = (
     *stage4.ROUTES,
     *strategies.ROUTES,
     *journey.ROUTES,
+    *realtime.ROUTES,
 )
 
 

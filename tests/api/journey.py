@@ -46,8 +46,13 @@ def deps_of(stack: Stack) -> Dependencies:
 
 async def outbox(session_id: str | None = None) -> list[OutboxEvent]:
     """Every event written so far (of one session when `session_id` is given), oldest first.
-    Reads the table the `stack` fixture bound to its engine, whatever the delivery status."""
-    query = OutboxTable.select().order_by(OutboxTable.created_at, OutboxTable.id)
+    Reads the table the `stack` fixture bound to its engine, whatever the delivery status.
+    Push rows the dispatcher derives from these events (`parent_id` set) are not events."""
+    query = (
+        OutboxTable.select()
+        .where(OutboxTable.parent_id.is_null())
+        .order_by(OutboxTable.created_at, OutboxTable.id)
+    )
     if session_id is not None:
         query = query.where(OutboxTable.session_id == session_id)
     return [from_row(OutboxEvent, row) for row in await query.output(load_json=True).run()]

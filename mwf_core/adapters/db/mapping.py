@@ -2,6 +2,9 @@
 
 Column names equal record field names (see tables.py), so one generic mapping covers every
 record: enums travel as their string values, datetimes as aware UTC, JSON columns as dicts.
+The private fields of encrypted_fields.ENCRYPTED_FIELDS are encrypted here on the way in and
+decrypted on the way out (when FIELD_ENCRYPTION_KEY is set), so repositories never see
+ciphertext: every read and write of those columns must go through to_row/from_row.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from piccolo.table import Table
 
 from mwf_core.domain.errors import DuplicateKey, NotFound
 
+from .encrypted_fields import decrypt_row, encrypt_row
 from .errors import mapped_errors
 
 R = TypeVar("R")
@@ -51,10 +55,13 @@ def _enum_fields(record_type: type) -> dict[str, type[Enum]]:
 
 
 def to_row(record: Any) -> dict[str, Any]:
-    return {f.name: _to_db(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    row = {f.name: _to_db(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    encrypt_row(type(record), row)
+    return row
 
 
 def from_row(record_type: type[R], row: dict[str, Any]) -> R:
+    row = decrypt_row(record_type, row)
     enums = _enum_fields(record_type)
     values: dict[str, Any] = {}
     for f in dataclasses.fields(record_type):  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from typing import Any
 
 from piccolo.custom_types import Combinable
 
+from mwf_core.domain import events
 from mwf_core.domain.enums import ConsentDecision, OutboxStatus, SessionStatus, TurnStatus
 from mwf_core.domain.errors import DuplicateKey
 from mwf_core.domain.records import (
@@ -372,6 +373,9 @@ class PiccoloOutboxRepository(TableRepository):
     record = OutboxEvent
 
     async def add(self, event: OutboxEvent) -> None:
+        if not event.stream_key:
+            # Filled in place, so the caller's record (handed to on_commit) matches the row.
+            event.stream_key = events.stream_key(event.channel, event.session_id)
         await self._insert(event)
 
     async def pending(self, limit: int) -> list[OutboxEvent]:

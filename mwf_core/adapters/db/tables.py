@@ -50,6 +50,7 @@ class UserTable(Table, tablename="users"):
     biometric_enabled = Boolean(default=False)
     last_mood_intensity = Integer(null=True, default=None)
     privacy_preferences = JSONB(default={})
+    notification_preferences = JSONB(default={})
 
 
 class RelationshipTable(Table, tablename="relationships"):
@@ -181,6 +182,12 @@ class OutboxTable(Table, tablename="outbox"):
     attempts = Integer(default=0)
     last_error = Text(null=True, default=None)
     delivered_at = _at(null=True)
+    # Delivery (m0014): rows are ordered per stream_key; seq is stamped by the sequencer.
+    stream_key = Varchar(length=128, default="")
+    seq = BigInt(null=True, default=None)
+    next_attempt_at = _at(null=True)
+    external_id = Varchar(length=255, null=True, default=None)
+    parent_id = Varchar(length=ID_LENGTH, null=True, default=None)
 
 
 class IdempotencyKeyTable(Table, tablename="idempotency_keys"):
@@ -335,8 +342,12 @@ ALL_TABLES = (*ALL_TABLES, ConversationMemoryTable)
 # Tables of stages 2 to 4 and around them live in their own modules (they import the ones above).
 from . import (  # noqa: E402
     agreement_tables,
+    crypto_tables,
     empathy_tables,
     journey_tables,
+    outbox_tables,
+    push_tables,
+    realtime_tables,
     reconciler_tables,
     stage4_tables,
 )
@@ -348,4 +359,8 @@ ALL_TABLES = (
     *stage4_tables.TABLES,
     *agreement_tables.TABLES,
     *journey_tables.TABLES,
+    *crypto_tables.TABLES,
+    *outbox_tables.TABLES,
+    *push_tables.TABLES,
+    *realtime_tables.TABLES,
 )

@@ -278,6 +278,10 @@ class InMemoryEmotionRepository(_Table):
 
 class InMemoryOutboxRepository(_Table):
     async def add(self, event: OutboxEvent) -> None:
+        if not event.stream_key:
+            from mwf_core.domain.events import stream_key
+
+            event.stream_key = stream_key(event.channel, event.session_id)
         self._insert(self._s.outbox, event.id, event)
         self._uow.added_events.append(_copy(event))
 

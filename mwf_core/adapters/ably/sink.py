@@ -1,0 +1,100 @@
+"""Publishes `session:`/`user:` outbox rows to Ably with the outbox id as the message id.
+
+A shared (session-channel) event that is not transient also tells every member except the one
+who caused it that the session changed (`session.updated` on their own user channel), as the
+original did. Ably drops a message whose id it has already accepted (within its idempotency
+window), so a retried row, or a row whose fan-out failed half-way, publishes everything again
+with the same ids and nobody sees a duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+from ably import AblyRest
+from ably.types.message import Message
+from ably.util.exceptions import AblyException
+
+from mwf_core.domain import events
+from mwf_core.domain.records import OutboxEvent
+from mwf_core.ports.delivery import DeliveryContext, DeliveryResult
+
+from .names import ably_channel
+
+log = logging.getLogger(__name__)
+
+# Statuses worth trying again: the vendor is down, throttling, or our key is (for now) refused.
+_RETRY_STATUSES = frozenset({401, 403, 408, 429})
+
+
+def fan_out_id(row_id: str, user_id: str) -> str:
+    """The stable id of the `session.updated` a row causes on one member's channel."""
+    return f"{row_id}:su:{user_id}"
+
+
+def classify(error: BaseException) -> DeliveryResult:
+    """Ably errors: 5xx, 429, 401/403, timeouts and connection failures are retried; other
+    4xx (a malformed message, a bad channel name) will never succeed."""
+    if isinstance(error, AblyException):
+        status = error.status_code if isinstance(error.status_code, int) else 0
+        text = f"ably {status} {error.code}: {error.message}"
+        if 400 <= status < 500 and status not in _RETRY_STATUSES:
+            return DeliveryResult(ok=False, error=text, permanent=True)
+        return DeliveryResult(ok=False, error=text)
+    if isinstance(error, (httpx.HTTPError, OSError, TimeoutError)):
+        return DeliveryResult(ok=False, error=f"ably unreachable: {type(error).__name__}: {error}")
+    return DeliveryResult(ok=False, error=f"ably publish failed: {type(error).__name__}: {error}")
+
+
+class AblySink:
+    """EventSink for realtime rows; never raises."""
+
+    name = "ably"
+
+    def __init__(self, client: AblyRest) -> None:
+        self._client = client
+
+    def accepts(self, event: OutboxEvent) -> bool:
+        return events.is_realtime_channel(event.channel)
+
+    def _messages(
+        self, event: OutboxEvent, ctx: DeliveryContext
+    ) -> list[tuple[str, Message]]:
+        out = [(ably_channel(event.channel), Message(event.name, data=event.payload, id=event.id))]
+        if (
+            event.channel.startswith("session:")
+            and event.session_id
+            and event.name not in events.TRANSIENT
+            and event.name != events.SESSION_UPDATED
+        ):
+            excluded = event.payload.get("excludeUserId")
+            notice: dict[str, Any] = {
+                "sessionId": event.session_id,
+                "timestamp": event.payload.get("timestamp"),
+            }
+            for user_id in ctx.members:
+                if user_id and user_id != excluded:
+                    out.append((
+                        ably_channel(events.user_channel(user_id)),
+                        Message(events.SESSION_UPDATED, data=dict(notice),
+                                id=fan_out_id(event.id, user_id)),
+                    ))
+        return out
+
+    async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
+        try:
+            for channel, message in self._messages(event, ctx):
+                await self._client.channels.get(channel).publish_message(message)
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:  # noqa: BLE001 - a sink reports, it never raises
+            result = classify(error)
+            log.warning("ably: %s %s not delivered: %s", event.name, event.id, result.error)
+            return result
+        return DeliveryResult(ok=True, external_id=event.id)
+
+    async def close(self) -> None:
+        await self._client.close()

@@ -1,0 +1,19 @@
+"""Picks the email sink: Resend with RESEND_API_KEY, otherwise one that only logs."""
+
+from __future__ import annotations
+
+import logging
+
+from mwf_core.config import Settings
+from mwf_core.ports.delivery import EventSink
+
+from .resend_sink import LogEmailSink, ResendEmailSink
+
+log = logging.getLogger(__name__)
+
+
+def build_email_sink(s: Settings) -> EventSink:
+    if not s.resend_api_key:
+        log.info("RESEND_API_KEY unset: invitation emails are logged, not sent")
+        return LogEmailSink()
+    return ResendEmailSink(s.resend_api_key, s.resend_api_url, s.from_email)

@@ -1,0 +1,125 @@
+"""Sends `email:` outbox rows through Resend, the outbox id as the Idempotency-Key.
+
+A retried row (after a timeout, a crash, a lease expiry) reaches Resend with the same key, so
+the invitee gets one email. Without RESEND_API_KEY, LogEmailSink logs what would be sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import resend
+from resend.exceptions import ResendError
+from resend.http_client_httpx import HTTPXClient
+
+from mwf_core.domain import events
+from mwf_core.domain.records import OutboxEvent
+from mwf_core.ports.delivery import DeliveryContext, DeliveryResult
+
+from .templates import RenderedEmail, invitation_email
+
+log = logging.getLogger(__name__)
+
+# Inside the dispatcher's 10 s per-row budget (the SDK's default is 30 s).
+REQUEST_TIMEOUT_S = 8
+
+
+def render(event: OutboxEvent) -> RenderedEmail | None:
+    if event.name == events.INVITATION_EMAIL:
+        return invitation_email(event.payload)
+    return None
+
+
+def _retry_after(headers: Any) -> float | None:
+    try:
+        value = (headers or {}).get("retry-after") or (headers or {}).get("Retry-After")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def classify(error: BaseException) -> DeliveryResult:
+    """422/400 (the message itself is refused) and other 4xx are permanent; 429, 5xx, a
+    refused key (401/403: fixable by configuration) and transport failures are retried."""
+    if isinstance(error, ResendError):
+        code = str(getattr(error, "code", "") or "")
+        kind = getattr(error, "error_type", "")
+        text = f"resend {code} {kind}: {getattr(error, 'message', error)}"
+        status = int(code) if code.isdigit() else 0
+        if status == 429:
+            return DeliveryResult(ok=False, error=text,
+                                  retry_after=_retry_after(getattr(error, "headers", None)))
+        if 400 <= status < 500 and status not in (401, 403, 408):
+            return DeliveryResult(ok=False, error=text, permanent=True)
+        return DeliveryResult(ok=False, error=text)
+    return DeliveryResult(ok=False, error=f"resend unreachable: {type(error).__name__}: {error}")
+
+
+class ResendEmailSink:
+    """EventSink for `email:` rows; never raises."""
+
+    name = "email"
+
+    def __init__(self, api_key: str, api_url: str, from_email: str) -> None:
+        # The SDK keeps its key, base URL and HTTP client in module globals (and reads
+        # RESEND_API_URL at import): set them explicitly, once, here.
+        resend.api_key = api_key
+        resend.api_url = api_url.rstrip("/")
+        resend.default_async_http_client = HTTPXClient(timeout=REQUEST_TIMEOUT_S)
+        self._from = from_email
+
+    def accepts(self, event: OutboxEvent) -> bool:
+        return event.channel.startswith("email:")
+
+    async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
+        email = render(event)
+        to = event.payload.get("to")
+        if email is None or not to:
+            why = "no recipient" if not to else "no template"
+            return DeliveryResult(ok=False, permanent=True,
+                                  error=f"cannot send {event.name!r}: {why}")
+        params: dict[str, Any] = {
+            "from": self._from,
+            "to": [to],
+            "subject": email.subject,
+            "html": email.html,
+            "text": email.text,
+        }
+        try:
+            sent = await resend.Emails.send_async(
+                params, {"idempotency_key": event.id}  # type: ignore[arg-type]
+            )
+        except asyncio.CancelledError:
+            raise
+        except BaseException as error:  # noqa: BLE001 - a sink reports, it never raises
+            result = classify(error)
+            log.warning("email %s not sent: %s", event.id, result.error)
+            return result
+        return DeliveryResult(ok=True, external_id=str(sent.get("id") or "") or None)
+
+    async def close(self) -> None:
+        return None
+
+
+class LogEmailSink:
+    """Without RESEND_API_KEY: log the recipient, subject and link, and count it delivered."""
+
+    name = "email"
+
+    def accepts(self, event: OutboxEvent) -> bool:
+        return event.channel.startswith("email:")
+
+    async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
+        email = render(event)
+        log.info(
+            "email (not sent, RESEND_API_KEY unset): to=%s subject=%r url=%s",
+            event.payload.get("to"),
+            email.subject if email else event.name,
+            event.payload.get("invitationUrl"),
+        )
+        return DeliveryResult(ok=True, note="logged (RESEND_API_KEY unset)")
+
+    async def close(self) -> None:
+        return None

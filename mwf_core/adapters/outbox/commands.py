@@ -1,0 +1,85 @@
+"""`mwf outbox ...`: dead letters, retries, status, and a delivery-only process."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import signal
+from collections.abc import Sequence
+from typing import Any
+
+from mwf_core.config import Settings
+
+
+async def _open(settings: Settings) -> Any:
+    from mwf_core.bootstrap import _optional, open_database
+
+    engine = await open_database(settings, migrate=settings.database_url is None)
+    configure = _optional("mwf_core.adapters.crypto.factory", "configure_field_encryption")
+    if configure is not None:
+        await configure(settings, engine)  # payloads may be encrypted at rest
+    return engine
+
+
+async def outbox_command(
+    settings: Settings, action: str, ids: Sequence[str] = (), *, all_dead: bool = False,
+    limit: int = 100,
+) -> int:
+    from mwf_core.adapters.db.engine import stop_engine
+
+    from .store import OutboxStore
+
+    if action == "run":
+        return await _run(settings)
+    engine = await _open(settings)
+    try:
+        store = OutboxStore(engine)
+        if action == "dead":
+            rows = await store.dead(limit)
+            for row in rows:
+                # Never the payload: it may hold someone's private words or email address.
+                print(f"{row.id}\t{row.channel}\t{row.name}\tattempts={row.attempts}\t"
+                      f"{row.created_at.isoformat()}\t{row.last_error or ''}")
+            print(f"{len(rows)} dead row(s)")
+            return 0
+        if action == "retry":
+            if not ids and not all_dead:
+                print("mwf outbox retry: give row ids, or --all-dead")
+                return 2
+            count = await store.retry(None if all_dead else list(ids))
+            print(f"{count} row(s) back to PENDING (a running dispatcher delivers them)")
+            return 0
+        if action == "status":
+            for status, count in sorted((await store.counts()).items()):
+                print(f"{status}\t{count}")
+            return 0
+        raise ValueError(f"unknown outbox action {action!r}")
+    finally:
+        await stop_engine(engine)
+
+
+async def _run(settings: Settings) -> int:
+    """Sequence and deliver until SIGINT/SIGTERM (API processes may run MWF_DISPATCHER=off)."""
+    from mwf_core.adapters.db.engine import stop_engine
+    from mwf_core.adapters.system import SystemClock
+    from mwf_core.bootstrap import Delivery, _start_delivery, build_delivery
+
+    settings = dataclasses.replace(settings, mwf_dispatcher=True)
+    engine = await _open(settings)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(sig, stop.set)
+    delivery: Delivery | None = None
+    try:
+        delivery = await build_delivery(settings, engine, SystemClock())
+        await _start_delivery(delivery)
+        print(f"outbox dispatcher {delivery.dispatcher.instance_id} running", flush=True)
+        await stop.wait()
+    finally:
+        if delivery is not None:
+            await delivery.close()
+        await stop_engine(engine)
+    return 0

@@ -1,0 +1,78 @@
+"""The event log the live streams read: sequenced outbox rows of one session's stream.
+
+Rows are read by `seq` (gap-free per stream, stamped by the sequencer), never by time, so a
+client resuming after seq N gets exactly the rows after N, whichever process wrote them. Only
+the channels asked for are read: a viewer asks for the session channel and their own user
+channel, so the partner's private rows never leave the database. Payloads go through
+`mapping.from_row`, which decrypts them when field encryption is on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from piccolo.query.functions.aggregate import Max, Min
+
+from mwf_core.adapters.db.mapping import from_row, run
+from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
+from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.domain.records import OutboxEvent
+from mwf_core.ports.delivery import LoggedEvent
+
+
+class PiccoloEventLog:
+    async def read(
+        self, session_id: str, channels: Sequence[str], after_seq: int, limit: int
+    ) -> list[LoggedEvent]:
+        if not channels:
+            return []
+        query = (
+            OutboxTable.select()
+            .where(
+                (OutboxTable.stream_key == session_id)
+                & OutboxTable.seq.is_not_null()
+                & (OutboxTable.seq > after_seq)
+                & OutboxTable.channel.is_in(list(channels))
+            )
+            .order_by(OutboxTable.seq)
+            .limit(limit)
+            .output(load_json=True)
+        )
+        rows = await run(query)
+        events = [from_row(OutboxEvent, row) for row in rows]
+        return [
+            LoggedEvent(
+                seq=int(e.seq or 0), id=e.id, channel=e.channel, name=e.name,
+                payload=dict(e.payload or {}), created_at=e.created_at,
+            )
+            for e in events
+        ]
+
+    async def oldest_seq(self, session_id: str) -> int | None:
+        """The oldest seq still kept; when retention removed every row, the next one to come
+        (so a client behind it knows it missed events). None for a stream never written."""
+        rows = await run(
+            OutboxTable.select(Min(OutboxTable.seq, alias="oldest"))
+            .where((OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null())
+        )
+        if rows and rows[0]["oldest"] is not None:
+            return int(rows[0]["oldest"])
+        last = await self._last_seq(session_id)
+        return last + 1 if last else None
+
+    async def latest_seq(self, session_id: str) -> int:
+        """The highest seq written on the stream so far (0 when none): a live-only watcher
+        starts after it."""
+        rows = await run(
+            OutboxTable.select(Max(OutboxTable.seq, alias="latest"))
+            .where((OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null())
+        )
+        latest = int(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else 0
+        return max(latest, await self._last_seq(session_id))
+
+    async def _last_seq(self, session_id: str) -> int:
+        rows = await run(
+            OutboxStreamTable.select(OutboxStreamTable.last_seq)
+            .where(OutboxStreamTable.key == session_id)
+        )
+        return int(rows[0]["last_seq"] or 0) if rows else 0

@@ -1,0 +1,145 @@
+"""A loopback stand-in for Ably's REST API, for the real `ably` SDK.
+
+Serves HTTPS with a self-signed 127.0.0.1 certificate (key auth is refused over plain HTTP by
+the SDK), checks the Basic key, decodes JSON or msgpack publishes, and, like Ably's idempotent
+publishing, accepts a message id only once: a repeated id answers 201 but is not delivered
+again. Presence is whatever the test sets. Faults: `fail_next`, `hang_next`, `refuse`/`resume`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+import msgpack
+from aiohttp import web
+
+from .tls import LoopbackServer, make_loopback_cert
+
+TEST_KEY = "fakeapp.fakekey:fake-secret-do-not-use"
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    method: str
+    path: str  # percent-decoded
+    headers: dict[str, str]
+    body: Any  # decoded JSON / msgpack, or None
+
+
+@dataclass(frozen=True)
+class PublishedMessage:
+    channel: str
+    name: str | None
+    id: str | None
+    data: Any
+
+
+def _decode_data(data: Any, encoding: str | None) -> Any:
+    for step in reversed((encoding or "").split("/")):
+        if step == "json" and isinstance(data, (str, bytes)):
+            data = json.loads(data)
+        elif step == "base64" and isinstance(data, str):
+            data = base64.b64decode(data)
+        elif step == "utf-8" and isinstance(data, bytes):
+            data = data.decode()
+    return data
+
+
+class FakeAbly(LoopbackServer):
+    def __init__(self, cert_dir: Path, key: str = TEST_KEY) -> None:
+        self.cert = make_loopback_cert(cert_dir)
+        super().__init__(self.cert.server_context())
+        self.key = key
+        self.requests: list[RecordedRequest] = []
+        self.accepted: list[PublishedMessage] = []  # each id once, in arrival order
+        self.duplicates: list[PublishedMessage] = []  # repeated ids Ably would drop
+        self.present: dict[str, list[str]] = {}  # presence channel name -> client ids
+        self._seen: set[tuple[str, str]] = set()
+
+    # ---- what tests read ----
+    @property
+    def key_name(self) -> str:
+        return self.key.split(":", 1)[0]
+
+    @property
+    def key_secret(self) -> str:
+        return self.key.split(":", 1)[1]
+
+    def on(self, channel: str) -> list[PublishedMessage]:
+        return [m for m in self.accepted if m.channel == channel]
+
+    def ids(self) -> list[str]:
+        return [m.id for m in self.accepted if m.id]
+
+    def set_present(self, channel: str, *client_ids: str) -> None:
+        self.present[channel] = list(client_ids)
+
+    # ---- server ----
+    def record(self, request: web.Request, body: bytes) -> None:
+        decoded: Any = None
+        if body:
+            if "msgpack" in request.content_type:
+                decoded = msgpack.unpackb(body, raw=False)
+            else:
+                decoded = json.loads(body)
+        self.requests.append(
+            RecordedRequest(request.method, unquote(request.path), dict(request.headers), decoded)
+        )
+
+    def _authorised(self, request: web.Request) -> bool:
+        expected = "Basic " + base64.b64encode(self.key.encode()).decode()
+        return request.headers.get("Authorization") == expected
+
+    async def handle(self, request: web.Request, body: bytes) -> web.StreamResponse:
+        if not self._authorised(request):
+            return web.json_response(
+                {"error": {"code": 40101, "statusCode": 401, "message": "Invalid credentials"}},
+                status=401,
+            )
+        parts = unquote(request.path).strip("/").split("/")
+        if len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages" \
+                and request.method == "POST":
+            return self._publish(parts[1], self.requests[-1].body)
+        if len(parts) == 3 and parts[0] == "channels" and parts[2] == "presence" \
+                and request.method == "GET":
+            members = [
+                {"clientId": client_id, "connectionId": f"conn-{i}", "action": 1,
+                 "id": f"conn-{i}:0:0", "timestamp": 0}
+                for i, client_id in enumerate(self.present.get(parts[1], []))
+            ]
+            return web.json_response(members)
+        return web.json_response(
+            {"error": {"code": 40400, "statusCode": 404, "message": "Not found"}}, status=404
+        )
+
+    def _publish(self, channel: str, body: Any) -> web.StreamResponse:
+        messages = body if isinstance(body, list) else [body]
+        for raw in messages:
+            message = PublishedMessage(
+                channel, raw.get("name"), raw.get("id"),
+                _decode_data(raw.get("data"), raw.get("encoding")),
+            )
+            if message.id is not None and (channel, message.id) in self._seen:
+                self.duplicates.append(message)
+                continue
+            if message.id is not None:
+                self._seen.add((channel, message.id))
+            self.accepted.append(message)
+        return web.json_response({}, status=201)
+
+
+@asynccontextmanager
+async def running_fake_ably(cert_dir: Path, key: str = TEST_KEY) -> AsyncIterator[FakeAbly]:
+    fake = FakeAbly(cert_dir, key)
+    await fake.start()
+    try:
+        yield fake
+    finally:
+        await fake.stop()

@@ -1,0 +1,228 @@
+"""The Ably adapters with the real `ably` SDK, key auth over TLS, against tests/fakes/ably.py."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from mwf_core.adapters.ably.factory import AblyBundle, build_ably, make_client
+from mwf_core.adapters.ably.presence import AblyPresence
+from mwf_core.adapters.ably.sink import AblySink
+from mwf_core.adapters.ably.tokens import AblyTokenIssuer
+from mwf_core.config import Settings
+from mwf_core.domain import events
+from mwf_core.domain.records import OutboxEvent
+from mwf_core.ports.delivery import DeliveryContext
+from tests.fakes.ably import FakeAbly, running_fake_ably
+
+ALICE, BOB = "user_alice", "user_bob"
+SID = "sess_1"
+
+
+@pytest.fixture
+async def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeAbly]:
+    async with running_fake_ably(tmp_path / "tls") as server:
+        # httpx reads SSL_CERT_FILE when a client is created: trust the fake's certificate.
+        monkeypatch.setenv("SSL_CERT_FILE", str(server.cert.cert_path))
+        yield server
+
+
+@pytest.fixture
+async def bundle(fake: FakeAbly) -> AsyncIterator[AblyBundle]:
+    settings = Settings(ably_api_key=fake.key, ably_rest_host="127.0.0.1",
+                        ably_rest_port=fake.port, ably_tls=True)
+    built = build_ably(settings)
+    assert built is not None
+    yield built
+    await built.close()
+
+
+def row(name: str, channel: str = f"session:{SID}", row_id: str = "evt_1",
+        **payload: object) -> OutboxEvent:
+    return OutboxEvent(
+        id=row_id, session_id=SID, channel=channel, name=name,
+        payload={"sessionId": SID, "timestamp": 1767225600000, **payload},
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+CTX = DeliveryContext(members=(ALICE, BOB), attempt=1)
+
+
+def test_no_key_means_no_ably() -> None:
+    assert build_ably(Settings()) is None
+
+
+async def test_session_event_is_published_with_its_outbox_id(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    result = await bundle.sink.deliver(
+        row(events.PARTNER_SIGNED_COMPACT, signedBy=ALICE, excludeUserId=ALICE), CTX
+    )
+
+    assert result.ok, result.error
+    shared = fake.on(f"meetwithoutfear:session:{SID}")
+    assert [(m.name, m.id) for m in shared] == [(events.PARTNER_SIGNED_COMPACT, "evt_1")]
+    assert shared[0].data == {"sessionId": SID, "timestamp": 1767225600000,
+                              "signedBy": ALICE, "excludeUserId": ALICE}
+    publish = fake.requests[0]
+    assert publish.method == "POST"
+    assert publish.path == f"/channels/meetwithoutfear:session:{SID}/messages"
+    assert publish.headers["Authorization"] == \
+        "Basic " + base64.b64encode(fake.key.encode()).decode()
+    assert publish.headers["Content-Type"].startswith("application/json")
+
+
+async def test_shared_event_tells_each_member_but_the_actor(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    await bundle.sink.deliver(row(events.SESSION_PAUSED, excludeUserId=ALICE), CTX)
+
+    assert fake.on(f"meetwithoutfear:user:{ALICE}") == []
+    updates = fake.on(f"meetwithoutfear:user:{BOB}")
+    assert [(m.name, m.id) for m in updates] == [(events.SESSION_UPDATED, "evt_1:su:user_bob")]
+    assert updates[0].data == {"sessionId": SID, "timestamp": 1767225600000}
+
+
+async def test_without_an_actor_every_member_is_told(fake: FakeAbly, bundle: AblyBundle) -> None:
+    await bundle.sink.deliver(row(events.SESSION_RESOLVED), CTX)
+
+    assert sorted(m.id or "" for m in fake.accepted if m.name == events.SESSION_UPDATED) == [
+        "evt_1:su:user_alice", "evt_1:su:user_bob"]
+
+
+async def test_private_and_transient_events_are_not_fanned_out(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    private = row(events.MESSAGE_AI_RESPONSE, channel=f"user:{ALICE}", row_id="evt_p",
+                  forUserId=ALICE)
+    typing = row("typing.start", row_id="evt_t", userId=ALICE)
+
+    assert (await bundle.sink.deliver(private, CTX)).ok
+    assert (await bundle.sink.deliver(typing, CTX)).ok
+
+    assert [(m.channel, m.name, m.id) for m in fake.accepted] == [
+        (f"meetwithoutfear:user:{ALICE}", events.MESSAGE_AI_RESPONSE, "evt_p"),
+        (f"meetwithoutfear:session:{SID}", "typing.start", "evt_t"),
+    ]
+
+
+async def test_sink_accepts_only_realtime_rows(bundle: AblyBundle) -> None:
+    assert bundle.sink.accepts(row("x"))
+    assert bundle.sink.accepts(row("x", channel="user:u1"))
+    assert not bundle.sink.accepts(row("x", channel="email:inv_1"))
+    assert not bundle.sink.accepts(row("x", channel="push:u1"))
+
+
+async def test_a_retried_row_is_delivered_once(fake: FakeAbly, bundle: AblyBundle) -> None:
+    """Half the fan-out failed: the retry publishes everything again and Ably drops repeats."""
+    fake.fail_next(1, 503, {"error": {"code": 50300, "statusCode": 503, "message": "busy"}})
+    event = row(events.SESSION_RESUMED, excludeUserId=BOB)
+
+    # The shared message is refused; nothing else was tried.
+    first = await bundle.sink.deliver(event, CTX)
+    assert not first.ok and not first.permanent and "503" in (first.error or "")
+
+    assert (await bundle.sink.deliver(event, CTX)).ok
+    assert (await bundle.sink.deliver(event, CTX)).ok  # a lease expired after a success
+
+    assert sorted(fake.ids()) == ["evt_1", "evt_1:su:user_alice"]
+    assert len(fake.duplicates) == 2
+
+
+@pytest.mark.parametrize("status", [500, 503, 429, 401, 403])
+async def test_retryable_statuses(fake: FakeAbly, bundle: AblyBundle, status: int) -> None:
+    fake.fail_next(1, status, {"error": {"code": status * 100, "statusCode": status,
+                                         "message": "no"}})
+    result = await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)
+    assert not result.ok and not result.permanent
+    assert len(fake.requests) == 1  # one attempt: retries are the dispatcher's
+
+
+async def test_a_refused_message_is_permanent(fake: FakeAbly, bundle: AblyBundle) -> None:
+    fake.fail_next(1, 400, {"error": {"code": 40000, "statusCode": 400, "message": "bad"}})
+    result = await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)
+    assert not result.ok and result.permanent
+
+
+async def test_a_closed_port_is_retried_and_recovers(fake: FakeAbly, bundle: AblyBundle) -> None:
+    await fake.refuse()
+    result = await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)
+    assert not result.ok and not result.permanent
+
+    await fake.resume()
+    assert (await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)).ok
+    assert fake.ids().count("evt_1") == 1
+
+
+async def test_a_hanging_ably_times_out_as_retryable(fake: FakeAbly) -> None:
+    client = make_client(fake.key, "127.0.0.1", fake.port, tls=True)
+    # A short request timeout for the test (production: 8 s).
+    client.options.http_request_timeout = 0.5
+    sink = AblySink(client)
+    fake.hang_next(1)
+    try:
+        result = await sink.deliver(row(events.SESSION_PAUSED), CTX)
+        assert not result.ok and not result.permanent
+        assert fake.hung_requests == 1
+        assert (await sink.deliver(row(events.SESSION_PAUSED), CTX)).ok
+    finally:
+        fake.release_hung()
+        await sink.close()
+
+
+async def test_presence_reads_the_session_presence_channel(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    fake.set_present(f"meetwithoutfear:presence:{SID}", ALICE)
+
+    assert await bundle.presence.is_present(SID, ALICE)
+    assert not await bundle.presence.is_present(SID, BOB)
+    assert fake.requests[0].method == "GET"
+    assert fake.requests[0].path == f"/channels/meetwithoutfear:presence:{SID}/presence"
+
+
+async def test_presence_errors_count_as_absent(fake: FakeAbly, bundle: AblyBundle) -> None:
+    fake.set_present(f"meetwithoutfear:presence:{SID}", ALICE)
+    fake.fail_next(1, 500, {"error": {"code": 50000, "statusCode": 500, "message": "x"}})
+    assert not await bundle.presence.is_present(SID, ALICE)
+
+    await fake.refuse()
+    assert not await bundle.presence.is_present(SID, ALICE)
+
+
+async def test_slow_presence_counts_as_absent(fake: FakeAbly, bundle: AblyBundle) -> None:
+    fake.set_present(f"meetwithoutfear:presence:{SID}", ALICE)
+    fake.hang_next(1)
+    presence = AblyPresence(bundle.client, timeout=0.3)
+    try:
+        assert not await presence.is_present(SID, ALICE)
+    finally:
+        fake.release_hung()
+
+
+async def test_token_request_is_signed_locally_with_the_key(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    capability = {f"meetwithoutfear:user:{ALICE}": ["subscribe"],
+                  f"meetwithoutfear:session:{SID}": ["subscribe", "publish"]}
+
+    request = await AblyTokenIssuer(bundle.client).token_request(ALICE, capability, 3_600_000)
+
+    assert fake.requests == []  # no round trip to Ably
+    assert request["keyName"] == fake.key_name
+    assert request["clientId"] == ALICE
+    assert request["ttl"] == 3_600_000
+    # Ably's canonical form: operations sorted.
+    assert json.loads(request["capability"]) == {k: sorted(v) for k, v in capability.items()}
+    signed = "\n".join(str(request[k]) for k in
+                       ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")) + "\n"
+    mac = hmac.new(fake.key_secret.encode(), signed.encode(), hashlib.sha256).digest()
+    assert request["mac"] == base64.b64encode(mac).decode()
