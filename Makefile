@@ -36,3 +36,4 @@ proto: $(STAMP)
 bench: $(STAMP)
 	GRPC_VERBOSITY=ERROR $(BIN)/python -m bench.gateway_overhead
 	GRPC_VERBOSITY=ERROR $(BIN)/python -m bench.turn_overhead
+	GRPC_VERBOSITY=ERROR $(BIN)/python -m bench.delivery_latency

@@ -33,6 +33,9 @@ _STATUS_BY_CODE: dict[ErrorCode, grpc.StatusCode] = {
     ErrorCode.EXPIRED: grpc.StatusCode.FAILED_PRECONDITION,
     ErrorCode.CONCURRENCY_CONFLICT: grpc.StatusCode.ABORTED,
     ErrorCode.SERVICE_UNAVAILABLE: grpc.StatusCode.UNAVAILABLE,
+    # Not UNAVAILABLE, which gRPC clients may retry: no retry helps until the server is set up.
+    ErrorCode.NOT_CONFIGURED: grpc.StatusCode.FAILED_PRECONDITION,
+    ErrorCode.RATE_LIMITED: grpc.StatusCode.RESOURCE_EXHAUSTED,
     ErrorCode.INTERNAL_ERROR: grpc.StatusCode.INTERNAL,
 }
 

@@ -53,9 +53,10 @@ def item_message(item: StreamItem) -> pb.WatchSessionResponse:
                 create_time=convert.timestamp(item.created_at)))
         case StreamHeartbeat():
             return pb.WatchSessionResponse(
-                heartbeat=pb.Heartbeat(server_time=convert.timestamp(item.at)))
+                heartbeat=pb.Heartbeat(server_time=convert.timestamp(item.at), seq=item.seq))
         case StreamReset():
-            return pb.WatchSessionResponse(reset=pb.Reset(oldest_seq=item.oldest_seq))
+            return pb.WatchSessionResponse(
+                reset=pb.Reset(oldest_seq=item.oldest_seq, seq=item.seq))
     raise TypeError(f"unknown stream item {item!r}")
 
 
@@ -88,11 +89,14 @@ class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
 
     async def WatchSession(self, request: pb.WatchSessionRequest, context: Context
                            ) -> AsyncIterator[pb.WatchSessionResponse]:
+        # No queue here: grpc.aio sends one yielded message at a time under HTTP/2 flow
+        # control, so a slow reader holds the generator back instead of growing a buffer.
         started = time.perf_counter()
         try:
             actor = require_user()
             stream = self._need("event_stream")
-            items = stream.watch(actor, request.session_id, request.after_seq or None)
+            after_seq = request.after_seq if request.HasField("after_seq") else None
+            items = stream.watch(actor, request.session_id, after_seq)
             try:
                 async for item in items:
                     yield item_message(item)

@@ -208,6 +208,16 @@ class SessionServicer(
         return pb.DeclineInvitationResponse(declined=True)
 
     @unary
+    async def ResendInvitation(self, request: pb.ResendInvitationRequest, context: Context
+                               ) -> pb.ResendInvitationResponse:
+        resent = await self._c.invitations.resend(require_user(), request.invitation_id)
+        return pb.ResendInvitationResponse(
+            sent=True,
+            send_time=convert.timestamp(resent.sent_at),
+            expire_time=convert.timestamp(resent.expires_at),
+        )
+
+    @unary
     async def PauseSession(self, request: pb.PauseSessionRequest, context: Context
                            ) -> pb.PauseSessionResponse:
         at, status = await self._c.lifecycle.pause(require_user(), request.session_id,

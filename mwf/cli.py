@@ -87,9 +87,15 @@ def main(argv: list[str] | None = None) -> int:
     outbox_actions = outbox.add_subparsers(dest="outbox_action", required=True)
     dead = outbox_actions.add_parser("dead", help="list rows that will not be delivered")
     dead.add_argument("--limit", type=int, default=100)
-    retry = outbox_actions.add_parser("retry", help="put DEAD rows back to PENDING")
+    retry = outbox_actions.add_parser(
+        "retry", help="put DEAD rows back to PENDING (they keep their seq)",
+        description="Put DEAD rows back to PENDING; they keep their seq, so clients ordering "
+        "by seq place them right. A row older than rows of its stream already delivered would "
+        "reach Ably, push or email after them: then nothing changes unless --force is given.")
     retry.add_argument("ids", nargs="*", metavar="ID")
     retry.add_argument("--all-dead", action="store_true", help="every DEAD row")
+    retry.add_argument("--force", action="store_true",
+                       help="retry even rows that would arrive after later rows of their stream")
     outbox_actions.add_parser("status", help="row counts per status")
     outbox_actions.add_parser("run", help="a delivery-only process (sequence and deliver)")
     args = parser.parse_args(argv)
@@ -112,19 +118,28 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(outbox_command(settings, args.outbox_action,
                                           getattr(args, "ids", ()),
                                           all_dead=getattr(args, "all_dead", False),
-                                          limit=getattr(args, "limit", 100)))
+                                          limit=getattr(args, "limit", 100),
+                                          force=getattr(args, "force", False)))
     if args.command == "reencrypt":
         from mwf_core.adapters.crypto.reencrypt import reencrypt_command
 
         return asyncio.run(reencrypt_command(settings, max(args.batch_size, 1)))
-    asyncio.run(
-        _serve(
-            settings,
-            with_grpc=args.command in ("serve", "grpc"),
-            with_gateway=args.command in ("serve", "gateway"),
-            grpc_target=getattr(args, "grpc_target", None),
+    from mwf_core.adapters.crypto import FieldEncryptionConfigError
+
+    try:
+        asyncio.run(
+            _serve(
+                settings,
+                with_grpc=args.command in ("serve", "grpc"),
+                with_gateway=args.command in ("serve", "gateway"),
+                grpc_target=getattr(args, "grpc_target", None),
+            )
         )
-    )
+    except FieldEncryptionConfigError as error:
+        # An operator's mistake (a malformed, missing or wrong key): one line saying what to
+        # do, not a traceback. The messages never contain the key.
+        print(f"mwf {args.command}: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from mwf_core.adapters.auth import (
     ClerkTokenVerifier,
@@ -163,6 +164,24 @@ def build_verifier(settings: Settings) -> TokenVerifier:
     return primary
 
 
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1", "::1", "0.0.0.0"})
+
+
+def check_app_url(settings: Settings) -> None:
+    """Production refuses an APP_URL that is unset (the localhost default) or local: invitation
+    links and emails would send invitees to a page that does not exist for them."""
+    if not settings.production:
+        return
+    parsed = urlsplit(settings.app_url)
+    host = (parsed.hostname or "").lower()
+    if parsed.scheme not in ("http", "https") or not host or host in _LOCAL_HOSTS \
+            or host.endswith(".localhost"):
+        raise RuntimeError(
+            f"MWF_ENV=production needs APP_URL set to the public web address invitation links "
+            f"open (e.g. https://meetwithoutfear.com); got {settings.app_url!r}"
+        )
+
+
 def build_language_model(settings: Settings) -> LanguageModel:
     """MOCK_LLM → fixtures; AWS credentials → Bedrock; otherwise the offline mediator."""
     if settings.mock_llm:
@@ -289,8 +308,12 @@ async def build_delivery(settings: Settings, engine: Any, clock: SystemClock) ->
         log.info("TLS: SSL_CERT_FILE=%s replaces the CA bundle of Ably/Resend/Clerk clients",
                  settings.ssl_cert_file)
     presence = AnyPresence(checkers)
+    invitation_status = _optional(
+        "mwf_core.adapters.email.invitation_status", "DatabaseInvitationStatus"
+    )
     email: EventSink = (
-        build_email_sink(settings) if build_email_sink else LogSink("email", ("email:",))
+        build_email_sink(settings, invitation_status(clock) if invitation_status else None)
+        if build_email_sink else LogSink("email", ("email:",))
     )
     push = build_push(settings, engine, presence) if build_push else None
     sinks: list[EventSink] = [
@@ -323,6 +346,7 @@ async def _start_delivery(delivery: Delivery) -> None:
 async def build_container(settings: Settings, *, migrate: bool | None = None) -> Container:
     """Wire everything. Migrations run by default on the embedded SQLite database only;
     PostgreSQL deployments migrate explicitly with `mwf migrate`."""
+    check_app_url(settings)
     verifier = build_verifier(settings)
     should_migrate = settings.database_url is None if migrate is None else migrate
     engine = await open_database(settings, migrate=should_migrate)
@@ -372,9 +396,13 @@ async def build_container(settings: Settings, *, migrate: bool | None = None) ->
         broker=broker,
         verifier=verifier,
         identity=IdentityUseCases(deps, build_profile_directory(settings)),
-        sessions=SessionUseCases(deps),
+        sessions=SessionUseCases(
+            deps, invitation_emails_per_day=settings.invitation_emails_per_day
+        ),
         stage0=Stage0UseCases(deps),
-        invitations=InvitationUseCases(deps),
+        invitations=InvitationUseCases(
+            deps, invitation_emails_per_day=settings.invitation_emails_per_day
+        ),
         lifecycle=LifecycleUseCases(deps),
         people=PeopleUseCases(deps),
         emotions=EmotionUseCases(deps),

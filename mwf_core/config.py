@@ -97,6 +97,8 @@ class Settings:
     resend_api_key: str | None = None
     from_email: str = "onboarding@resend.dev"
     resend_api_url: str = "https://api.resend.com"
+    # Invitation emails one inviter may queue per rolling 24 hours (creates and resends).
+    invitation_emails_per_day: int = 20
     # Push through Expo (logged without a token or host).
     expo_access_token: str | None = None
     expo_push_host: str | None = None
@@ -106,7 +108,7 @@ class Settings:
     require_field_encryption: bool = False
     # The outbox dispatcher.
     mwf_dispatcher: bool = True
-    mwf_outbox_max_attempts: int = 10
+    mwf_outbox_max_age_hours: float = 24.0  # transient failures retry until a row is this old
     mwf_outbox_backoff_base_ms: int = 1000
     mwf_outbox_backoff_max_ms: int = 300_000
     mwf_outbox_lease_seconds: float = 15.0
@@ -165,6 +167,9 @@ class Settings:
             resend_api_key=env.get("RESEND_API_KEY") or None,
             from_email=env.get("FROM_EMAIL") or "onboarding@resend.dev",
             resend_api_url=(env.get("RESEND_API_URL") or "https://api.resend.com").rstrip("/"),
+            invitation_emails_per_day=int(
+                _number(env, "MWF_INVITATION_EMAILS_PER_DAY", 20, minimum=1)
+            ),
             expo_access_token=env.get("EXPO_ACCESS_TOKEN") or None,
             expo_push_host=(env.get("EXPO_PUSH_HOST") or "").rstrip("/") or None,
             field_encryption_key=env.get("FIELD_ENCRYPTION_KEY") or None,
@@ -173,7 +178,9 @@ class Settings:
             ),
             require_field_encryption=_flag(env.get("REQUIRE_FIELD_ENCRYPTION")),
             mwf_dispatcher=_flag_default(env, "MWF_DISPATCHER", True),
-            mwf_outbox_max_attempts=int(_number(env, "MWF_OUTBOX_MAX_ATTEMPTS", 10, minimum=1)),
+            mwf_outbox_max_age_hours=_number(
+                env, "MWF_OUTBOX_MAX_AGE_HOURS", 24.0, minimum=0.0
+            ),
             mwf_outbox_backoff_base_ms=int(
                 _number(env, "MWF_OUTBOX_BACKOFF_BASE_MS", 1000, minimum=1)
             ),

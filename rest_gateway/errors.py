@@ -38,6 +38,7 @@ REASON_HTTP_STATUS: dict[str, int] = {
     "RATE_LIMITED": 429,
     "CONCURRENCY_CONFLICT": 409,
     "SERVICE_UNAVAILABLE": 503,
+    "NOT_CONFIGURED": 503,  # as the original answered it (its audit-stream Ably token)
     "INTERNAL_ERROR": 500,
 }
 

@@ -26,7 +26,7 @@ from google.protobuf import struct_pb2 as google_dot_protobuf_dot_struct__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dmwf/v1/realtime_service.proto\x12\x06mwf.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"<\n\x13WatchSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x11\n\tafter_seq\x18\x02 \x01(\x03\"\x90\x01\n\x0cSessionEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12(\n\x07payload\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"<\n\tHeartbeat\x12/\n\x0bserver_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x1b\n\x05Reset\x12\x12\n\noldest_seq\x18\x01 \x01(\x03\"\x8d\x01\n\x14WatchSessionResponse\x12%\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x14.mwf.v1.SessionEventH\x00\x12&\n\theartbeat\x18\x02 \x01(\x0b\x32\x11.mwf.v1.HeartbeatH\x00\x12\x1e\n\x05reset\x18\x03 \x01(\x0b\x32\r.mwf.v1.ResetH\x00\x42\x06\n\x04item\"\x19\n\x17GetRealtimeTokenRequest\"\x87\x01\n\x10\x41\x62lyTokenRequest\x12\x10\n\x08key_name\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\t\x12\x0b\n\x03ttl\x18\x03 \x01(\x03\x12\r\n\x05nonce\x18\x04 \x01(\t\x12\x12\n\ncapability\x18\x05 \x01(\t\x12\x11\n\ttimestamp\x18\x06 \x01(\x03\x12\x0b\n\x03mac\x18\x07 \x01(\t\"K\n\x18GetRealtimeTokenResponse\x12/\n\rtoken_request\x18\x01 \x01(\x0b\x32\x18.mwf.v1.AblyTokenRequest\"\x95\x01\n\x17NotificationPreferences\x12\x14\n\x0cpush_enabled\x18\x01 \x01(\x08\x12\x15\n\remail_enabled\x18\x02 \x01(\x08\x12\x17\n\x0fnew_invitations\x18\x03 \x01(\x08\x12\x17\n\x0fpartner_actions\x18\x04 \x01(\x08\x12\x1b\n\x13\x66ollow_up_reminders\x18\x05 \x01(\x08\"#\n!GetNotificationPreferencesRequest\"Z\n\"GetNotificationPreferencesResponse\x12\x34\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x1f.mwf.v1.NotificationPreferences\"\x9e\x02\n$UpdateNotificationPreferencesRequest\x12\x19\n\x0cpush_enabled\x18\x01 \x01(\x08H\x00\x88\x01\x01\x12\x1a\n\remail_enabled\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12\x1c\n\x0fnew_invitations\x18\x03 \x01(\x08H\x02\x88\x01\x01\x12\x1c\n\x0fpartner_actions\x18\x04 \x01(\x08H\x03\x88\x01\x01\x12 \n\x13\x66ollow_up_reminders\x18\x05 \x01(\x08H\x04\x88\x01\x01\x42\x0f\n\r_push_enabledB\x10\n\x0e_email_enabledB\x12\n\x10_new_invitationsB\x12\n\x10_partner_actionsB\x16\n\x14_follow_up_reminders\"]\n%UpdateNotificationPreferencesResponse\x12\x34\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x1f.mwf.v1.NotificationPreferences2\xa8\x03\n\x0fRealtimeService\x12K\n\x0cWatchSession\x12\x1b.mwf.v1.WatchSessionRequest\x1a\x1c.mwf.v1.WatchSessionResponse0\x01\x12U\n\x10GetRealtimeToken\x12\x1f.mwf.v1.GetRealtimeTokenRequest\x1a .mwf.v1.GetRealtimeTokenResponse\x12s\n\x1aGetNotificationPreferences\x12).mwf.v1.GetNotificationPreferencesRequest\x1a*.mwf.v1.GetNotificationPreferencesResponse\x12|\n\x1dUpdateNotificationPreferences\x12,.mwf.v1.UpdateNotificationPreferencesRequest\x1a-.mwf.v1.UpdateNotificationPreferencesResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1dmwf/v1/realtime_service.proto\x12\x06mwf.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"O\n\x13WatchSessionRequest\x12\x12\n\nsession_id\x18\x01 \x01(\t\x12\x16\n\tafter_seq\x18\x02 \x01(\x03H\x00\x88\x01\x01\x42\x0c\n\n_after_seq\"\x90\x01\n\x0cSessionEvent\x12\x0b\n\x03seq\x18\x01 \x01(\x03\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0c\n\x04name\x18\x03 \x01(\t\x12(\n\x07payload\x18\x04 \x01(\x0b\x32\x17.google.protobuf.Struct\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"I\n\tHeartbeat\x12/\n\x0bserver_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0b\n\x03seq\x18\x02 \x01(\x03\"(\n\x05Reset\x12\x12\n\noldest_seq\x18\x01 \x01(\x03\x12\x0b\n\x03seq\x18\x02 \x01(\x03\"\x8d\x01\n\x14WatchSessionResponse\x12%\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x14.mwf.v1.SessionEventH\x00\x12&\n\theartbeat\x18\x02 \x01(\x0b\x32\x11.mwf.v1.HeartbeatH\x00\x12\x1e\n\x05reset\x18\x03 \x01(\x0b\x32\r.mwf.v1.ResetH\x00\x42\x06\n\x04item\"\x19\n\x17GetRealtimeTokenRequest\"\x87\x01\n\x10\x41\x62lyTokenRequest\x12\x10\n\x08key_name\x18\x01 \x01(\t\x12\x11\n\tclient_id\x18\x02 \x01(\t\x12\x0b\n\x03ttl\x18\x03 \x01(\x03\x12\r\n\x05nonce\x18\x04 \x01(\t\x12\x12\n\ncapability\x18\x05 \x01(\t\x12\x11\n\ttimestamp\x18\x06 \x01(\x03\x12\x0b\n\x03mac\x18\x07 \x01(\t\"K\n\x18GetRealtimeTokenResponse\x12/\n\rtoken_request\x18\x01 \x01(\x0b\x32\x18.mwf.v1.AblyTokenRequest\"\x95\x01\n\x17NotificationPreferences\x12\x14\n\x0cpush_enabled\x18\x01 \x01(\x08\x12\x15\n\remail_enabled\x18\x02 \x01(\x08\x12\x17\n\x0fnew_invitations\x18\x03 \x01(\x08\x12\x17\n\x0fpartner_actions\x18\x04 \x01(\x08\x12\x1b\n\x13\x66ollow_up_reminders\x18\x05 \x01(\x08\"#\n!GetNotificationPreferencesRequest\"Z\n\"GetNotificationPreferencesResponse\x12\x34\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x1f.mwf.v1.NotificationPreferences\"\x9e\x02\n$UpdateNotificationPreferencesRequest\x12\x19\n\x0cpush_enabled\x18\x01 \x01(\x08H\x00\x88\x01\x01\x12\x1a\n\remail_enabled\x18\x02 \x01(\x08H\x01\x88\x01\x01\x12\x1c\n\x0fnew_invitations\x18\x03 \x01(\x08H\x02\x88\x01\x01\x12\x1c\n\x0fpartner_actions\x18\x04 \x01(\x08H\x03\x88\x01\x01\x12 \n\x13\x66ollow_up_reminders\x18\x05 \x01(\x08H\x04\x88\x01\x01\x42\x0f\n\r_push_enabledB\x10\n\x0e_email_enabledB\x12\n\x10_new_invitationsB\x12\n\x10_partner_actionsB\x16\n\x14_follow_up_reminders\"]\n%UpdateNotificationPreferencesResponse\x12\x34\n\x0bpreferences\x18\x01 \x01(\x0b\x32\x1f.mwf.v1.NotificationPreferences2\xa8\x03\n\x0fRealtimeService\x12K\n\x0cWatchSession\x12\x1b.mwf.v1.WatchSessionRequest\x1a\x1c.mwf.v1.WatchSessionResponse0\x01\x12U\n\x10GetRealtimeToken\x12\x1f.mwf.v1.GetRealtimeTokenRequest\x1a .mwf.v1.GetRealtimeTokenResponse\x12s\n\x1aGetNotificationPreferences\x12).mwf.v1.GetNotificationPreferencesRequest\x1a*.mwf.v1.GetNotificationPreferencesResponse\x12|\n\x1dUpdateNotificationPreferences\x12,.mwf.v1.UpdateNotificationPreferencesRequest\x1a-.mwf.v1.UpdateNotificationPreferencesResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,31 +34,31 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'mwf.v1.realtime_service_pb2
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
   _globals['_WATCHSESSIONREQUEST']._serialized_start=104
-  _globals['_WATCHSESSIONREQUEST']._serialized_end=164
-  _globals['_SESSIONEVENT']._serialized_start=167
-  _globals['_SESSIONEVENT']._serialized_end=311
-  _globals['_HEARTBEAT']._serialized_start=313
-  _globals['_HEARTBEAT']._serialized_end=373
-  _globals['_RESET']._serialized_start=375
-  _globals['_RESET']._serialized_end=402
-  _globals['_WATCHSESSIONRESPONSE']._serialized_start=405
-  _globals['_WATCHSESSIONRESPONSE']._serialized_end=546
-  _globals['_GETREALTIMETOKENREQUEST']._serialized_start=548
-  _globals['_GETREALTIMETOKENREQUEST']._serialized_end=573
-  _globals['_ABLYTOKENREQUEST']._serialized_start=576
-  _globals['_ABLYTOKENREQUEST']._serialized_end=711
-  _globals['_GETREALTIMETOKENRESPONSE']._serialized_start=713
-  _globals['_GETREALTIMETOKENRESPONSE']._serialized_end=788
-  _globals['_NOTIFICATIONPREFERENCES']._serialized_start=791
-  _globals['_NOTIFICATIONPREFERENCES']._serialized_end=940
-  _globals['_GETNOTIFICATIONPREFERENCESREQUEST']._serialized_start=942
-  _globals['_GETNOTIFICATIONPREFERENCESREQUEST']._serialized_end=977
-  _globals['_GETNOTIFICATIONPREFERENCESRESPONSE']._serialized_start=979
-  _globals['_GETNOTIFICATIONPREFERENCESRESPONSE']._serialized_end=1069
-  _globals['_UPDATENOTIFICATIONPREFERENCESREQUEST']._serialized_start=1072
-  _globals['_UPDATENOTIFICATIONPREFERENCESREQUEST']._serialized_end=1358
-  _globals['_UPDATENOTIFICATIONPREFERENCESRESPONSE']._serialized_start=1360
-  _globals['_UPDATENOTIFICATIONPREFERENCESRESPONSE']._serialized_end=1453
-  _globals['_REALTIMESERVICE']._serialized_start=1456
-  _globals['_REALTIMESERVICE']._serialized_end=1880
+  _globals['_WATCHSESSIONREQUEST']._serialized_end=183
+  _globals['_SESSIONEVENT']._serialized_start=186
+  _globals['_SESSIONEVENT']._serialized_end=330
+  _globals['_HEARTBEAT']._serialized_start=332
+  _globals['_HEARTBEAT']._serialized_end=405
+  _globals['_RESET']._serialized_start=407
+  _globals['_RESET']._serialized_end=447
+  _globals['_WATCHSESSIONRESPONSE']._serialized_start=450
+  _globals['_WATCHSESSIONRESPONSE']._serialized_end=591
+  _globals['_GETREALTIMETOKENREQUEST']._serialized_start=593
+  _globals['_GETREALTIMETOKENREQUEST']._serialized_end=618
+  _globals['_ABLYTOKENREQUEST']._serialized_start=621
+  _globals['_ABLYTOKENREQUEST']._serialized_end=756
+  _globals['_GETREALTIMETOKENRESPONSE']._serialized_start=758
+  _globals['_GETREALTIMETOKENRESPONSE']._serialized_end=833
+  _globals['_NOTIFICATIONPREFERENCES']._serialized_start=836
+  _globals['_NOTIFICATIONPREFERENCES']._serialized_end=985
+  _globals['_GETNOTIFICATIONPREFERENCESREQUEST']._serialized_start=987
+  _globals['_GETNOTIFICATIONPREFERENCESREQUEST']._serialized_end=1022
+  _globals['_GETNOTIFICATIONPREFERENCESRESPONSE']._serialized_start=1024
+  _globals['_GETNOTIFICATIONPREFERENCESRESPONSE']._serialized_end=1114
+  _globals['_UPDATENOTIFICATIONPREFERENCESREQUEST']._serialized_start=1117
+  _globals['_UPDATENOTIFICATIONPREFERENCESREQUEST']._serialized_end=1403
+  _globals['_UPDATENOTIFICATIONPREFERENCESRESPONSE']._serialized_start=1405
+  _globals['_UPDATENOTIFICATIONPREFERENCESRESPONSE']._serialized_end=1498
+  _globals['_REALTIMESERVICE']._serialized_start=1501
+  _globals['_REALTIMESERVICE']._serialized_end=1925
 # @@protoc_insertion_point(module_scope)

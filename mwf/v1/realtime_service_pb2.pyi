@@ -32,16 +32,20 @@ class SessionEvent(_message.Message):
     def __init__(self, seq: _Optional[int] = ..., id: _Optional[str] = ..., name: _Optional[str] = ..., payload: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
-    __slots__ = ("server_time",)
+    __slots__ = ("server_time", "seq")
     SERVER_TIME_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
     server_time: _timestamp_pb2.Timestamp
-    def __init__(self, server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    seq: int
+    def __init__(self, server_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class Reset(_message.Message):
-    __slots__ = ("oldest_seq",)
+    __slots__ = ("oldest_seq", "seq")
     OLDEST_SEQ_FIELD_NUMBER: _ClassVar[int]
+    SEQ_FIELD_NUMBER: _ClassVar[int]
     oldest_seq: int
-    def __init__(self, oldest_seq: _Optional[int] = ...) -> None: ...
+    seq: int
+    def __init__(self, oldest_seq: _Optional[int] = ..., seq: _Optional[int] = ...) -> None: ...
 
 class WatchSessionResponse(_message.Message):
     __slots__ = ("event", "heartbeat", "reset")

@@ -72,10 +72,11 @@ class RealtimeServiceServicer:
     def WatchSession(self, request, context):
         """Streams the events of one session the caller may see: the session channel and the caller's
         own user channel, never the partner's private events (REST: GET /sessions/{id}/events as
-        server-sent events). A heartbeat comes first, as soon as access is granted; with after_seq
-        set, the events after it follow, then live ones; a heartbeat every 15 s while nothing
-        happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for anyone but a member who
-        has joined it.
+        server-sent events). A heartbeat comes first, as soon as access is granted, with the cursor
+        to resume from; with after_seq set, the events after it follow, then live ones; a heartbeat
+        every 15 s while nothing happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for
+        anyone but a member who has joined it - when the stream opens, and mid-stream as soon as
+        the caller leaves or loses access (checked at every heartbeat and on membership events).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -41,10 +41,11 @@ class RealtimeServiceStub:
     WatchSession: _grpc.UnaryStreamMultiCallable[_realtime_service_pb2.WatchSessionRequest, _realtime_service_pb2.WatchSessionResponse]
     """Streams the events of one session the caller may see: the session channel and the caller's
     own user channel, never the partner's private events (REST: GET /sessions/{id}/events as
-    server-sent events). A heartbeat comes first, as soon as access is granted; with after_seq
-    set, the events after it follow, then live ones; a heartbeat every 15 s while nothing
-    happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for anyone but a member who
-    has joined it.
+    server-sent events). A heartbeat comes first, as soon as access is granted, with the cursor
+    to resume from; with after_seq set, the events after it follow, then live ones; a heartbeat
+    every 15 s while nothing happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for
+    anyone but a member who has joined it - when the stream opens, and mid-stream as soon as
+    the caller leaves or loses access (checked at every heartbeat and on membership events).
     """
     GetRealtimeToken: _grpc.UnaryUnaryMultiCallable[_realtime_service_pb2.GetRealtimeTokenRequest, _realtime_service_pb2.GetRealtimeTokenResponse]
     """An Ably token request limited to the caller's own user channel and their live sessions
@@ -72,10 +73,11 @@ class RealtimeServiceAsyncStub(RealtimeServiceStub):
     WatchSession: _aio.UnaryStreamMultiCallable[_realtime_service_pb2.WatchSessionRequest, _realtime_service_pb2.WatchSessionResponse]  # type: ignore[assignment]
     """Streams the events of one session the caller may see: the session channel and the caller's
     own user channel, never the partner's private events (REST: GET /sessions/{id}/events as
-    server-sent events). A heartbeat comes first, as soon as access is granted; with after_seq
-    set, the events after it follow, then live ones; a heartbeat every 15 s while nothing
-    happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for anyone but a member who
-    has joined it.
+    server-sent events). A heartbeat comes first, as soon as access is granted, with the cursor
+    to resume from; with after_seq set, the events after it follow, then live ones; a heartbeat
+    every 15 s while nothing happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for
+    anyone but a member who has joined it - when the stream opens, and mid-stream as soon as
+    the caller leaves or loses access (checked at every heartbeat and on membership events).
     """
     GetRealtimeToken: _aio.UnaryUnaryMultiCallable[_realtime_service_pb2.GetRealtimeTokenRequest, _realtime_service_pb2.GetRealtimeTokenResponse]  # type: ignore[assignment]
     """An Ably token request limited to the caller's own user channel and their live sessions
@@ -106,10 +108,11 @@ class RealtimeServiceServicer(metaclass=_abc_1.ABCMeta):
     ) -> _typing.Union[_abc.Iterator[_realtime_service_pb2.WatchSessionResponse], _abc.AsyncIterator[_realtime_service_pb2.WatchSessionResponse]]:
         """Streams the events of one session the caller may see: the session channel and the caller's
         own user channel, never the partner's private events (REST: GET /sessions/{id}/events as
-        server-sent events). A heartbeat comes first, as soon as access is granted; with after_seq
-        set, the events after it follow, then live ones; a heartbeat every 15 s while nothing
-        happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for anyone but a member who
-        has joined it.
+        server-sent events). A heartbeat comes first, as soon as access is granted, with the cursor
+        to resume from; with after_seq set, the events after it follow, then live ones; a heartbeat
+        every 15 s while nothing happens. NOT_FOUND for an unknown session, PERMISSION_DENIED for
+        anyone but a member who has joined it - when the stream opens, and mid-stream as soon as
+        the caller leaves or loses access (checked at every heartbeat and on membership events).
         """
 
     @_abc_1.abstractmethod

@@ -125,6 +125,11 @@ class SessionServiceStub:
                 request_serializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.SerializeToString,
                 response_deserializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.FromString,
                 _registered_method=True)
+        self.ResendInvitation = channel.unary_unary(
+                '/mwf.v1.SessionService/ResendInvitation',
+                request_serializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationResponse.FromString,
+                _registered_method=True)
         self.PauseSession = channel.unary_unary(
                 '/mwf.v1.SessionService/PauseSession',
                 request_serializer=mwf_dot_v1_dot_sessions__pb2.PauseSessionRequest.SerializeToString,
@@ -548,6 +553,14 @@ class SessionServiceServicer:
 
     def DeclineInvitation(self, request, context):
         """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResendInvitation(self, request, context):
+        """Emails a pending invitation again; the inviter only, within the daily email cap
+        (REST: POST /invitations/{id}/resend).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -1083,6 +1096,11 @@ def add_SessionServiceServicer_to_server(servicer, server):
                     servicer.DeclineInvitation,
                     request_deserializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.FromString,
                     response_serializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.SerializeToString,
+            ),
+            'ResendInvitation': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResendInvitation,
+                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationResponse.SerializeToString,
             ),
             'PauseSession': grpc.unary_unary_rpc_method_handler(
                     servicer.PauseSession,
@@ -1827,6 +1845,33 @@ class SessionService:
             '/mwf.v1.SessionService/DeclineInvitation',
             mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.SerializeToString,
             mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResendInvitation(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/mwf.v1.SessionService/ResendInvitation',
+            mwf_dot_v1_dot_sessions__pb2.ResendInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_sessions__pb2.ResendInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,

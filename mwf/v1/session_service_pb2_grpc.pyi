@@ -78,6 +78,10 @@ class SessionServiceStub:
     """Joins the session (REST: POST /invitations/{id}/accept)."""
     DeclineInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.DeclineInvitationRequest, _sessions_pb2.DeclineInvitationResponse]
     """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
+    ResendInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ResendInvitationRequest, _sessions_pb2.ResendInvitationResponse]
+    """Emails a pending invitation again; the inviter only, within the daily email cap
+    (REST: POST /invitations/{id}/resend).
+    """
     PauseSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.PauseSessionRequest, _sessions_pb2.PauseSessionResponse]
     """Pauses an active session (REST: POST /sessions/{id}/pause)."""
     ResumeSession: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ResumeSessionRequest, _sessions_pb2.ResumeSessionResponse]
@@ -280,6 +284,10 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """Joins the session (REST: POST /invitations/{id}/accept)."""
     DeclineInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.DeclineInvitationRequest, _sessions_pb2.DeclineInvitationResponse]  # type: ignore[assignment]
     """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
+    ResendInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ResendInvitationRequest, _sessions_pb2.ResendInvitationResponse]  # type: ignore[assignment]
+    """Emails a pending invitation again; the inviter only, within the daily email cap
+    (REST: POST /invitations/{id}/resend).
+    """
     PauseSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.PauseSessionRequest, _sessions_pb2.PauseSessionResponse]  # type: ignore[assignment]
     """Pauses an active session (REST: POST /sessions/{id}/pause)."""
     ResumeSession: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ResumeSessionRequest, _sessions_pb2.ResumeSessionResponse]  # type: ignore[assignment]
@@ -575,6 +583,16 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         context: _ServicerContext,
     ) -> _typing.Union[_sessions_pb2.DeclineInvitationResponse, _abc.Awaitable[_sessions_pb2.DeclineInvitationResponse]]:
         """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
+
+    @_abc_1.abstractmethod
+    def ResendInvitation(
+        self,
+        request: _sessions_pb2.ResendInvitationRequest,
+        context: _ServicerContext,
+    ) -> _typing.Union[_sessions_pb2.ResendInvitationResponse, _abc.Awaitable[_sessions_pb2.ResendInvitationResponse]]:
+        """Emails a pending invitation again; the inviter only, within the daily email cap
+        (REST: POST /invitations/{id}/resend).
+        """
 
     @_abc_1.abstractmethod
     def PauseSession(

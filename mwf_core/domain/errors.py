@@ -20,6 +20,10 @@ class ErrorCode(StrEnum):
     EXPIRED = "EXPIRED"
     INTERNAL_ERROR = "INTERNAL_ERROR"
     SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+    # The server was deployed without what the call needs (e.g. production without
+    # ABLY_API_KEY): not a passing outage, so not retryable. The original's ad-hoc code.
+    NOT_CONFIGURED = "NOT_CONFIGURED"
+    RATE_LIMITED = "RATE_LIMITED"
     # Retryable: two transactions touched the same rows; the use-case runner retries these.
     CONCURRENCY_CONFLICT = "CONCURRENCY_CONFLICT"
 
@@ -69,6 +73,12 @@ class GateNotSatisfied(DomainError):
 
 class Expired(DomainError):
     code = ErrorCode.EXPIRED
+
+
+class RateLimited(DomainError):
+    """Too many of something in a window (e.g. invitation emails per inviter per day)."""
+
+    code = ErrorCode.RATE_LIMITED
 
 
 class DuplicateKey(DomainError):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import events
+from .empathy import EmpathyStatus
 from .enums import StageStatus
 
 PUSH_EVENTS: frozenset[str] = frozenset({
@@ -48,7 +49,7 @@ PUSH_EVENTS: frozenset[str] = frozenset({
 ACTOR_KEYS: tuple[str, ...] = (
     "triggeredByUserId", "signedBy", "completedBy", "sharedBy", "confirmedBy", "validatedBy",
     "submittedBy", "readyBy", "pausedBy", "resumedBy", "resolvedBy", "proposedBy", "joinedBy",
-    "closedBy",
+    "closedBy", "declinedBy",
 )
 
 FALLBACK_ACTOR = "They"
@@ -98,6 +99,11 @@ def is_publish_only(name: str, payload: Mapping[str, Any]) -> bool:
     """Variants of push events that only refresh screens and never push."""
     if name == events.PARTNER_STAGE_COMPLETED and "previousStage" in payload:
         return True  # the per-person copy of a joint move (both moved at once)
+    if name == events.EMPATHY_STATUS_UPDATED:
+        # A status change pushes only when it is the one notice of something to do: feedback
+        # sent the guesser back to refining. VALIDATED comes with partner.stage_completed (one
+        # action, one push); AWAITING_SHARING and READY ask nothing of the guesser.
+        return payload.get("status") != EmpathyStatus.REFINING.value
     if name == events.PARTNER_ADVANCED and payload.get("fromStage") == 1:
         return True  # both felt heard: each already sees it in their own chat
     # The mediator captured proposals from a chat turn.
@@ -206,8 +212,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {
                                     "{actor} added something to help you understand them."),
     events.EMPATHY_REVEALED: ("Your understanding was shared",
                               "{actor} can now read how you see their side."),
-    events.EMPATHY_STATUS_UPDATED: ("An update on understanding each other",
-                                    "Something changed in how you and {actor} see each other."),
+    # Pushes only as REFINING (see is_publish_only): the partner answered with feedback.
+    events.EMPATHY_STATUS_UPDATED: ("{actor} responded to your understanding",
+                                    "{actor} left a note on how you described their side. "
+                                    "Have a look and try again."),
     events.PARTNER_NEEDS_CONFIRMED: ("{actor} confirmed their needs",
                                      "{actor} has settled on what they need."),
     events.PARTNER_NEEDS_SHARED: ("{actor} shared their needs",

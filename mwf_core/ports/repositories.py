@@ -92,6 +92,10 @@ class InvitationRepository(Protocol):
 
     async def update(self, invitation: Invitation) -> None: ...
 
+    async def emails_queued_by(self, inviter_id: str, since: datetime) -> int:
+        """`invitation.email` outbox rows queued since `since` for invitations by this user."""
+        ...
+
 
 class StageProgressRepository(Protocol):
     async def add(self, progress: StageProgress) -> None: ...

@@ -7,10 +7,17 @@ Business rules:
 * A viewer hears the session channel and their own user channel only. The partner's private
   events (on the partner's user channel) are never read from the database for them.
 * Events come in `seq` order, each once per stream; a client that reconnects with the last seq
-  it saw (SSE `Last-Event-ID`) gets everything after it and nothing twice. `after_seq` None or
-  0 means live events only.
+  it saw (SSE `Last-Event-ID`) gets everything after it and nothing twice. `after_seq` None
+  means live events only; 0 means everything still kept.
+* The first heartbeat carries the stream's cursor (the seq it starts after), so a client that
+  leaves before its first event reconnects from there and misses nothing. Wakeups are
+  subscribed before the cursor is read: an event committed in between is read, not lost.
 * When retention already removed events the client has not seen, a `StreamReset` comes first:
-  the client refetches the session state, then carries on with the events that follow.
+  the client refetches the session state, then carries on with the events that follow; the
+  reset carries the cursor to resume from too.
+* Access is checked again at every heartbeat and before any event that can change who is in
+  the session: a viewer who left (or whose session is gone) gets the Forbidden/NotFound then,
+  and nothing after it.
 * Typing and presence events only matter live: replayed ones older than a few seconds are
   skipped.
 * A heartbeat comes first, once access is granted, then every 15 s while nothing happens.
@@ -43,6 +50,15 @@ HEARTBEAT_SECONDS = 15.0
 PRESENCE_RENEW_SECONDS = 20.0
 # A replayed typing/presence event older than this is stale news.
 TRANSIENT_MAX_AGE = timedelta(seconds=10)
+# Events written when someone joins, leaves or is refused: the viewer's access may have changed.
+MEMBERSHIP_EVENTS = frozenset(
+    {
+        events.SESSION_JOINED,
+        events.SESSION_ABANDONED,
+        events.SESSION_UPDATED,
+        events.INVITATION_DECLINED,
+    }
+)
 
 
 class SessionLog(EventLog, Protocol):
@@ -69,11 +85,18 @@ class StreamEvent:
 @dataclass(frozen=True, slots=True)
 class StreamHeartbeat:
     at: datetime
+    # Every event up to here that the viewer may see was sent (or came before the stream).
+    seq: int
 
 
 @dataclass(frozen=True, slots=True)
 class StreamReset:
     oldest_seq: int
+
+    @property
+    def seq(self) -> int:
+        """The cursor after the reset: the stream goes on with the oldest event still kept."""
+        return self.oldest_seq - 1
 
 
 StreamItem = StreamEvent | StreamHeartbeat | StreamReset
@@ -112,29 +135,37 @@ class EventStreamUseCases:
     async def watch(
         self, actor: User, session_id: str, after_seq: int | None
     ) -> AsyncIterator[StreamItem]:
-        """The stream; raises NotFound/Forbidden on the first read when access is refused."""
+        """The stream; raises NotFound/Forbidden on the first read when access is refused, and
+        later when the viewer loses access."""
         await self.check_access(actor, session_id)
-        # At once, so a client (the SSE gateway) knows access was granted without waiting for
-        # the first event.
-        yield StreamHeartbeat(self._deps.clock.now())
         channels = (events.session_channel(session_id), events.user_channel(actor.id))
+        # Subscribed before the cursor is read: an event stamped after the read pokes `woken`.
         async with self._wakeups.waiter(session_id) as woken:
-            if after_seq:
-                cursor = after_seq
+            cursor = after_seq
+            if cursor is None:
+                cursor = await self._log.latest_seq(session_id)
+            # At once, so a client (the SSE gateway) knows access was granted without waiting
+            # for the first event, and has a cursor to reconnect with.
+            yield StreamHeartbeat(self._deps.clock.now(), cursor)
+            if after_seq is not None:
                 oldest = await self._log.oldest_seq(session_id)
                 if oldest is not None and after_seq < oldest - 1:
-                    yield StreamReset(oldest)
-            else:
-                cursor = await self._log.latest_seq(session_id)
+                    reset = StreamReset(oldest)
+                    cursor = reset.seq
+                    yield reset
             await self._enter(session_id, actor.id)
             try:
-                async for item in self._follow(session_id, actor.id, channels, cursor, woken):
+                async for item in self._follow(actor, session_id, channels, cursor, woken):
                     yield item
             finally:
                 await self._leave(session_id, actor.id)
 
     async def _follow(
-        self, session_id: str, user_id: str, channels: Sequence[str], cursor: int,
+        self,
+        actor: User,
+        session_id: str,
+        channels: Sequence[str],
+        cursor: int,
         woken: asyncio.Event,
     ) -> AsyncIterator[StreamItem]:
         loop = asyncio.get_running_loop()
@@ -147,20 +178,28 @@ class EventStreamUseCases:
                 cursor = row.seq
                 if row.name in events.TRANSIENT and now - row.created_at > TRANSIENT_MAX_AGE:
                     continue
+                if row.name in MEMBERSHIP_EVENTS:
+                    # The event that took access away ends the stream: raised, not shown.
+                    await self.check_access(actor, session_id)
                 yield _event(row)
                 last_sent = loop.time()
             if loop.time() - last_renewed >= self._renew:
-                await self._renew_presence(session_id, user_id)
+                await self._renew_presence(session_id, actor.id)
                 last_renewed = loop.time()
             if len(rows) >= BATCH:
                 continue  # more to catch up on
             idle = loop.time() - last_sent
             if idle >= self._heartbeat:
-                yield StreamHeartbeat(self._deps.clock.now())
+                # Some losses of access leave no event the viewer can read (the session was
+                # deleted, or the viewer left a session nobody else had joined).
+                await self.check_access(actor, session_id)
+                yield StreamHeartbeat(self._deps.clock.now(), cursor)
                 last_sent = loop.time()
                 idle = 0.0
-            wait = max(0.0, min(self._poll, self._heartbeat - idle,
-                                self._renew - (loop.time() - last_renewed)))
+            wait = max(
+                0.0,
+                min(self._poll, self._heartbeat - idle, self._renew - (loop.time() - last_renewed)),
+            )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(woken.wait(), wait)
 

@@ -1,4 +1,4 @@
-"""Invitations: the member view, the public view, accepting and declining."""
+"""Invitations: the member view, the public view, accepting, declining, resending the email."""
 
 from __future__ import annotations
 
@@ -26,6 +26,11 @@ from mwf_core.domain.records import (
 from mwf_core.domain.stage0 import invitation_status_as_seen
 from mwf_core.ports.repositories import UnitOfWork
 
+from .invitation_emails import (
+    DEFAULT_EMAILS_PER_DAY,
+    check_email_allowance,
+    invitation_email_event,
+)
 from .runtime import Dependencies, in_transaction, new_event
 from .session_view import SessionContext, load_context
 
@@ -51,6 +56,12 @@ class PublicInvitation:
     status: InvitationStatus
     inviter_name: str | None
     session_status: SessionStatus
+
+
+@dataclass(frozen=True, slots=True)
+class ResentInvitation:
+    sent_at: datetime  # when the new email was queued
+    expires_at: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +96,11 @@ async def read_member_invitation(
 
 
 class InvitationUseCases:
-    def __init__(self, deps: Dependencies) -> None:
+    def __init__(
+        self, deps: Dependencies, *, invitation_emails_per_day: int = DEFAULT_EMAILS_PER_DAY
+    ) -> None:
         self._deps = deps
+        self._emails_per_day = invitation_emails_per_day
 
     async def for_session(self, actor: User, session_id: str) -> MemberInvitation:
         """The session's invitation, for members only."""
@@ -253,7 +267,38 @@ class InvitationUseCases:
             await uow.outbox.add(
                 new_event(self._deps, events.user_channel(invitation.invited_by_id),
                           events.INVITATION_DECLINED, session.id,
-                          {"reason": invitation.decline_reason})
+                          {"reason": invitation.decline_reason, "declinedBy": actor.id})
             )
 
         await in_transaction(self._deps.uow, work)
+
+    async def resend(self, actor: User, invitation_id: str) -> ResentInvitation:
+        """Queues the invitation email again (a new outbox row, so a new Resend key).
+
+        - Missing → 404; anyone but the inviter → 403; expired → 410 EXPIRED; accepted or
+          declined → 400; no email address on the invitation → 400.
+        - Counts against the inviter's daily cap of invitation emails (429 RATE_LIMITED).
+        - The expiry is not extended: the email carries the same link and date.
+        """
+
+        async def work(uow: UnitOfWork) -> ResentInvitation:
+            invitation = await uow.invitations.get(invitation_id)
+            session = await uow.sessions.get(invitation.session_id) if invitation else None
+            if invitation is None or session is None:
+                raise NotFound("Invitation not found")
+            invitation, session = await self._locked(uow, invitation, session)
+            if invitation.invited_by_id != actor.id:
+                raise Forbidden("Only the person who sent this invitation can resend it")
+            now = self._deps.clock.now()
+            seen = invitation_status_as_seen(invitation, now)
+            if seen is InvitationStatus.EXPIRED:
+                raise Expired("This invitation has expired")
+            if seen is not InvitationStatus.PENDING:
+                raise ValidationFailed("This invitation has already been processed")
+            if not invitation.invite_email:
+                raise ValidationFailed("This invitation has no email address to send to")
+            await check_email_allowance(uow, self._deps, actor.id, self._emails_per_day)
+            await uow.outbox.add(invitation_email_event(self._deps, invitation, actor))
+            return ResentInvitation(sent_at=now, expires_at=invitation.expires_at)
+
+        return await in_transaction(self._deps.uow, work)

@@ -116,22 +116,26 @@ class JourneyUseCases:
 
     # --- read state ---------------------------------------------------------------------
 
-    def _viewed_payload(self, context: SessionContext, at: datetime) -> dict[str, object]:
-        """What the partner learns: that I looked, and when - only if I show my activity.
-        Someone who hides their activity is reported with null times (the original hid
-        `activeAt` only; `viewedAt` is an activity time too). The original's
-        `empathyStatuses` is left out: each status view holds its owner's own words and the
-        session channel reaches both devices."""
-        visible = _shows_activity(context.viewer)
-        return {"viewedAt": js_iso(at) if visible else None,
-                "activeAt": js_iso(at) if visible else None,
-                "presenceVisible": visible, "excludeUserId": context.viewer.id}
+    async def _announce_view(self, uow: UnitOfWork, context: SessionContext, name: str,
+                             at: datetime) -> None:
+        """Tells the partner that I looked, and when - only if I show my activity. Someone who
+        hides it sends nothing at all: a viewed event with blanked times would still say "now"
+        (every event carries its timestamp). The original's `empathyStatuses` is left out:
+        each status view holds its owner's own words and the session channel reaches both
+        devices."""
+        if not _shows_activity(context.viewer):
+            return
+        await uow.outbox.add(new_event(
+            self._deps, events.session_channel(context.session.id), name, context.session.id,
+            {"viewedAt": js_iso(at), "activeAt": js_iso(at), "presenceVisible": True,
+             "excludeUserId": context.viewer.id}))
 
     async def mark_viewed(
         self, actor: User, session_id: str, last_seen_chat_item_id: str = ""
     ) -> Viewed:
         """POST /viewed: my last view time (and the newest chat item I saw, when given; kept
-        otherwise). Sends `partner.session_viewed`; never bumps the session (no unread)."""
+        otherwise). Sends `partner.session_viewed` unless I hide my activity; never bumps the
+        session (no unread)."""
         if len(last_seen_chat_item_id) > CHAT_ITEM_ID_MAX:
             raise field_error("last_seen_chat_item_id",
                               f"lastSeenChatItemId must be at most {CHAT_ITEM_ID_MAX} "
@@ -146,16 +150,15 @@ class JourneyUseCases:
             if last_seen_chat_item_id:
                 vessel.last_seen_chat_item_id = last_seen_chat_item_id
             await uow.vessels.update_user_vessel(vessel)
-            await uow.outbox.add(new_event(
-                self._deps, events.session_channel(session_id), events.PARTNER_SESSION_VIEWED,
-                session_id, self._viewed_payload(context, now)))
+            await self._announce_view(uow, context, events.PARTNER_SESSION_VIEWED, now)
             return Viewed(now, vessel.last_seen_chat_item_id)
 
         return await in_transaction(self._deps.uow, work)
 
     async def mark_share_tab_viewed(self, actor: User, session_id: str) -> datetime:
         """POST /share-tab-viewed: my last look at the share tab (resets `sentTabUpdates`
-        and the context_received actions). Sends `partner.share_tab_viewed`."""
+        and the context_received actions). Sends `partner.share_tab_viewed` unless I hide my
+        activity."""
 
         async def work(uow: UnitOfWork) -> datetime:
             # Locked: the vessel is written whole, and archive/delete write it too.
@@ -164,9 +167,7 @@ class JourneyUseCases:
             vessel = await self._vessel(uow, context)
             vessel.last_viewed_share_tab_at = now
             await uow.vessels.update_user_vessel(vessel)
-            await uow.outbox.add(new_event(
-                self._deps, events.session_channel(session_id),
-                events.PARTNER_SHARE_TAB_VIEWED, session_id, self._viewed_payload(context, now)))
+            await self._announce_view(uow, context, events.PARTNER_SHARE_TAB_VIEWED, now)
             return now
 
         return await in_transaction(self._deps.uow, work)

@@ -114,7 +114,8 @@ class LifecycleUseCases:
         - Afterwards the caller has no access to the session (a second DELETE is a 403).
         - The caller's lane, stage progress and private vessel are deleted; the partner keeps
           everything of theirs.
-        - The partner is notified on the session channel and their user channel (the original
+        - The partner is notified with `session.abandoned` on the session channel, which the
+          realtime sink also turns into `session.updated` on their user channel (the original
           never told them).
         """
 
@@ -137,15 +138,14 @@ class LifecycleUseCases:
                 await uow.invitations.update(invitation)
             notified = context.partner is not None
             if context.partner is not None:
+                # One row: the session channel reaches the partner's open session (Ably, SSE,
+                # WatchSession), and the realtime sink adds `session.updated` on the partner's
+                # user channel (their session list) as for every shared event.
                 payload = {"leftBy": actor.id, "status": context.session.status.value,
                            "excludeUserId": actor.id}
                 await uow.outbox.add(
                     new_event(self._deps, events.session_channel(session_id),
                               events.SESSION_ABANDONED, session_id, payload)
-                )
-                await uow.outbox.add(
-                    new_event(self._deps, events.user_channel(context.partner.id),
-                              events.SESSION_UPDATED, session_id, {})
                 )
             return LeftSession(abandoned, notified, deleted)
 

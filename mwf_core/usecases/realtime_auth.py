@@ -27,9 +27,10 @@ TOKEN_TTL_MS = 60 * 60 * 1000
 
 
 class RealtimeNotConfigured(DomainError):
-    """Production without ABLY_API_KEY: clients cannot get a token."""
+    """Production without ABLY_API_KEY: clients cannot get a token (no mock in production:
+    the app would take it for a working realtime setup)."""
 
-    code = ErrorCode.SERVICE_UNAVAILABLE
+    code = ErrorCode.NOT_CONFIGURED
 
 
 def user_channel(user_id: str) -> str:

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from mwf_core.domain import events
 from mwf_core.domain.enums import (
     LIVE_SESSION_STATUSES,
     InvitationStatus,
@@ -30,11 +29,16 @@ from mwf_core.domain.records import (
     UserVessel,
 )
 from mwf_core.domain.stage0 import INVITATION_TTL, propose_topic_frame
-from mwf_core.domain.timefmt import js_iso
 from mwf_core.ports.repositories import UnitOfWork
 
+from .invitation_emails import (
+    DEFAULT_EMAILS_PER_DAY,
+    check_email_allowance,
+    invitation_email_event,
+    invitation_url,
+)
 from .invitations import MemberInvitation, read_member_invitation
-from .runtime import Dependencies, check_request_id, fingerprint, in_transaction, new_event
+from .runtime import Dependencies, check_request_id, fingerprint, in_transaction
 from .session_view import (
     SessionContext,
     SessionView,
@@ -147,8 +151,11 @@ async def _archived_by(uow: UnitOfWork, session_id: str, user_id: str) -> bool:
 
 
 class SessionUseCases:
-    def __init__(self, deps: Dependencies) -> None:
+    def __init__(
+        self, deps: Dependencies, *, invitation_emails_per_day: int = DEFAULT_EMAILS_PER_DAY
+    ) -> None:
         self._deps = deps
+        self._emails_per_day = invitation_emails_per_day
 
     async def create(self, actor: User, request: CreateSessionRequest) -> CreatedSession:
         """Starts a session with a known person (`person_id`) or a new invitee (`invite_name`).
@@ -161,6 +168,9 @@ class SessionUseCases:
           shared vessel, and a neutral topic frame proposed from `context`.
         - A repeated `request_id` returns the first result; the same id with another body is
           refused.
+        - With `invite_email`, an `invitation.email` outbox row is queued too; an inviter who
+          already queued the daily cap of invitation emails is refused (RATE_LIMITED, 429)
+          before anything is written.
         """
         _validate_create(request, actor)
         check_request_id(request.request_id)
@@ -189,9 +199,11 @@ class SessionUseCases:
                 if live:
                     context = await load_context(uow, live[0].id, actor)
                     return CreatedSession(session_view(context), None, None, existing=True)
+                await self._check_email_allowance(uow, actor, request)
                 invitee_name = nickname or partner.first_name or partner.name
                 names = [nickname, partner.name, partner.first_name, partner.last_name]
             else:
+                await self._check_email_allowance(uow, actor, request)
                 relationship_id = await self._new_relationship(uow, actor, request.invite_name)
                 invitee_name = request.invite_name.strip()
                 names = [invitee_name]
@@ -218,6 +230,12 @@ class SessionUseCases:
             # A concurrent retry with the same request id won the race: answer as it did.
             return await in_transaction(self._deps.uow, work)
 
+    async def _check_email_allowance(
+        self, uow: UnitOfWork, actor: User, request: CreateSessionRequest
+    ) -> None:
+        if request.invite_email.strip():
+            await check_email_allowance(uow, self._deps, actor.id, self._emails_per_day)
+
     async def _replay(
         self, uow: UnitOfWork, actor: User, request_id: str, body_hash: str
     ) -> CreatedSession | None:
@@ -234,7 +252,7 @@ class SessionUseCases:
         context = await load_context(uow, session_id, actor)
         invitation = context.invitation
         assert invitation is not None
-        url = f"{self._deps.app_url.rstrip('/')}/invitation/{invitation.id}"
+        url = invitation_url(self._deps, invitation.id)
         return CreatedSession(session_view(context), invitation.id, url, existing=False)
 
     async def _shared_relationship(
@@ -295,18 +313,7 @@ class SessionUseCases:
         if invitation.invite_email:
             # Sent after commit by the outbox dispatcher (Idempotency-Key = this row's id):
             # creating the session never waits for, or fails because of, the mail provider.
-            await uow.outbox.add(new_event(
-                self._deps, events.email_channel(invitation.id), events.INVITATION_EMAIL,
-                session.id,
-                {
-                    "to": invitation.invite_email,
-                    "inviterName": actor.name or actor.first_name or None,
-                    "invitationId": invitation.id,
-                    "invitationUrl":
-                        f"{self._deps.app_url.rstrip('/')}/invitation/{invitation.id}",
-                    "expiresAt": js_iso(invitation.expires_at),
-                },
-            ))
+            await uow.outbox.add(invitation_email_event(self._deps, invitation, actor))
         await uow.progress.add(
             StageProgress(ids.new_id(), session.id, actor.id, Stage.ONBOARDING,
                           StageStatus.IN_PROGRESS, started_at=now)

@@ -6,6 +6,7 @@ from aiohttp import web
 
 from mwf.v1 import sessions_pb2 as svc
 from rest_gateway import shapes
+from rest_gateway.convert import when
 from rest_gateway.errors import ok
 from rest_gateway.routes.common import Route
 from rest_gateway.rpc import call, stub
@@ -36,8 +37,23 @@ async def decline_invitation(request: web.Request) -> web.Response:
     return ok({"declined": resp.declined})
 
 
+async def resend_invitation(request: web.Request) -> web.Response:
+    # Called by the mobile app (partner-journey.md §6.4); the shape is the shared contract's
+    # ResendInvitationResponse.
+    message = svc.ResendInvitationRequest(invitation_id=path_id(request))
+    resp = await call(request, stub(request).ResendInvitation, message)
+    return ok(
+        {
+            "sent": resp.sent,
+            "sentAt": when(resp, "send_time"),
+            "expiresAt": when(resp, "expire_time"),
+        }
+    )
+
+
 ROUTES: tuple[Route, ...] = (
     ("GET", "/invitations/{id}", get_invitation),
     ("POST", "/invitations/{id}/accept", accept_invitation),
     ("POST", "/invitations/{id}/decline", decline_invitation),
+    ("POST", "/invitations/{id}/resend", resend_invitation),
 )

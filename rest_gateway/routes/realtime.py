@@ -3,9 +3,13 @@
 GET /sessions/:id/events streams the session's events as server-sent events (gRPC
 RealtimeService.WatchSession): `id:` is the event's seq in the session's log, so a browser's
 EventSource resumes gap-free after a reconnect by sending `Last-Event-ID` (or `?lastEventId=`).
-Errors before the stream starts are plain JSON without the envelope (`{"error": …}`), as on
-the message stream. The stream ends after an hour (the gRPC deadline) and the client
-reconnects; a client that hangs up cancels the call.
+The opening keep-alive and every reset carry an `id:` too (the stream's cursor), so a client
+that reconnects before its first event misses nothing. Errors before the stream starts are
+plain JSON without the envelope (`{"error": …}`), as on the message stream; after it started,
+an `error` event ({code, message, retryable}) and the end of the stream. The stream ends after
+an hour (the gRPC deadline) and the client reconnects; a client that hangs up cancels the
+call; a client too slow to keep up gets a retryable error (it resumes with Last-Event-ID)
+instead of the gateway buffering without bound.
 """
 
 from __future__ import annotations
@@ -33,8 +37,15 @@ log = logging.getLogger(__name__)
 KEEPALIVE_SECONDS = 15.0
 WATCH_DEADLINE_SECONDS = 3600.0
 RETRY_MS = 3000
+# Replies buffered per stream for a client that reads slower than events come. When full, the
+# gateway stops reading (grpc flow control then holds the server back); a client that takes
+# nothing for STALL_SECONDS more is cut off with a retryable error.
+QUEUE_LIMIT = 1000
+STALL_SECONDS = 30.0
 _SEQ = re.compile(r"\d{1,18}")
 _END = object()
+_OVERFLOW = object()
+_BAD = -1
 
 _EARLY = {
     "UNAUTHORIZED": (401, "Authentication required"),
@@ -54,27 +65,46 @@ PREFERENCES = (
 
 
 def _after_seq(request: web.Request) -> int | None:
-    """Last-Event-ID (header first, then the query) → the seq to resume after; None if bad."""
+    """Last-Event-ID (header first, then the query) → the seq to resume after; None = live
+    events only; _BAD if malformed."""
     raw = request.headers.get("Last-Event-ID")
     if raw is None:
         raw = request.query.get("lastEventId", "")
     raw = raw.strip()
     if not raw:
-        return 0
-    return int(raw) if _SEQ.fullmatch(raw) else None
+        return None
+    return int(raw) if _SEQ.fullmatch(raw) else _BAD
+
+
+def _sse(event: str, data: dict[str, Any], seq: int | None = None) -> bytes:
+    head = "" if seq is None else f"id: {seq}\n"
+    return f"{head}event: {event}\ndata: {json.dumps(data, separators=(',', ':'))}\n\n".encode()
 
 
 def _frame(reply: rt.WatchSessionResponse) -> bytes:
     kind = reply.WhichOneof("item")
     if kind == "event":
         event = reply.event
-        payload = struct(event, "payload") or {}
-        data = json.dumps(payload, separators=(",", ":"))
-        return f"id: {event.seq}\nevent: {event.name}\ndata: {data}\n\n".encode()
+        return _sse(event.name, struct(event, "payload") or {}, event.seq)
     if kind == "reset":
-        data = json.dumps({"oldestSeq": reply.reset.oldest_seq}, separators=(",", ":"))
-        return f"event: reset\ndata: {data}\n\n".encode()
-    return b": keep-alive\n\n"
+        return _sse("reset", {"oldestSeq": reply.reset.oldest_seq}, reply.reset.seq)
+    # The `id:` alone sets EventSource's Last-Event-ID without dispatching an event.
+    return f": keep-alive\nid: {reply.heartbeat.seq}\n\n".encode()
+
+
+def _stream_error(item: Exception | object) -> bytes:
+    """The `error` event that ends a started stream (shaped as on the message stream)."""
+    if item is _OVERFLOW:
+        return _sse("error", {"code": "SLOW_CONSUMER", "retryable": True,
+                              "message": "Events came faster than they were read: reconnect "
+                                         "with Last-Event-ID"})
+    if isinstance(item, grpc.aio.AioRpcError):
+        api = from_rpc_error(item)
+        if api.code in ("FORBIDDEN", "NOT_FOUND", "UNAUTHORIZED"):
+            return _sse("error", {"code": api.code, "retryable": False,
+                                  "message": api.message or _EARLY[api.code][1]})
+    return _sse("error", {"code": "STREAM_ENDED", "retryable": True,
+                          "message": "The event stream ended: reconnect with Last-Event-ID"})
 
 
 def _early_error(err: grpc.aio.AioRpcError) -> web.Response:
@@ -93,7 +123,7 @@ async def session_events(request: web.Request) -> web.StreamResponse:
     except Exception:
         return _plain_error(404, "Session not found")
     after = _after_seq(request)
-    if after is None:
+    if after == _BAD:
         return _plain_error(400, "Invalid request",
                             {"lastEventId": ["Must be a non-negative integer"]})
     rpc = realtime_stub(request).WatchSession(
@@ -108,7 +138,7 @@ async def session_events(request: web.Request) -> web.StreamResponse:
         return _plain_error(500, "Failed to open the event stream")
     response = web.StreamResponse(headers=SSE_HEADERS)
     await response.prepare(request)
-    queue: asyncio.Queue[Any] = asyncio.Queue()
+    queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_LIMIT)
     reader = asyncio.create_task(_pump(rpc, queue))
     try:
         await response.write(f"retry: {RETRY_MS}\n\n".encode() + _frame(first))
@@ -120,11 +150,14 @@ async def session_events(request: web.Request) -> web.StreamResponse:
                 continue
             if item is _END:
                 break
-            if isinstance(item, Exception):
-                if not (isinstance(item, grpc.aio.AioRpcError)
-                        and item.code() == grpc.StatusCode.DEADLINE_EXCEEDED):
-                    log.warning("event stream failed after start: %r", item)
-                break  # the client reconnects with Last-Event-ID
+            if isinstance(item, grpc.aio.AioRpcError) and (
+                    item.code() == grpc.StatusCode.DEADLINE_EXCEEDED):
+                break  # the hour is up: the client reconnects with Last-Event-ID
+            if item is _OVERFLOW or isinstance(item, Exception):
+                if item is not _OVERFLOW and not _is_refusal(item):
+                    log.warning("event stream ended after start: %r", item)
+                await response.write(_stream_error(item))
+                break
             await response.write(_frame(item))
     except ConnectionResetError:
         return response  # the client left; `finally` cancels the call
@@ -138,10 +171,25 @@ async def session_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+def _is_refusal(item: object) -> bool:
+    return isinstance(item, grpc.aio.AioRpcError) and item.code() in (
+        grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+
+
 async def _pump(rpc: Any, queue: asyncio.Queue[Any]) -> None:
     try:
         while (reply := await rpc.read()) is not grpc.aio.EOF:
-            await queue.put(reply)
+            try:
+                await asyncio.wait_for(queue.put(reply), STALL_SECONDS)
+            except TimeoutError:
+                # Nothing is lost by dropping what the client has not read: its Last-Event-ID
+                # is the last event it got, and the log replays the rest on reconnect.
+                log.info("event stream: client stalled, cutting it off")
+                rpc.cancel()
+                while not queue.empty():
+                    queue.get_nowait()
+                queue.put_nowait(_OVERFLOW)
+                return
     except grpc.aio.AioRpcError as err:
         await queue.put(err)
         return

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import grpc
+from aiohttp import ClientResponse
 
 from mwf.v1 import realtime_service_pb2 as rt
 from mwf.v1 import realtime_service_pb2_grpc
@@ -41,8 +43,9 @@ async def wire(stack: Stack, **stream_options: Any) -> RealtimeBundle | None:
         c.dispatcher.wakeups = c.realtime.wakeups
     if c.event_stream is None or stream_options:
         options = {"poll_seconds": c.realtime.poll_seconds, **stream_options}
-        c.event_stream = EventStreamUseCases(deps, c.realtime.log, c.realtime.wakeups,
-                                             c.realtime.presence, **options)
+        c.event_stream = EventStreamUseCases(
+            deps, c.realtime.log, c.realtime.wakeups, c.realtime.presence, **options
+        )
     if c.realtime_auth is None:
         c.realtime_auth = RealtimeAuthUseCases(deps, None, production=False)
     if c.notification_prefs is None:
@@ -66,8 +69,15 @@ async def close(stack: Stack, started: RealtimeBundle | None) -> None:
     await close_stack(stack)
 
 
-async def add_event(stack: Stack, session_id: str, channel: str, name: str,
-                    payload: dict[str, Any] | None = None, *, age: float = 0.0) -> str:
+async def add_event(
+    stack: Stack,
+    session_id: str,
+    channel: str,
+    name: str,
+    payload: dict[str, Any] | None = None,
+    *,
+    age: float = 0.0,
+) -> str:
     """Write one outbox row as a use case would (unsequenced), `age` seconds old; returns
     its id."""
     deps = deps_of(stack)
@@ -75,8 +85,16 @@ async def add_event(stack: Stack, session_id: str, channel: str, name: str,
     now = datetime.now(UTC) - timedelta(seconds=age)
     body = {"sessionId": session_id, "timestamp": int(now.timestamp() * 1000), **(payload or {})}
     async with deps.uow() as uow:
-        await uow.outbox.add(OutboxEvent(id=event_id, session_id=session_id, channel=channel,
-                                         name=name, payload=body, created_at=now))
+        await uow.outbox.add(
+            OutboxEvent(
+                id=event_id,
+                session_id=session_id,
+                channel=channel,
+                name=name,
+                payload=body,
+                created_at=now,
+            )
+        )
         await uow.commit()
     c = stack.container
     if c.dispatcher is not None:
@@ -89,6 +107,7 @@ async def sequence(stack: Stack) -> None:
     by the store's sequencer here), and local watchers are poked."""
     c = stack.container
     if c.dispatcher is not None and getattr(c.dispatcher, "_running", False):
+
         async def all_sequenced() -> bool:
             return not await OutboxTable.count().where(OutboxTable.seq.is_null()).run()
 
@@ -108,7 +127,8 @@ async def logged(session_id: str) -> list[dict[str, Any]]:
     return await (
         OutboxTable.select(OutboxTable.seq, OutboxTable.id, OutboxTable.channel, OutboxTable.name)
         .where((OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null())
-        .order_by(OutboxTable.seq).run()
+        .order_by(OutboxTable.seq)
+        .run()
     )
 
 
@@ -130,14 +150,18 @@ def realtime(stack: Stack) -> realtime_service_pb2_grpc.RealtimeServiceStub:
     return realtime_service_pb2_grpc.RealtimeServiceStub(stack.channel)
 
 
-def watch(stack: Stack, user: str | None, session_id: str, after_seq: int = 0) -> Any:
+def watch(stack: Stack, user: str | None, session_id: str, after_seq: int | None = None) -> Any:
+    """A WatchSession call: live events only without `after_seq`."""
     return realtime(stack).WatchSession(
         rt.WatchSessionRequest(session_id=session_id, after_seq=after_seq),
-        metadata=stack.metadata(user), timeout=120)
+        metadata=stack.metadata(user),
+        timeout=120,
+    )
 
 
-async def read_items(call: Any, *, events: int, seconds: float = 30
-                     ) -> list[rt.WatchSessionResponse]:
+async def read_items(
+    call: Any, *, events: int, seconds: float = 30
+) -> list[rt.WatchSessionResponse]:
     """Items until `events` events arrived (heartbeats and resets included in the list)."""
     items: list[rt.WatchSessionResponse] = []
     async with asyncio.timeout(seconds):
@@ -150,3 +174,48 @@ async def read_items(call: Any, *, events: int, seconds: float = 30
 
 def event_items(items: list[rt.WatchSessionResponse]) -> list[rt.SessionEvent]:
     return [i.event for i in items if i.WhichOneof("item") == "event"]
+
+
+# ---- server-sent events (GET /sessions/:id/events) ----
+
+
+def parse_frame(block: str) -> dict[str, Any]:
+    frame: dict[str, Any] = {"comments": []}
+    for line in block.split("\n"):
+        if line.startswith(":"):
+            frame["comments"].append(line[1:].strip())
+        elif line:
+            field, _, value = line.partition(": ")
+            frame[field] = value
+    return frame
+
+
+def is_event(frame: dict[str, Any]) -> bool:
+    """A session event (keep-alives and resets carry an `id:` too, but are not events)."""
+    return "id" in frame and frame.get("event") not in (None, "reset")
+
+
+async def sse_frames(
+    response: ClientResponse, *, events_wanted: int, seconds: float = 30
+) -> list[dict[str, Any]]:
+    """Frames (blank-line separated blocks) until `events_wanted` events arrived."""
+    frames: list[dict[str, Any]] = []
+    async with asyncio.timeout(seconds):
+        while sum(1 for f in frames if is_event(f)) < events_wanted:
+            block = await response.content.readuntil(b"\n\n")
+            assert block, f"the stream ended early: {frames}"
+            frames.append(parse_frame(block.decode().rstrip("\n")))
+    return frames
+
+
+async def sse_rest(response: ClientResponse, seconds: float = 60) -> list[dict[str, Any]]:
+    """Every frame until the server ends the stream."""
+    frames: list[dict[str, Any]] = []
+    async with asyncio.timeout(seconds):
+        while block := await response.content.readuntil(b"\n\n"):
+            frames.append(parse_frame(block.decode().rstrip("\n")))
+    return frames
+
+
+def sse_events(frames: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any]]]:
+    return [(int(f["id"]), f["event"], json.loads(f["data"])) for f in frames if is_event(f)]

@@ -9,7 +9,6 @@ import base64
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from aiohttp import ClientResponse
@@ -17,11 +16,25 @@ from aiohttp import ClientResponse
 from mwf_core.adapters.db.tables import OutboxTable
 from mwf_core.domain import events
 from mwf_core.usecases.event_stream import EventStreamUseCases
+from rest_gateway.routes import realtime as realtime_route
 
 from .conftest import open_stack
 from .harness import Stack, both_at_stage1
 from .journey import deps_of
-from .realtime_helpers import add_event, close, eventually, last_seq, logged, sequence, wire
+from .realtime_helpers import (
+    add_event,
+    close,
+    eventually,
+    is_event,
+    last_seq,
+    logged,
+    parse_frame,
+    sequence,
+    sse_events,
+    sse_frames,
+    sse_rest,
+    wire,
+)
 from .rest_helpers import user_id
 
 pytestmark = pytest.mark.timeout(120)
@@ -43,36 +56,16 @@ async def _session(stack: Stack) -> str:
     return ids["session_id"]
 
 
-async def _open(stack: Stack, sid: str, user: str | None = "alice",
-                headers: dict[str, str] | None = None, query: str = "") -> ClientResponse:
-    return await stack.http.get(f"/api/sessions/{sid}/events{query}",
-                                headers={**stack.auth(user), **(headers or {})})
-
-
-def _parse(block: str) -> dict[str, Any]:
-    frame: dict[str, Any] = {"comments": []}
-    for line in block.split("\n"):
-        if line.startswith(":"):
-            frame["comments"].append(line[1:].strip())
-        elif line:
-            field, _, value = line.partition(": ")
-            frame[field] = value
-    return frame
-
-
-async def _frames(response: ClientResponse, *, events_wanted: int,
-                  seconds: float = 30) -> list[dict[str, Any]]:
-    """Frames (blank-line separated blocks) until `events_wanted` with an `id:` arrived."""
-    frames: list[dict[str, Any]] = []
-    async with asyncio.timeout(seconds):
-        while sum(1 for f in frames if "id" in f) < events_wanted:
-            block = await response.content.readuntil(b"\n\n")
-            frames.append(_parse(block.decode().rstrip("\n")))
-    return frames
-
-
-def _events(frames: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any]]]:
-    return [(int(f["id"]), f["event"], json.loads(f["data"])) for f in frames if "id" in f]
+async def _open(
+    stack: Stack,
+    sid: str,
+    user: str | None = "alice",
+    headers: dict[str, str] | None = None,
+    query: str = "",
+) -> ClientResponse:
+    return await stack.http.get(
+        f"/api/sessions/{sid}/events{query}", headers={**stack.auth(user), **(headers or {})}
+    )
 
 
 async def test_frames_headers_and_a_live_event(rt_stack: Stack) -> None:
@@ -85,10 +78,11 @@ async def test_frames_headers_and_a_live_event(rt_stack: Stack) -> None:
     assert response.headers["X-Accel-Buffering"] == "no"
     first = await response.content.readuntil(b"\n\n")
     assert first == b"retry: 3000\n\n"
-    assert await response.content.readuntil(b"\n\n") == b": keep-alive\n\n"
+    # Access granted; the id is the cursor a client without events reconnects with.
+    assert await response.content.readuntil(b"\n\n") == f": keep-alive\nid: {before}\n\n".encode()
     await rt_stack.ok("POST", f"/api/sessions/{sid}/pause", "bob", {"reason": "tired"})
     await sequence(rt_stack)
-    got = _events(await _frames(response, events_wanted=1))
+    got = sse_events(await sse_frames(response, events_wanted=1))
     seq, name, data = got[0]
     assert (seq, name) == (before + 1, "session.paused")
     assert data["sessionId"] == sid and data["pausedBy"] == await user_id(rt_stack, "bob")
@@ -104,7 +98,7 @@ async def test_resume_with_last_event_id_is_gap_free(rt_stack: Stack) -> None:
         await add_event(rt_stack, sid, channel, "test.n", {"n": n})
     await sequence(rt_stack)
     response = await _open(rt_stack, sid, headers={"Last-Event-ID": str(start)})
-    seen = _events(await _frames(response, events_wanted=2))
+    seen = sse_events(await sse_frames(response, events_wanted=2))
     response.close()  # the connection drops after two events
     last_id = seen[-1][0]
     for n in range(3, 6):
@@ -112,13 +106,13 @@ async def test_resume_with_last_event_id_is_gap_free(rt_stack: Stack) -> None:
     await sequence(rt_stack)
     response = await _open(rt_stack, sid, headers={"Last-Event-ID": str(last_id)})
     remaining = 6 - len(seen)
-    seen += _events(await _frames(response, events_wanted=remaining))
+    seen += sse_events(await sse_frames(response, events_wanted=remaining))
     response.close()
     assert [s for s, _, _ in seen] == list(range(start + 1, start + 7))  # no gap, no repeat
     assert [d["n"] for _, _, d in seen] == list(range(6))
     # The query parameter works too (clients that cannot set headers).
     response = await _open(rt_stack, sid, query=f"?lastEventId={start + 4}")
-    again = _events(await _frames(response, events_wanted=2))
+    again = sse_events(await sse_frames(response, events_wanted=2))
     response.close()
     assert [s for s, _, _ in again] == [start + 5, start + 6]
 
@@ -127,28 +121,38 @@ async def test_the_partners_private_events_stay_out_of_the_stream(rt_stack: Stac
     sid = await _session(rt_stack)
     bob = await user_id(rt_stack, "bob")
     start = await last_seq(sid)
-    await add_event(rt_stack, sid, events.user_channel(bob), "message.ai_response",
-                    {"forUserId": bob, "content": "BOB-SECRET"})
+    await add_event(
+        rt_stack,
+        sid,
+        events.user_channel(bob),
+        "message.ai_response",
+        {"forUserId": bob, "content": "BOB-SECRET"},
+    )
     await add_event(rt_stack, sid, events.session_channel(sid), "test.shared")
     await sequence(rt_stack)
     response = await _open(rt_stack, sid, "alice", headers={"Last-Event-ID": str(start)})
-    frames = await _frames(response, events_wanted=1)
+    frames = await sse_frames(response, events_wanted=1)
     response.close()
-    assert _events(frames)[0][:2] == (start + 2, "test.shared")
+    assert sse_events(frames)[0][:2] == (start + 2, "test.shared")
     assert "BOB-SECRET" not in json.dumps(frames)
 
 
 async def test_keep_alive_comments_while_idle(rt_stack: Stack) -> None:
     sid = await _session(rt_stack)
     c = rt_stack.container
-    c.event_stream = EventStreamUseCases(deps_of(rt_stack), c.realtime.log, c.realtime.wakeups,
-                                         c.realtime.presence, heartbeat_seconds=0.2)
+    c.event_stream = EventStreamUseCases(
+        deps_of(rt_stack),
+        c.realtime.log,
+        c.realtime.wakeups,
+        c.realtime.presence,
+        heartbeat_seconds=0.2,
+    )
     response = await _open(rt_stack, sid)
     comments = 0
     async with asyncio.timeout(30):
         while comments < 4:
             block = await response.content.readuntil(b"\n\n")
-            comments += block == b": keep-alive\n\n"
+            comments += block.startswith(b": keep-alive\n")
     response.close()
 
 
@@ -157,8 +161,13 @@ async def test_a_client_that_hangs_up_ends_the_watch(rt_stack: Stack) -> None:
     alice = await user_id(rt_stack, "alice")
     c = rt_stack.container
     # Quick heartbeats: the test server notices a gone client on its next write.
-    c.event_stream = EventStreamUseCases(deps_of(rt_stack), c.realtime.log, c.realtime.wakeups,
-                                         c.realtime.presence, heartbeat_seconds=0.2)
+    c.event_stream = EventStreamUseCases(
+        deps_of(rt_stack),
+        c.realtime.log,
+        c.realtime.wakeups,
+        c.realtime.presence,
+        heartbeat_seconds=0.2,
+    )
     presence = c.realtime.presence
     response = await _open(rt_stack, sid)
     assert await response.content.readuntil(b"\n\n") == b"retry: 3000\n\n"
@@ -178,14 +187,18 @@ async def test_reset_after_pruning(rt_stack: Stack) -> None:
     await sequence(rt_stack)
     rows = await logged(sid)
     keep_from = int(rows[-1]["seq"])
-    await OutboxTable.delete().where(
-        (OutboxTable.stream_key == sid) & (OutboxTable.seq < keep_from)).run()
+    await (
+        OutboxTable.delete()
+        .where((OutboxTable.stream_key == sid) & (OutboxTable.seq < keep_from))
+        .run()
+    )
     response = await _open(rt_stack, sid, headers={"Last-Event-ID": "1"})
-    frames = await _frames(response, events_wanted=1)
+    frames = await sse_frames(response, events_wanted=1)
     response.close()
     resets = [f for f in frames if f.get("event") == "reset"]
     assert len(resets) == 1 and json.loads(resets[0]["data"]) == {"oldestSeq": keep_from}
-    assert _events(frames)[0][0] == keep_from
+    assert int(resets[0]["id"]) == keep_from - 1  # where a reconnect resumes
+    assert sse_events(frames)[0][0] == keep_from
 
 
 async def test_early_errors_are_plain_json(rt_stack: Stack) -> None:
@@ -214,15 +227,105 @@ async def test_encrypted_payloads_are_streamed_as_plaintext(db_url: str, tmp_pat
         sid = await _session(stack)
         alice = await user_id(stack, "alice")
         start = await last_seq(sid)
-        await add_event(stack, sid, events.user_channel(alice), "message.ai_response",
-                        {"forUserId": alice, "content": "private words"})
+        await add_event(
+            stack,
+            sid,
+            events.user_channel(alice),
+            "message.ai_response",
+            {"forUserId": alice, "content": "private words"},
+        )
         await sequence(stack)
-        stored = await OutboxTable.select(OutboxTable.payload).where(
-            (OutboxTable.stream_key == sid) & (OutboxTable.seq == start + 1)).run()
+        stored = (
+            await OutboxTable.select(OutboxTable.payload)
+            .where((OutboxTable.stream_key == sid) & (OutboxTable.seq == start + 1))
+            .run()
+        )
         assert "private words" not in str(stored) and "enc:v1:" in str(stored)
         response = await _open(stack, sid, headers={"Last-Event-ID": str(start)})
-        got = _events(await _frames(response, events_wanted=1))
+        got = sse_events(await sse_frames(response, events_wanted=1))
         response.close()
         assert got[0][2]["content"] == "private words"
     finally:
         await close(stack, started)
+
+
+async def test_a_client_without_events_resumes_from_the_opening_id(rt_stack: Stack) -> None:
+    sid = await _session(rt_stack)
+    before = await last_seq(sid)
+    response = await _open(rt_stack, sid)
+    assert await response.content.readuntil(b"\n\n") == b"retry: 3000\n\n"
+    cursor = parse_frame((await response.content.readuntil(b"\n\n")).decode().rstrip("\n"))
+    assert int(cursor["id"]) == before
+    response.close()  # gone before any event arrived
+    for n in range(3):
+        await add_event(rt_stack, sid, events.session_channel(sid), "test.gap", {"n": n})
+    await sequence(rt_stack)
+    response = await _open(rt_stack, sid, headers={"Last-Event-ID": cursor["id"]})
+    got = sse_events(await sse_frames(response, events_wanted=3))
+    await add_event(rt_stack, sid, events.session_channel(sid), "test.live")
+    await sequence(rt_stack)
+    got += sse_events(await sse_frames(response, events_wanted=1))
+    response.close()
+    assert [(s, d.get("n")) for s, _, d in got] == [
+        (before + 1, 0),
+        (before + 2, 1),
+        (before + 3, 2),
+        (before + 4, None),
+    ]
+
+
+async def test_leaving_ends_the_stream_with_an_error_event(rt_stack: Stack) -> None:
+    sid = await _session(rt_stack)
+    response = await _open(rt_stack, sid, "alice")
+    assert response.status == 200
+    assert await response.content.readuntil(b"\n\n") == b"retry: 3000\n\n"
+    await rt_stack.ok("DELETE", f"/api/sessions/{sid}", "alice")
+    await sequence(rt_stack)
+    frames = await sse_rest(response)
+    assert not [f for f in frames if is_event(f)]  # not even the news of her own leaving
+    error = frames[-1]
+    assert error["event"] == "error"
+    assert json.loads(error["data"])["code"] == "FORBIDDEN"
+    assert json.loads(error["data"])["retryable"] is False
+
+
+async def test_a_slow_client_is_cut_off_and_resumes_without_loss(
+    rt_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A small buffer and a short patience, so a few events stall the stream.
+    monkeypatch.setattr(realtime_route, "QUEUE_LIMIT", 5)
+    monkeypatch.setattr(realtime_route, "STALL_SECONDS", 0.5)
+    sid = await _session(rt_stack)
+    start = await last_seq(sid)
+    wakeups = rt_stack.container.realtime.wakeups
+    response = await _open(rt_stack, sid, headers={"Last-Event-ID": str(start)})
+    assert wakeups.watching() == 1  # the server's side of the stream
+    padding = "x" * 64_000
+    produced = 0
+    # The client reads nothing while events pile up, until the gateway gives up on it rather
+    # than buffering them all (its call to the server ends).
+    while wakeups.watching():
+        for _ in range(10):
+            await add_event(
+                rt_stack,
+                sid,
+                events.session_channel(sid),
+                "test.bulk",
+                {"n": produced, "padding": padding},
+            )
+            produced += 1
+        await sequence(rt_stack)
+        assert produced < 2000, "the gateway never stopped reading for a client that does not"
+    frames = await sse_rest(response)
+    error = json.loads(frames[-1]["data"])
+    assert frames[-1]["event"] == "error" and error["retryable"] is True
+    seen = sse_events(frames)
+    assert len(seen) < produced
+    response.close()
+    monkeypatch.undo()  # the reconnect reads at test speed: production patience
+    last_id = seen[-1][0] if seen else start
+    response = await _open(rt_stack, sid, headers={"Last-Event-ID": str(last_id)})
+    seen += sse_events(await sse_frames(response, events_wanted=produced - len(seen)))
+    response.close()
+    assert [s for s, _, _ in seen] == list(range(start + 1, start + produced + 1))
+    assert [d["n"] for _, _, d in seen] == list(range(produced))

@@ -4,6 +4,7 @@ and the access matrix."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -90,10 +91,20 @@ async def test_live_only_without_a_seq(rt_stack: Stack) -> None:
 async def test_the_partners_private_events_are_never_shown(rt_stack: Stack) -> None:
     sid, alice, bob = await _pair(rt_stack)
     start = await last_seq(sid)
-    await add_event(rt_stack, sid, events.user_channel(bob), "message.ai_response",
-                    {"forUserId": bob, "content": "BOB-SECRET"})
-    await add_event(rt_stack, sid, events.user_channel(alice), "message.ai_response",
-                    {"forUserId": alice, "content": "alice-own"})
+    await add_event(
+        rt_stack,
+        sid,
+        events.user_channel(bob),
+        "message.ai_response",
+        {"forUserId": bob, "content": "BOB-SECRET"},
+    )
+    await add_event(
+        rt_stack,
+        sid,
+        events.user_channel(alice),
+        "message.ai_response",
+        {"forUserId": alice, "content": "alice-own"},
+    )
     await add_event(rt_stack, sid, events.session_channel(sid), "test.shared")
     await sequence(rt_stack)
     alice_call = watch(rt_stack, "alice", sid, after_seq=start)
@@ -138,8 +149,11 @@ async def test_pruned_history_sends_a_reset_first(rt_stack: Stack) -> None:
     rows = await logged(sid)
     # Retention removed everything but the last two rows.
     keep_from = int(rows[-2]["seq"])
-    await OutboxTable.delete().where(
-        (OutboxTable.stream_key == sid) & (OutboxTable.seq < keep_from)).run()
+    await (
+        OutboxTable.delete()
+        .where((OutboxTable.stream_key == sid) & (OutboxTable.seq < keep_from))
+        .run()
+    )
     call = watch(rt_stack, "alice", sid, after_seq=1)
     items = await read_items(call, events=2)
     kinds = [i.WhichOneof("item") for i in items]
@@ -194,3 +208,64 @@ async def test_an_invitee_who_has_not_joined_is_refused(rt_stack: Stack) -> None
     with pytest.raises(grpc.aio.AioRpcError) as failure:
         await call.read()
     assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def test_a_client_without_events_resumes_from_the_opening_cursor(rt_stack: Stack) -> None:
+    sid, _, _ = await _pair(rt_stack)
+    before = await last_seq(sid)
+    call = watch(rt_stack, "alice", sid)
+    opening = await call.read()
+    assert opening.heartbeat.seq == before
+    call.cancel()  # gone before any event arrived
+    await rt_stack.ok("POST", f"/api/sessions/{sid}/pause", "bob", {"reason": "tired"})
+    for n in range(3):
+        await add_event(rt_stack, sid, events.session_channel(sid), "test.gap", {"n": n})
+    await sequence(rt_stack)
+    call = watch(rt_stack, "alice", sid, after_seq=opening.heartbeat.seq)
+    replayed = event_items(await read_items(call, events=4))
+    assert [e.seq for e in replayed] == [before + 1, before + 2, before + 3, before + 4]
+    assert [e.name for e in replayed] == ["session.paused"] + ["test.gap"] * 3
+    # Then live, with nothing repeated from the replay.
+    await add_event(rt_stack, sid, events.session_channel(sid), "test.live")
+    await sequence(rt_stack)
+    live = event_items(await read_items(call, events=1))
+    assert [(e.seq, e.name) for e in live] == [(before + 5, "test.live")]
+    call.cancel()
+
+
+async def test_leaving_ends_the_stream(rt_stack: Stack) -> None:
+    sid, _, _ = await _pair(rt_stack)
+    alice_call = watch(rt_stack, "alice", sid)
+    bob_call = watch(rt_stack, "bob", sid)
+    for call in (alice_call, bob_call):
+        assert (await call.read()).WhichOneof("item") == "heartbeat"
+    await rt_stack.ok("DELETE", f"/api/sessions/{sid}", "alice")
+    await sequence(rt_stack)
+    with pytest.raises(grpc.aio.AioRpcError) as failure:
+        await read_items(alice_call, events=1)
+    assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    # The partner stays and hears about it.
+    seen_by_bob = event_items(await read_items(bob_call, events=1))
+    assert seen_by_bob[0].name == "session.abandoned"
+    bob_call.cancel()
+
+
+async def test_leaving_a_session_nobody_joined_ends_the_stream_at_the_heartbeat(
+    db_url: str, tmp_path: Path
+) -> None:
+    stack = await open_stack(db_url, tmp_path)
+    started = await wire(stack, heartbeat_seconds=0.2)
+    try:
+        ids = await stage0_to_invited(stack)
+        sid = ids["session_id"]
+        call = watch(stack, "alice", sid)
+        assert (await call.read()).WhichOneof("item") == "heartbeat"
+        # No partner: leaving writes no event the watcher could read.
+        await stack.ok("DELETE", f"/api/sessions/{sid}", "alice")
+        with pytest.raises(grpc.aio.AioRpcError) as failure:
+            async with asyncio.timeout(30):
+                while True:
+                    assert (await call.read()).WhichOneof("item") == "heartbeat"
+        assert failure.value.code() == grpc.StatusCode.PERMISSION_DENIED
+    finally:
+        await close(stack, started)

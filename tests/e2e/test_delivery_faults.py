@@ -36,7 +36,6 @@ FAST: dict[str, Any] = {
     "mwf_outbox_sweep_seconds": 0.1,
     "mwf_outbox_backoff_base_ms": 50,
     "mwf_outbox_backoff_max_ms": 200,
-    "mwf_outbox_max_attempts": 1000,
 }
 
 

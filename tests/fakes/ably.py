@@ -3,13 +3,17 @@
 Serves HTTPS with a self-signed 127.0.0.1 certificate (key auth is refused over plain HTTP by
 the SDK), checks the Basic key, decodes JSON or msgpack publishes, and, like Ably's idempotent
 publishing, accepts a message id only once: a repeated id answers 201 but is not delivered
-again. Presence is whatever the test sets. Faults: `fail_next`, `hang_next`, `refuse`/`resume`.
+again. Presence is whatever the test sets. Faults: `fail_next`, `hang_next`, `refuse`/`resume`;
+`publish_delay` makes every publish take that long, and `publish_spans` records when each one
+started and finished (to see whether publishes overlapped).
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -31,6 +35,13 @@ class RecordedRequest:
     path: str  # percent-decoded
     headers: dict[str, str]
     body: Any  # decoded JSON / msgpack, or None
+
+
+@dataclass(frozen=True)
+class PublishSpan:
+    channel: str
+    started: float  # time.monotonic()
+    finished: float
 
 
 @dataclass(frozen=True)
@@ -61,6 +72,8 @@ class FakeAbly(LoopbackServer):
         self.accepted: list[PublishedMessage] = []  # each id once, in arrival order
         self.duplicates: list[PublishedMessage] = []  # repeated ids Ably would drop
         self.present: dict[str, list[str]] = {}  # presence channel name -> client ids
+        self.publish_delay = 0.0  # seconds each publish takes before it is answered
+        self.publish_spans: list[PublishSpan] = []
         self._seen: set[tuple[str, str]] = set()
 
     # ---- what tests read ----
@@ -82,15 +95,22 @@ class FakeAbly(LoopbackServer):
         self.present[channel] = list(client_ids)
 
     # ---- server ----
+    @staticmethod
+    def _decode(request: web.Request, body: bytes) -> Any:
+        if not body:
+            return None
+        if "msgpack" in request.content_type:
+            return msgpack.unpackb(body, raw=False)
+        return json.loads(body)
+
     def record(self, request: web.Request, body: bytes) -> None:
-        decoded: Any = None
-        if body:
-            if "msgpack" in request.content_type:
-                decoded = msgpack.unpackb(body, raw=False)
-            else:
-                decoded = json.loads(body)
         self.requests.append(
-            RecordedRequest(request.method, unquote(request.path), dict(request.headers), decoded)
+            RecordedRequest(
+                request.method,
+                unquote(request.path),
+                dict(request.headers),
+                self._decode(request, body),
+            )
         )
 
     def _authorised(self, request: web.Request) -> bool:
@@ -104,14 +124,31 @@ class FakeAbly(LoopbackServer):
                 status=401,
             )
         parts = unquote(request.path).strip("/").split("/")
-        if len(parts) == 3 and parts[0] == "channels" and parts[2] == "messages" \
-                and request.method == "POST":
-            return self._publish(parts[1], self.requests[-1].body)
-        if len(parts) == 3 and parts[0] == "channels" and parts[2] == "presence" \
-                and request.method == "GET":
+        if (
+            len(parts) == 3
+            and parts[0] == "channels"
+            and parts[2] == "messages"
+            and request.method == "POST"
+        ):
+            started = time.monotonic()
+            await asyncio.sleep(self.publish_delay)
+            response = self._publish(parts[1], self._decode(request, body))
+            self.publish_spans.append(PublishSpan(parts[1], started, time.monotonic()))
+            return response
+        if (
+            len(parts) == 3
+            and parts[0] == "channels"
+            and parts[2] == "presence"
+            and request.method == "GET"
+        ):
             members = [
-                {"clientId": client_id, "connectionId": f"conn-{i}", "action": 1,
-                 "id": f"conn-{i}:0:0", "timestamp": 0}
+                {
+                    "clientId": client_id,
+                    "connectionId": f"conn-{i}",
+                    "action": 1,
+                    "id": f"conn-{i}:0:0",
+                    "timestamp": 0,
+                }
                 for i, client_id in enumerate(self.present.get(parts[1], []))
             ]
             return web.json_response(members)
@@ -123,7 +160,9 @@ class FakeAbly(LoopbackServer):
         messages = body if isinstance(body, list) else [body]
         for raw in messages:
             message = PublishedMessage(
-                channel, raw.get("name"), raw.get("id"),
+                channel,
+                raw.get("name"),
+                raw.get("id"),
                 _decode_data(raw.get("data"), raw.get("encoding")),
             )
             if message.id is not None and (channel, message.id) in self._seen:

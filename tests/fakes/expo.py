@@ -5,11 +5,13 @@
         expo.ticket_errors["ExponentPushToken[dead]"] = "DeviceNotRegistered"
         expo.fail_next(2, 503)           # the next two requests answer 503
         expo.hang_next(1)                # the next request never answers (until stop)
+        expo.send_delay = 1.5            # every send takes 1.5 s to answer (a slow Expo)
 
 Records every request (method, path, headers, JSON body). `POST /--/api/v2/push/send` answers
 `{"data": [one ticket per message]}` like Expo (tickets "ok" with an id unless the token is in
 `ticket_errors`); `POST /--/api/v2/push/getReceipts` answers `{"data": {id: receipt}}` for the
 ids in `receipts` (others are left out, as Expo does while a receipt is not ready).
+`answered` lists the sends answered so far (their request, in answer order).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class FakeExpo:
         self.requests: list[RecordedRequest] = []
         self.ticket_errors: dict[str, str] = {}  # token -> details.error
         self.receipts: dict[str, dict[str, Any]] = {}  # ticket id -> receipt
+        self.send_delay = 0.0  # seconds a send takes, after it is recorded, before its answer
+        self.answered: list[RecordedRequest] = []
         self._faults: list[tuple[int, Any, dict[str, str]] | str] = []
         self._hung: list[asyncio.Event] = []
         self._tickets = 0
@@ -47,18 +51,29 @@ class FakeExpo:
         self.url = ""
 
     # -- scripting ---------------------------------------------------------------------------
-    def fail_next(self, count: int, status: int, body: Any | None = None,
-                  headers: dict[str, str] | None = None) -> None:
-        body = body if body is not None else {
-            "errors": [{"code": "INTERNAL_SERVER_ERROR", "message": "fake outage"}]}
+    def fail_next(
+        self,
+        count: int,
+        status: int,
+        body: Any | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        body = (
+            body
+            if body is not None
+            else {"errors": [{"code": "INTERNAL_SERVER_ERROR", "message": "fake outage"}]}
+        )
         self._faults.extend((status, body, headers or {}) for _ in range(count))
 
     def hang_next(self, count: int = 1) -> None:
         self._faults.extend("hang" for _ in range(count))
 
     def receipt_error(self, ticket_id: str, error: str) -> None:
-        self.receipts[ticket_id] = {"status": "error", "message": f"fake {error}",
-                                    "details": {"error": error}}
+        self.receipts[ticket_id] = {
+            "status": "error",
+            "message": f"fake {error}",
+            "details": {"error": error},
+        }
 
     def receipt_ok(self, ticket_id: str) -> None:
         self.receipts[ticket_id] = {"status": "ok"}
@@ -88,27 +103,33 @@ class FakeExpo:
             body = json.loads(raw) if raw else None
         except ValueError:
             body = raw.decode(errors="replace")
-        self.requests.append(RecordedRequest(request.method, request.path,
-                                             dict(request.headers), body))
+        recorded = RecordedRequest(request.method, request.path, dict(request.headers), body)
+        self.requests.append(recorded)
         if self._faults:
             fault = self._faults.pop(0)
             if fault == "hang":
                 released = asyncio.Event()
                 self._hung.append(released)
                 await released.wait()
-                return web.json_response({"errors": [{"code": "GONE", "message": "hung"}]},
-                                         status=503)
+                return web.json_response(
+                    {"errors": [{"code": "GONE", "message": "hung"}]}, status=503
+                )
             assert not isinstance(fault, str)
             status, payload, headers = fault
             return web.json_response(payload, status=status, headers=headers)
         if request.method == "POST" and request.path == SEND_PATH:
-            return web.json_response({"data": [self._ticket(m) for m in body or []]})
+            await asyncio.sleep(self.send_delay)
+            tickets = [self._ticket(m) for m in body or []]
+            self.answered.append(recorded)
+            return web.json_response({"data": tickets})
         if request.method == "POST" and request.path == RECEIPTS_PATH:
             ids = (body or {}).get("ids", [])
-            return web.json_response({"data": {i: self.receipts[i] for i in ids
-                                               if i in self.receipts}})
-        return web.json_response({"errors": [{"code": "NOT_FOUND", "message": "no route"}]},
-                                 status=404)
+            return web.json_response(
+                {"data": {i: self.receipts[i] for i in ids if i in self.receipts}}
+            )
+        return web.json_response(
+            {"errors": [{"code": "NOT_FOUND", "message": "no route"}]}, status=404
+        )
 
     def _ticket(self, message: dict[str, Any]) -> dict[str, Any]:
         error = self.ticket_errors.get(message.get("to", ""))

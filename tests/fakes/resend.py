@@ -37,18 +37,26 @@ class FakeResend(LoopbackServer):
         self._by_key: dict[str, str] = {}
 
     def validation_error(self, count: int = 1, message: str = "Invalid `to` field") -> None:
-        self.fail_next(count, 422, {"statusCode": 422, "name": "validation_error",
-                                    "message": message})
+        self.fail_next(
+            count, 422, {"statusCode": 422, "name": "validation_error", "message": message}
+        )
 
     def server_error(self, count: int = 1, status: int = 500) -> None:
-        self.fail_next(count, status, {"statusCode": status, "name": "application_error",
-                                       "message": "Something went wrong"})
+        self.fail_next(
+            count,
+            status,
+            {"statusCode": status, "name": "application_error", "message": "Something went wrong"},
+        )
 
     def record(self, request: web.Request, body: bytes) -> None:
-        self.requests.append(RecordedRequest(
-            request.method, request.path, dict(request.headers),
-            json.loads(body) if body else None,
-        ))
+        self.requests.append(
+            RecordedRequest(
+                request.method,
+                request.path,
+                dict(request.headers),
+                json.loads(body) if body else None,
+            )
+        )
 
     async def handle(self, request: web.Request, body: bytes) -> web.StreamResponse:
         if request.headers.get("Authorization") != f"Bearer {self.api_key}":

@@ -1,12 +1,12 @@
 """Field encryption on both engines: what the database holds (raw SQL) versus what the
-repositories return, legacy plaintext, the startup canary, and `mwf reencrypt`."""
+repositories return, and legacy plaintext (the startup canary and `mwf reencrypt` are in
+test_db_encryption_rotation.py)."""
 
 from __future__ import annotations
 
 import base64
 import dataclasses
 import json
-import logging
 import os
 from collections.abc import Iterator
 from typing import Any
@@ -16,22 +16,10 @@ from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from mwf_core.adapters.crypto import FieldCipher, FieldDecryptionError, is_encrypted
-from mwf_core.adapters.crypto.factory import (
-    CANARY_LABEL,
-    WRONG_KEY,
-    FieldKeyMismatch,
-    configure_field_encryption,
-    read_canary,
-)
-from mwf_core.adapters.crypto.field_cipher import FieldEncryptionConfigError
 from mwf_core.adapters.db import (
     PiccoloUnitOfWorkFactory,
-    engine_from_url,
-    start_engine,
-    stop_engine,
 )
-from mwf_core.adapters.db.encrypted_fields import active_cipher, use_cipher
-from mwf_core.config import Settings
+from mwf_core.adapters.db.encrypted_fields import ENCRYPTED_FIELDS, Kind, use_cipher
 from mwf_core.domain.empathy import (
     EmpathyAttempt,
     EmpathyStatus,
@@ -46,6 +34,8 @@ from mwf_core.domain.reconciler import (
 )
 from mwf_core.domain.records import ConversationMemory, EmpathyDraft, UserVessel
 
+from .encrypted_rows import SECRETS as ROW_SECRETS
+from .encrypted_rows import PrivateRows, read_private_rows, write_private_rows
 from .test_repositories import Pair, at, make_event, make_message, new_id, seed_pair
 
 SECRETS = {
@@ -65,6 +55,18 @@ SECRETS = {
     "missed": "dread about the mortgage",
     "most": "the fear under the anger",
     "payload": "private words in an event",
+    "creation": "I want to talk about the holidays",
+    "theme": "feeling unappreciated",
+    "rationale": "Blake missed how tired Alex is",
+    "share_reason": "It would help Blake see the fear",
+    "share_focus": "the fear of being left",
+    "area_hint": "worries about being left",
+    "prompt_seed": "ask about being left",
+    "identified": "tiredness after work",
+    "misattributed": "anger at Blake",
+    "offer_reason": "so Blake knows about the fear",
+    "offer_focus": "fear of being left alone",
+    **ROW_SECRETS,
 }
 
 
@@ -100,6 +102,7 @@ class Written:
     result: ReconcilerResult
     offer: ShareOffer
     event_id: str
+    private: PrivateRows
 
 
 async def write_everything(engine: Engine) -> Written:
@@ -107,26 +110,69 @@ async def write_everything(engine: Engine) -> Written:
     pair = await seed_pair(engine)
     sid, a, b = pair.session.id, pair.a.id, pair.b.id
     factory = PiccoloUnitOfWorkFactory(engine)
-    vessel = UserVessel(id=new_id("ves"), session_id=sid, user_id=a, created_at=at(0))
+    vessel = UserVessel(
+        id=new_id("ves"),
+        session_id=sid,
+        user_id=a,
+        created_at=at(0),
+        creation_context=SECRETS["creation"],
+    )
     message = make_message(sid, a, None, 1, content=SECRETS["message"])
     draft = EmpathyDraft(new_id("emd"), sid, a, "first words", False, 0, at(1), at(1))
-    attempt = EmpathyAttempt(new_id("att"), sid, a, "first attempt", at(1),
-                             EmpathyStatus.HELD, at(1), at(1))
-    feedback = ValidationFeedbackDraft(new_id("vfd"), sid, b, "first feedback", False,
-                                       at(1), at(1))
+    attempt = EmpathyAttempt(
+        new_id("att"), sid, a, "first attempt", at(1), EmpathyStatus.HELD, at(1), at(1)
+    )
+    feedback = ValidationFeedbackDraft(new_id("vfd"), sid, b, "first feedback", False, at(1), at(1))
     memory = ConversationMemory(vessel.id, "first summary", at(1))
-    validation = EmpathyValidation(new_id("val"), attempt.id, sid, b, False, at(1),
-                                   feedback=SECRETS["sent_feedback"], feedback_shared=True)
-    result = ReconcilerResult(new_id("res"), sid, b, a, at(1),
-                              recommended_action=RecommendedAction.OFFER_SHARING,
-                              suggested_share_content=SECRETS["result"],
-                              alignment_summary=SECRETS["alignment"], gap_summary=SECRETS["gap"],
-                              missed_feelings=[SECRETS["missed"]],
-                              most_important_gap=SECRETS["most"])
-    offer = ShareOffer(new_id("off"), sid, result.id, a, b, ShareOfferStatus.PENDING, at(1),
-                       at(1), suggested_content=SECRETS["suggested"])
-    event = make_event(sid, channel=f"user:{a}", name="message.ai_response",
-                       payload={"sessionId": sid, "message": {"content": SECRETS["payload"]}})
+    validation = EmpathyValidation(
+        new_id("val"),
+        attempt.id,
+        sid,
+        b,
+        False,
+        at(1),
+        feedback=SECRETS["sent_feedback"],
+        feedback_shared=True,
+    )
+    result = ReconcilerResult(
+        new_id("res"),
+        sid,
+        b,
+        a,
+        at(1),
+        recommended_action=RecommendedAction.OFFER_SHARING,
+        suggested_share_content=SECRETS["result"],
+        alignment_summary=SECRETS["alignment"],
+        gap_summary=SECRETS["gap"],
+        missed_feelings=[SECRETS["missed"]],
+        most_important_gap=SECRETS["most"],
+        correctly_identified=[SECRETS["identified"]],
+        misattributions=[SECRETS["misattributed"]],
+        rationale=SECRETS["rationale"],
+        suggested_share_focus=SECRETS["share_focus"],
+        area_hint=SECRETS["area_hint"],
+        prompt_seed=SECRETS["prompt_seed"],
+        suggested_share_reason=SECRETS["share_reason"],
+    )
+    offer = ShareOffer(
+        new_id("off"),
+        sid,
+        result.id,
+        a,
+        b,
+        ShareOfferStatus.PENDING,
+        at(1),
+        at(1),
+        suggested_content=SECRETS["suggested"],
+        suggested_reason=SECRETS["offer_reason"],
+        suggested_share_focus=SECRETS["offer_focus"],
+    )
+    event = make_event(
+        sid,
+        channel=f"user:{a}",
+        name="message.ai_response",
+        payload={"sessionId": sid, "message": {"content": SECRETS["payload"]}},
+    )
     async with factory() as uow:
         await uow.vessels.add_user_vessel(vessel)
         await uow.messages.add(message)
@@ -143,10 +189,16 @@ async def write_everything(engine: Engine) -> Written:
     draft = dataclasses.replace(draft, content=SECRETS["draft"], version=1)
     attempt = dataclasses.replace(attempt, content=SECRETS["attempt"])
     feedback = dataclasses.replace(feedback, content=SECRETS["feedback"])
-    memory = ConversationMemory(vessel.id, SECRETS["summary"], at(2),
-                                notable_facts=[{"category": "people", "fact": SECRETS["fact"]}])
-    offer = dataclasses.replace(offer, refined_content=SECRETS["refined"],
-                                shared_content=SECRETS["shared"])
+    memory = ConversationMemory(
+        vessel.id,
+        SECRETS["summary"],
+        at(2),
+        key_themes=[SECRETS["theme"]],
+        notable_facts=[{"category": "people", "fact": SECRETS["fact"]}],
+    )
+    offer = dataclasses.replace(
+        offer, refined_content=SECRETS["refined"], shared_content=SECRETS["shared"]
+    )
     async with factory() as uow:
         assert await uow.empathy_drafts.update(draft, expected_version=0)
         assert await uow.empathy_attempts.update(attempt, expected_version=0)
@@ -154,8 +206,21 @@ async def write_everything(engine: Engine) -> Written:
         await uow.memories.save(memory)
         await uow.reconciler.update_offer(offer)
         await uow.commit()
-    return Written(pair, vessel, message.id, draft, attempt, feedback, validation, memory, result,
-                   offer, event.id)
+    private = await write_private_rows(engine, pair, vessel.id)
+    return Written(
+        pair,
+        vessel,
+        message.id,
+        draft,
+        attempt,
+        feedback,
+        validation,
+        memory,
+        result,
+        offer,
+        event.id,
+        private,
+    )
 
 
 COLUMNS = (
@@ -165,8 +230,11 @@ COLUMNS = (
     ("validation_feedback_drafts", "content"),
     ("empathy_validations", "feedback"),
     ("conversation_memories", "summary"),
+    ("conversation_memories", "key_themes"),
     ("conversation_memories", "notable_facts"),
     ("reconciler_share_offers", "suggested_content"),
+    ("reconciler_share_offers", "suggested_reason"),
+    ("reconciler_share_offers", "suggested_share_focus"),
     ("reconciler_share_offers", "refined_content"),
     ("reconciler_share_offers", "shared_content"),
     ("reconciler_results", "suggested_share_content"),
@@ -174,8 +242,47 @@ COLUMNS = (
     ("reconciler_results", "gap_summary"),
     ("reconciler_results", "missed_feelings"),
     ("reconciler_results", "most_important_gap"),
+    ("reconciler_results", "suggested_share_reason"),
+    ("reconciler_results", "suggested_share_focus"),
+    ("reconciler_results", "correctly_identified"),
+    ("reconciler_results", "misattributions"),
+    ("reconciler_results", "rationale"),
+    ("reconciler_results", "area_hint"),
+    ("reconciler_results", "prompt_seed"),
     ("outbox", "payload"),
+    ("sessions", "topic_frame"),
+    ("invitations", "invite_email"),
+    ("invitations", "decline_reason"),
+    ("user_vessels", "creation_context"),
+    ("emotional_readings", "context"),
+    ("turns", "reply_metadata"),
+    ("identified_needs", "need"),
+    ("identified_needs", "evidence"),
+    ("strategy_proposals", "description"),
+    ("consented_content", "transformed_content"),
+    ("agreements", "description"),
+    ("agreements", "duration"),
+    ("agreements", "measure_of_success"),
+    ("stage4_selections", "note"),
+    ("stage4_need_coverage", "need_label"),
+    ("stage4_proposal_revisions", "previous_description"),
+    ("stage4_proposal_revisions", "new_description"),
+    ("stage4_proposal_details", "duration"),
+    ("stage4_proposal_details", "measure_of_success"),
+    ("stage4_closures", "summary"),
+    ("brain_activity", "prompt"),
+    ("brain_activity", "response"),
 )
+JSON_COLUMNS = {
+    "notable_facts",
+    "key_themes",
+    "payload",
+    "missed_feelings",
+    "correctly_identified",
+    "misattributions",
+    "reply_metadata",
+    "evidence",
+}
 
 
 async def stored_values(engine: Engine) -> dict[tuple[str, str], list[str]]:
@@ -185,14 +292,15 @@ async def stored_values(engine: Engine) -> dict[tuple[str, str], list[str]]:
         rows = await raw(engine, f'SELECT "{column}" AS "v" FROM "{table}"')
         found[(table, column)] = [
             v if isinstance(v, str) else json.dumps(v)
-            for v in (row["v"] for row in rows) if v is not None
+            for v in (row["v"] for row in rows)
+            if v is not None
         ]
     return found
 
 
 def unwrap(value: str, column: str) -> str:
     """The envelope inside a stored value (a JSON column holds it as a JSON string)."""
-    if column in ("notable_facts", "payload", "missed_feelings"):
+    if column in JSON_COLUMNS:
         decoded = json.loads(value)
         assert isinstance(decoded, str), value
         return decoded
@@ -213,15 +321,19 @@ async def read_back(engine: Engine, w: Written) -> None:
         assert await uow.empathy_validations.feedback_draft(sid, b) == w.feedback
         assert await uow.empathy_validations.for_session(sid) == [w.validation]
         assert await uow.memories.get(w.vessel.id) == w.memory
+        assert await uow.vessels.user_vessel(sid, a) == w.vessel
         assert await uow.reconciler.latest_result(sid, b) == w.result
         assert await uow.reconciler.latest_offer_for(sid, a) == w.offer
         assert await uow.reconciler.offers_for_session(sid) == [w.offer]
         events = await uow.outbox.for_session(sid)
         assert [e.payload for e in events] == [
-            {"sessionId": sid, "message": {"content": SECRETS["payload"]}}]
+            {"sessionId": sid, "message": {"content": SECRETS["payload"]}}
+        ]
+    await read_private_rows(engine, w.private)
 
 
 # --- what the database holds -------------------------------------------------------------------
+
 
 async def test_raw_sql_shows_only_ciphertext_while_repositories_return_plaintext(
     db_engine: Engine,
@@ -261,8 +373,12 @@ async def test_a_tampered_or_foreign_value_fails_the_read_loudly(db_engine: Engi
     head, tail = envelope.rsplit(":", 1)
     flipped = bytearray(base64.b64decode(tail))
     flipped[0] ^= 0x20
-    await raw(db_engine, 'UPDATE "messages" SET "content" = {} WHERE "id" = {}',
-              f"{head}:{base64.b64encode(bytes(flipped)).decode()}", w.message_id)
+    await raw(
+        db_engine,
+        'UPDATE "messages" SET "content" = {} WHERE "id" = {}',
+        f"{head}:{base64.b64encode(bytes(flipped)).decode()}",
+        w.message_id,
+    )
     async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
         with pytest.raises(FieldDecryptionError) as error:
             await uow.messages.get(w.message_id)
@@ -275,54 +391,13 @@ async def test_a_tampered_or_foreign_value_fails_the_read_loudly(db_engine: Engi
             await uow.outbox.for_session(w.pair.session.id)
 
 
-# --- startup: the canary -----------------------------------------------------------------------
-
-async def test_first_start_writes_the_canary_and_later_starts_check_it(
-    db_engine: Engine, caplog: pytest.LogCaptureFixture,
-) -> None:
-    key = new_key()
-    caplog.set_level(logging.INFO, logger="mwf.crypto")
-    assert await read_canary(db_engine) is None
-    cipher = await configure_field_encryption(Settings(field_encryption_key=b64(key)), db_engine)
-    assert cipher is not None and active_cipher() is cipher
-    assert "field encryption ON" in caplog.text
-    canary = await read_canary(db_engine)
-    assert canary is not None and is_encrypted(canary)
-    assert FieldCipher(key).decrypt(canary, CANARY_LABEL)
-    again = await configure_field_encryption(Settings(field_encryption_key=b64(key)), db_engine)
-    assert again is not None and await read_canary(db_engine) == canary  # kept, not rewritten
-
-
-async def test_a_wrong_key_refuses_to_start_with_a_clear_message(db_engine: Engine) -> None:
-    await configure_field_encryption(Settings(field_encryption_key=b64(new_key())), db_engine)
-    with pytest.raises(FieldKeyMismatch) as error:
-        await configure_field_encryption(Settings(field_encryption_key=b64(new_key())),
-                                         db_engine)
-    assert str(error.value) == WRONG_KEY
-    assert "FIELD_ENCRYPTION_OLD_KEYS" in str(error.value) and "key rotation" in str(error.value)
-    assert active_cipher() is None  # nothing half-configured
-
-
-async def test_no_key_on_an_encrypted_database_refuses_to_start(
-    db_engine: Engine, caplog: pytest.LogCaptureFixture,
-) -> None:
-    caplog.set_level(logging.INFO, logger="mwf.crypto")
-    assert await configure_field_encryption(Settings(), db_engine) is None
-    assert "field encryption OFF" in caplog.text
-    await configure_field_encryption(Settings(field_encryption_key=b64(new_key())), db_engine)
-    with pytest.raises(FieldEncryptionConfigError, match="holds encrypted fields"):
-        await configure_field_encryption(Settings(), db_engine)
-    with pytest.raises(FieldEncryptionConfigError, match="REQUIRE_FIELD_ENCRYPTION"):
-        await configure_field_encryption(Settings(require_field_encryption=True), db_engine)
-
-
-async def test_a_key_without_the_canary_table_asks_for_migrations(db_url: str) -> None:
-    engine = engine_from_url(db_url)
-    await start_engine(engine)
-    try:
-        with pytest.raises(FieldEncryptionConfigError, match="mwf migrate"):
-            await configure_field_encryption(Settings(field_encryption_key=b64(new_key())),
-                                             engine)
-        assert await configure_field_encryption(Settings(), engine) is None
-    finally:
-        await stop_engine(engine)
+def test_every_registered_column_is_checked_here() -> None:
+    """A column added to the registry must be written and read back by these tests too."""
+    registered = {(spec.table, name) for spec in ENCRYPTED_FIELDS.values() for name in spec.fields}
+    assert set(COLUMNS) == registered and len(COLUMNS) == len(registered)
+    assert {
+        name
+        for spec in ENCRYPTED_FIELDS.values()
+        for name, kind in spec.fields.items()
+        if kind is Kind.JSON
+    } == JSON_COLUMNS

@@ -1,6 +1,7 @@
 """The dispatcher on both engines, with a recording sink and a fake clock: order within a stream,
-head-of-line under a transient failure, backoff, dead letters, timeouts, restart after a crash,
-and the background loop woken by commits."""
+head-of-line under a transient failure, backoff, an outage longer than any attempt count, dead
+letters (permanent errors, the age limit), timeouts, restart after a crash, and the background
+loop woken by commits."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from piccolo.engine.base import Engine
 from mwf_core.adapters.db import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.db.mapping import from_row
 from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.outbox.admin import OutboxAdmin
 from mwf_core.adapters.outbox.backoff import backoff_seconds
 from mwf_core.adapters.outbox.dispatcher import DispatcherConfig, OutboxDispatcher
 from mwf_core.adapters.outbox.local_sink import LocalSink
@@ -38,11 +40,19 @@ class FakeClock:
 def dispatcher(
     engine: Engine, sink: RecordingSink, clock: FakeClock, **config: object
 ) -> OutboxDispatcher:
-    values: dict[str, object] = {"backoff_base_ms": 1000, "backoff_max_ms": 8000,
-                                 "max_attempts": 4, "deliver_timeout": 0.5}
+    values: dict[str, object] = {
+        "backoff_base_ms": 1000,
+        "backoff_max_ms": 8000,
+        "deliver_timeout": 0.5,
+    }
     values.update(config)
-    return OutboxDispatcher(engine, [sink], clock, DispatcherConfig(**values),  # type: ignore[arg-type]
-                            uniform=lambda low, high: high)
+    return OutboxDispatcher(
+        engine,
+        [sink],
+        clock,
+        DispatcherConfig(**values),  # type: ignore[arg-type]
+        uniform=lambda low, high: high,
+    )
 
 
 async def add_events(engine: Engine, *rows: OutboxEvent) -> None:
@@ -76,7 +86,10 @@ async def test_rows_are_delivered_in_seq_order_and_marked(db_engine: Engine) -> 
     assert {a.ctx.attempt for a in sink.attempts} == {1}
     stored = await row(rows[0].id)
     assert (stored.status, stored.attempts, stored.external_id, stored.delivered_at) == (
-        OutboxStatus.DELIVERED, 1, f"ext-{rows[0].id}", T0
+        OutboxStatus.DELIVERED,
+        1,
+        f"ext-{rows[0].id}",
+        T0,
     )
     assert await dispatcher(db_engine, sink, clock).run_once() == 0  # nothing delivered twice
 
@@ -97,9 +110,7 @@ async def test_a_transient_failure_holds_its_stream_only_and_keeps_the_order(
     # The email stream is not held up by the session's.
     assert sorted(sink.delivered_ids) == sorted([rows[0].id, email.id])
     head = await row(rows[1].id)
-    assert (head.status, head.attempts, head.last_error) == (
-        OutboxStatus.PENDING, 1, "ably: 503"
-    )
+    assert (head.status, head.attempts, head.last_error) == (OutboxStatus.PENDING, 1, "ably: 503")
     assert head.next_attempt_at == T0 + timedelta(seconds=1)  # base * 2^0, jitter factor 1
     assert (await row(rows[2].id)).attempts == 0  # never tried before its predecessor
 
@@ -133,26 +144,6 @@ async def test_retry_after_from_the_vendor_wins_over_backoff(db_engine: Engine) 
     assert (await row(event.id)).next_attempt_at == T0 + timedelta(seconds=30)
 
 
-async def test_a_row_goes_dead_after_max_attempts_and_the_stream_goes_on(
-    db_engine: Engine,
-) -> None:
-    rows = session_events((await seed_pair(db_engine)).session.id, 2)
-    await add_events(db_engine, *rows)
-    sink, clock = RecordingSink(), FakeClock()
-    sink.fail(rows[0].id, times=10, error="ably: 500")
-    worker = dispatcher(db_engine, sink, clock, max_attempts=4)
-
-    for _ in range(4):
-        await worker.run_once()
-        clock.advance(60)
-
-    dead = await row(rows[0].id)
-    assert (dead.status, dead.attempts, dead.last_error) == (OutboxStatus.DEAD, 4, "ably: 500")
-    assert len(sink.attempts_of(rows[0].id)) == 4
-    assert sink.delivered_ids == [rows[1].id]
-    assert [d.id for d in await worker.store.dead()] == [rows[0].id]
-
-
 async def test_a_permanent_failure_is_dead_at_once(db_engine: Engine) -> None:
     rows = session_events((await seed_pair(db_engine)).session.id, 2)
     await add_events(db_engine, *rows)
@@ -161,7 +152,9 @@ async def test_a_permanent_failure_is_dead_at_once(db_engine: Engine) -> None:
     await dispatcher(db_engine, sink, clock).run_once()
     dead = await row(rows[0].id)
     assert (dead.status, dead.attempts, dead.last_error) == (
-        OutboxStatus.DEAD, 1, "resend: 422 invalid address"
+        OutboxStatus.DEAD,
+        1,
+        "resend: 422 invalid address",
     )
     assert sink.delivered_ids == [rows[1].id]
 
@@ -239,7 +232,9 @@ async def test_the_background_loop_delivers_after_commit_and_on_sweep(db_engine:
     sid = pair.session.id
     sink = RecordingSink()
     worker = OutboxDispatcher(
-        db_engine, [LocalSink(), sink], FakeClock(datetime.now(tz=T0.tzinfo)),
+        db_engine,
+        [LocalSink(), sink],
+        FakeClock(datetime.now(tz=T0.tzinfo)),
         DispatcherConfig(sweep_seconds=0.2, lease_seconds=5),
     )
     worker.start()
@@ -255,9 +250,9 @@ async def test_the_background_loop_delivers_after_commit_and_on_sweep(db_engine:
         await add_events(db_engine, make_event(None, channel=events.push_channel(pair.b.id)))
         await sink.wait_delivered(2)
         async with asyncio.timeout(30):
-            while (await worker.store.counts()).get("PENDING", 0):  # noqa: ASYNC110
+            while (await OutboxAdmin(db_engine).counts()).get("PENDING", 0):  # noqa: ASYNC110
                 await asyncio.sleep(0.05)
-        counts = await worker.store.counts()
+        counts = await OutboxAdmin(db_engine).counts()
         assert counts == {"DELIVERED": 3, "UNSEQUENCED": 0}
     finally:
         await worker.close()
@@ -282,7 +277,9 @@ async def test_several_streams_are_worked_at_once(db_engine: Engine) -> None:
     sink = RecordingSink()
     sink.plan = wait_for_all  # type: ignore[assignment]
     worker = OutboxDispatcher(
-        db_engine, [sink], FakeClock(datetime.now(tz=T0.tzinfo)),
+        db_engine,
+        [sink],
+        FakeClock(datetime.now(tz=T0.tzinfo)),
         DispatcherConfig(sweep_seconds=0.2, max_streams=8, deliver_timeout=60),
     )
     worker.start()
@@ -300,7 +297,7 @@ async def test_prune_uses_the_retention_days(db_engine: Engine) -> None:
     worker = dispatcher(db_engine, RecordingSink(), FakeClock(), retention_days=2)
     await worker.run_once()
     assert await worker.prune() == 1
-    assert (await worker.store.counts()) == {"DELIVERED": 1, "UNSEQUENCED": 0}
+    assert (await OutboxAdmin(db_engine).counts()) == {"DELIVERED": 1, "UNSEQUENCED": 0}
 
 
 def test_settings_configure_the_dispatcher_and_refuse_nonsense() -> None:
@@ -310,25 +307,51 @@ def test_settings_configure_the_dispatcher_and_refuse_nonsense() -> None:
 
     defaults = DispatcherConfig.from_settings(Settings.from_env({}))
     assert defaults == DispatcherConfig()
-    tuned = DispatcherConfig.from_settings(Settings.from_env({
-        "MWF_DISPATCHER": "off", "MWF_OUTBOX_MAX_ATTEMPTS": "3",
-        "MWF_OUTBOX_BACKOFF_BASE_MS": "50", "MWF_OUTBOX_BACKOFF_MAX_MS": "400",
-        "MWF_OUTBOX_LEASE_SECONDS": "1.5", "MWF_OUTBOX_SWEEP_SECONDS": "0.25",
-        "MWF_OUTBOX_RETENTION_DAYS": "30",
-    }))
-    assert (tuned.deliver, tuned.max_attempts, tuned.backoff_base_ms, tuned.backoff_max_ms,
-            tuned.lease_seconds, tuned.sweep_seconds, tuned.retention_days) == (
-        False, 3, 50, 400, 1.5, 0.25, 30.0
+    tuned = DispatcherConfig.from_settings(
+        Settings.from_env(
+            {
+                "MWF_DISPATCHER": "off",
+                "MWF_OUTBOX_MAX_AGE_HOURS": "0.5",
+                "MWF_OUTBOX_BACKOFF_BASE_MS": "50",
+                "MWF_OUTBOX_BACKOFF_MAX_MS": "400",
+                "MWF_OUTBOX_LEASE_SECONDS": "1.5",
+                "MWF_OUTBOX_SWEEP_SECONDS": "0.25",
+                "MWF_OUTBOX_RETENTION_DAYS": "30",
+            }
+        )
     )
-    for name, value in (("MWF_OUTBOX_MAX_ATTEMPTS", "0"), ("MWF_OUTBOX_LEASE_SECONDS", "soon"),
-                        ("MWF_DISPATCHER", "maybe"), ("ABLY_TLS", "perhaps"),
-                        ("ABLY_REST_PORT", "70000"), ("MWF_OUTBOX_SWEEP_SECONDS", "nan")):
+    assert (
+        tuned.deliver,
+        tuned.max_age_hours,
+        tuned.backoff_base_ms,
+        tuned.backoff_max_ms,
+        tuned.lease_seconds,
+        tuned.sweep_seconds,
+        tuned.retention_days,
+    ) == (False, 0.5, 50, 400, 1.5, 0.25, 30.0)
+    assert defaults.max_age_hours == 24.0
+    for name, value in (
+        ("MWF_OUTBOX_MAX_AGE_HOURS", "-1"),
+        ("MWF_OUTBOX_LEASE_SECONDS", "soon"),
+        ("MWF_DISPATCHER", "maybe"),
+        ("ABLY_TLS", "perhaps"),
+        ("ABLY_REST_PORT", "70000"),
+        ("MWF_OUTBOX_SWEEP_SECONDS", "nan"),
+    ):
         with pytest.raises(ValueError, match=name):
             Settings.from_env({name: value})
-    parsed = Settings.from_env({"ABLY_TLS": "false", "ABLY_REST_PORT": "8443",
-                                "FIELD_ENCRYPTION_OLD_KEYS": " k1, ,k2 ",
-                                "RESEND_API_URL": "http://127.0.0.1:9/"})
-    assert (parsed.ably_tls, parsed.ably_rest_port, parsed.field_encryption_old_keys,
-            parsed.resend_api_url, parsed.from_email) == (
-        False, 8443, ("k1", "k2"), "http://127.0.0.1:9", "onboarding@resend.dev"
+    parsed = Settings.from_env(
+        {
+            "ABLY_TLS": "false",
+            "ABLY_REST_PORT": "8443",
+            "FIELD_ENCRYPTION_OLD_KEYS": " k1, ,k2 ",
+            "RESEND_API_URL": "http://127.0.0.1:9/",
+        }
     )
+    assert (
+        parsed.ably_tls,
+        parsed.ably_rest_port,
+        parsed.field_encryption_old_keys,
+        parsed.resend_api_url,
+        parsed.from_email,
+    ) == (False, 8443, ("k1", "k2"), "http://127.0.0.1:9", "onboarding@resend.dev")

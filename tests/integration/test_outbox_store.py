@@ -18,6 +18,7 @@ from mwf_core.adapters.db.mapping import from_row
 from mwf_core.adapters.db.migrate import _apply_one, apply_migrations, discover
 from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
 from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.outbox.admin import OutboxAdmin
 from mwf_core.adapters.outbox.store import OutboxStore, Outcome
 from mwf_core.domain import events
 from mwf_core.domain.enums import OutboxStatus
@@ -130,9 +131,7 @@ async def test_concurrent_sequencers_and_writers_leave_no_gap(db_engine: Engine)
 
 async def sequenced_streams(engine: Engine, count: int) -> list[str]:
     keys = [f"push:usr_{i:03d}" for i in range(count)]
-    await add_events(
-        engine, *(make_event(None, channel=key, created_at=T0) for key in keys)
-    )
+    await add_events(engine, *(make_event(None, channel=key, created_at=T0) for key in keys))
     await OutboxStore(engine).sequence()
     return keys
 
@@ -157,20 +156,26 @@ async def test_an_expired_lease_is_claimed_again_and_renewal_needs_ownership(
     keys = await sequenced_streams(db_engine, 2)
     store = OutboxStore(db_engine)
     assert await store.claim("A", T0, T0 + timedelta(seconds=1), 10) == keys
-    assert await store.claim("B", T0 + timedelta(milliseconds=500),
-                             T0 + timedelta(seconds=2), 10) == []
+    assert (
+        await store.claim("B", T0 + timedelta(milliseconds=500), T0 + timedelta(seconds=2), 10)
+        == []
+    )
     assert await store.renew("B", keys, T0 + timedelta(seconds=5)) == set()
 
-    assert await store.claim("B", T0 + timedelta(seconds=2),
-                             T0 + timedelta(seconds=3), 10) == keys
+    assert await store.claim("B", T0 + timedelta(seconds=2), T0 + timedelta(seconds=3), 10) == keys
     # A lost them: its renewal and release change nothing.
     assert await store.renew("A", keys, T0 + timedelta(seconds=60)) == set()
     await store.release("A", keys[0])
-    assert await store.claim("C", T0 + timedelta(seconds=2, milliseconds=500),
-                             T0 + timedelta(seconds=9), 10) == []
+    assert (
+        await store.claim(
+            "C", T0 + timedelta(seconds=2, milliseconds=500), T0 + timedelta(seconds=9), 10
+        )
+        == []
+    )
     await store.release("B", keys[0])
-    assert await store.claim("C", T0 + timedelta(seconds=2, milliseconds=500),
-                             T0 + timedelta(seconds=9), 10) == [keys[0]]
+    assert await store.claim(
+        "C", T0 + timedelta(seconds=2, milliseconds=500), T0 + timedelta(seconds=9), 10
+    ) == [keys[0]]
 
 
 async def test_a_stream_is_due_only_when_its_head_is(db_engine: Engine) -> None:
@@ -185,7 +190,10 @@ async def test_a_stream_is_due_only_when_its_head_is(db_engine: Engine) -> None:
     assert await store.claim("B", at(7), at(8), 10) == []  # nothing pending
     row = (await stored(db_engine))[head.id]
     assert (row.status, row.attempts, row.external_id, row.delivered_at) == (
-        OutboxStatus.DELIVERED, 2, "ext-1", at(5)
+        OutboxStatus.DELIVERED,
+        2,
+        "ext-1",
+        at(5),
     )
 
 
@@ -223,7 +231,10 @@ async def test_sequencing_derives_push_rows_once_in_the_same_transaction(
     rows = await stored(db_engine)
     push = rows[f"{source.id}:push:{pair.b.id}"]
     assert (push.parent_id, push.session_id, push.stream_key, push.seq) == (
-        source.id, sid, f"push:{pair.b.id}", 1
+        source.id,
+        sid,
+        f"push:{pair.b.id}",
+        1,
     )
     assert push.payload == source.payload
     assert await store.members(sid) == tuple(sorted((pair.a.id, pair.b.id)))
@@ -242,11 +253,14 @@ async def test_retention_removes_only_settled_old_rows_and_keeps_counters(
     await add_events(db_engine, old_done, old_dead, old_pending, fresh_done)
     store = OutboxStore(db_engine)
     await store.sequence()
-    await store.record([
-        Outcome(old_done.id, "DELIVERED", 1),
-        Outcome(old_dead.id, "DEAD", 10, "gone"),
-        Outcome(fresh_done.id, "DELIVERED", 1),
-    ], at(0))
+    await store.record(
+        [
+            Outcome(old_done.id, "DELIVERED", 1),
+            Outcome(old_dead.id, "DEAD", 10, "gone"),
+            Outcome(fresh_done.id, "DELIVERED", 1),
+        ],
+        at(0),
+    )
 
     assert await store.prune(at(-60 * 24 * 7)) == 2
     assert set(await stored(db_engine)) == {old_pending.id, fresh_done.id}
@@ -260,20 +274,20 @@ async def test_dead_letters_are_listed_and_retried(db_engine: Engine) -> None:
     rows = sorted((await stored(db_engine)).values(), key=lambda r: r.stream_key)
     store = OutboxStore(db_engine)
     await store.record([Outcome(r.id, "DEAD", 10, f"boom {i}") for i, r in enumerate(rows)], T0)
-    dead = await store.dead()
-    assert {(d.id, d.last_error) for d in dead} == {(r.id, f"boom {i}")
-                                                      for i, r in enumerate(rows)}
+    admin = OutboxAdmin(db_engine)
+    dead = await admin.dead()
+    assert {(d.id, d.last_error) for d in dead} == {(r.id, f"boom {i}") for i, r in enumerate(rows)}
     assert await store.claim("A", T0, at(1), 10) == []
 
-    assert await store.retry([rows[0].id, "missing"]) == 1
+    assert (await admin.retry([rows[0].id, "missing"])).retried == 1
     assert await store.claim("A", T0, at(1), 10) == [keys[0]]
-    assert await store.retry() == 2
-    assert await store.retry() == 0
+    assert (await admin.retry()).retried == 2
+    assert (await admin.retry()).retried == 0
     again = await stored(db_engine)
-    assert {(r.status, r.attempts, r.next_attempt_at) for r in again.values()} == {
-        (OutboxStatus.PENDING, 0, None)
+    assert {(r.status, r.attempts, r.next_attempt_at, r.seq) for r in again.values()} == {
+        (OutboxStatus.PENDING, 0, None, 1)
     }
-    assert (await store.counts())["PENDING"] == 3
+    assert (await admin.counts())["PENDING"] == 3
 
 
 @pytest.fixture
@@ -302,15 +316,21 @@ async def test_m0014_backfills_streams_and_settles_old_pending_rows(
         ("evt_d", None, "user:usr_2", at(0), "PENDING"),
     ]
     for row_id, sid, channel, created, status in pair_rows:
-        await engine.run_querystring(QueryString(
-            'INSERT INTO "outbox" ("id", "session_id", "channel", "name", "payload", '
-            '"created_at", "status", "attempts") VALUES ({}, {}, {}, {}, {}, {}, {}, 0)',
-            row_id, sid, channel, "x.y", "{}", created, status,
-        ))
+        await engine.run_querystring(
+            QueryString(
+                'INSERT INTO "outbox" ("id", "session_id", "channel", "name", "payload", '
+                '"created_at", "status", "attempts") VALUES ({}, {}, {}, {}, {}, {}, {}, 0)',
+                row_id,
+                sid,
+                channel,
+                "x.y",
+                "{}",
+                created,
+                status,
+            )
+        )
 
-    assert await apply_migrations(engine) == [
-        name for name, _ in discover() if name >= "m0014"
-    ]
+    assert await apply_migrations(engine) == [name for name, _ in discover() if name >= "m0014"]
 
     rows = await stored(engine)
     found = {r.id: (r.stream_key, r.seq, r.status.value, r.last_error) for r in rows.values()}

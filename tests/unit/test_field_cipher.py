@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import dataclasses
 import json
 import os
 import re
@@ -31,11 +32,14 @@ from mwf_core.adapters.db.encrypted_fields import (
     use_cipher,
 )
 from mwf_core.adapters.db.mapping import from_row, to_row
+from mwf_core.adapters.db.tables import ALL_TABLES
+from mwf_core.adapters.db.telemetry_repository import activity_from_row, activity_to_row
 from mwf_core.config import Settings
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyStatus
 from mwf_core.domain.enums import MessageRole
 from mwf_core.domain.reconciler import ShareOffer, ShareOfferStatus
 from mwf_core.domain.records import ConversationMemory, Message, OutboxEvent, User
+from mwf_core.domain.telemetry import ActivityStatus, ActivityType, BrainActivity
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 ENVELOPE = re.compile(r"^enc:v1:([^:]+):([^:]+):([^:]*)$")
@@ -56,6 +60,7 @@ def no_cipher_after() -> Iterator[None]:
 
 
 # --- the cipher --------------------------------------------------------------------------------
+
 
 def test_round_trip_of_text_empty_and_unicode() -> None:
     cipher = FieldCipher(new_key())
@@ -81,7 +86,7 @@ def test_format_is_iv_tag_ciphertext_in_base64_with_a_fresh_iv_each_time() -> No
 def test_tampering_with_iv_tag_or_ciphertext_is_an_error(part: int) -> None:
     cipher = FieldCipher(new_key())
     stored = cipher.encrypt("private words", "messages.content")
-    pieces = stored[len("enc:v1:"):].split(":")
+    pieces = stored[len("enc:v1:") :].split(":")
     raw = bytearray(base64.b64decode(pieces[part]))
     raw[0] ^= 0x01
     pieces[part] = base64.b64encode(bytes(raw)).decode()
@@ -126,8 +131,9 @@ def test_old_keys_decrypt_and_the_key_that_fitted_is_reported() -> None:
     from_older = FieldCipher(older).encrypt("said before", "messages.content")
     cipher = FieldCipher(current, [old, older])
     assert cipher.decrypt(from_old, "messages.content") == "said last year"
-    assert cipher.decrypt_with_key_id(from_older, "messages.content")[1] == FieldCipher(
-        older).key_id
+    assert (
+        cipher.decrypt_with_key_id(from_older, "messages.content")[1] == FieldCipher(older).key_id
+    )
     assert not cipher.is_current(from_old, "messages.content")
     assert cipher.is_current(cipher.encrypt("new", "messages.content"), "messages.content")
     assert not cipher.is_current("plaintext", "messages.content")
@@ -140,6 +146,7 @@ def test_old_keys_decrypt_and_the_key_that_fitted_is_reported() -> None:
 
 # --- keys from settings ------------------------------------------------------------------------
 
+
 def test_keys_parse_from_standard_and_url_safe_base64() -> None:
     key = bytes(range(200, 232))
     assert parse_key(base64.b64encode(key).decode()) == key
@@ -147,8 +154,18 @@ def test_keys_parse_from_standard_and_url_safe_base64() -> None:
     assert parse_key("  " + base64.b64encode(key).decode() + "\n") == key
 
 
-@pytest.mark.parametrize("text", ["", "   ", "not base64 at all!", b64(os.urandom(16)),
-                                  b64(os.urandom(31)), b64(os.urandom(33)), "c2VjcmV0"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "not base64 at all!",
+        b64(os.urandom(16)),
+        b64(os.urandom(31)),
+        b64(os.urandom(33)),
+        "c2VjcmV0",
+    ],
+)
 def test_anything_but_32_base64_bytes_is_refused_without_echoing_it(text: str) -> None:
     with pytest.raises(FieldEncryptionConfigError, match="FIELD_ENCRYPTION_KEY") as error:
         parse_key(text)
@@ -172,8 +189,9 @@ def test_cipher_from_settings() -> None:
 
 def test_settings_from_the_environment_build_the_cipher() -> None:
     key, old = new_key(), new_key()
-    settings = Settings.from_env({"FIELD_ENCRYPTION_KEY": b64(key),
-                                  "FIELD_ENCRYPTION_OLD_KEYS": f"{b64(old)},"})
+    settings = Settings.from_env(
+        {"FIELD_ENCRYPTION_KEY": b64(key), "FIELD_ENCRYPTION_OLD_KEYS": f"{b64(old)},"}
+    )
     cipher = cipher_for(settings)
     assert cipher is not None
     assert cipher.key_id == FieldCipher(key).key_id
@@ -188,32 +206,83 @@ def test_required_or_production_without_a_key_refuses_to_start() -> None:
         cipher_for(Settings(environment="production"))
     with pytest.raises(FieldEncryptionConfigError, match="base64"):
         cipher_for(SimpleNamespace(field_encryption_key="nope", field_encryption_old_keys=()))
-    assert cipher_for(Settings(environment="production",
-                               field_encryption_key=b64(new_key()))) is not None
+    assert (
+        cipher_for(Settings(environment="production", field_encryption_key=b64(new_key())))
+        is not None
+    )
 
 
 # --- the record mapping ------------------------------------------------------------------------
+
 
 def message(content: str) -> Message:
     return Message("msg_1", "ses_1", "usr_a", None, MessageRole.USER, content, 1, T0)
 
 
 def test_registry_covers_the_private_fields() -> None:
-    registered = {(spec.table, name) for spec in ENCRYPTED_FIELDS.values()
-                  for name in spec.fields}
+    registered = {(spec.table, name) for spec in ENCRYPTED_FIELDS.values() for name in spec.fields}
     assert registered == {
-        ("messages", "content"), ("empathy_drafts", "content"),
-        ("empathy_attempts", "content"), ("validation_feedback_drafts", "content"),
+        ("messages", "content"),
+        ("empathy_drafts", "content"),
+        ("empathy_attempts", "content"),
+        ("validation_feedback_drafts", "content"),
         ("empathy_validations", "feedback"),
-        ("conversation_memories", "summary"), ("conversation_memories", "notable_facts"),
+        ("conversation_memories", "summary"),
+        ("conversation_memories", "notable_facts"),
         ("reconciler_share_offers", "suggested_content"),
         ("reconciler_share_offers", "refined_content"),
         ("reconciler_share_offers", "shared_content"),
         ("reconciler_results", "suggested_share_content"),
-        ("reconciler_results", "alignment_summary"), ("reconciler_results", "gap_summary"),
-        ("reconciler_results", "missed_feelings"), ("reconciler_results", "most_important_gap"),
+        ("reconciler_results", "alignment_summary"),
+        ("reconciler_results", "gap_summary"),
+        ("reconciler_results", "missed_feelings"),
+        ("reconciler_results", "most_important_gap"),
         ("outbox", "payload"),
+        ("reconciler_share_offers", "suggested_reason"),
+        ("reconciler_share_offers", "suggested_share_focus"),
+        ("reconciler_results", "suggested_share_reason"),
+        ("reconciler_results", "suggested_share_focus"),
+        ("reconciler_results", "correctly_identified"),
+        ("reconciler_results", "misattributions"),
+        ("reconciler_results", "rationale"),
+        ("reconciler_results", "area_hint"),
+        ("reconciler_results", "prompt_seed"),
+        ("conversation_memories", "key_themes"),
+        ("sessions", "topic_frame"),
+        ("invitations", "invite_email"),
+        ("invitations", "decline_reason"),
+        ("user_vessels", "creation_context"),
+        ("emotional_readings", "context"),
+        ("turns", "reply_metadata"),
+        ("identified_needs", "need"),
+        ("identified_needs", "evidence"),
+        ("strategy_proposals", "description"),
+        ("consented_content", "transformed_content"),
+        ("agreements", "description"),
+        ("agreements", "duration"),
+        ("agreements", "measure_of_success"),
+        ("stage4_selections", "note"),
+        ("stage4_need_coverage", "need_label"),
+        ("stage4_proposal_revisions", "previous_description"),
+        ("stage4_proposal_revisions", "new_description"),
+        ("stage4_proposal_details", "duration"),
+        ("stage4_proposal_details", "measure_of_success"),
+        ("stage4_closures", "summary"),
+        ("brain_activity", "prompt"),
+        ("brain_activity", "response"),
     }
+
+
+def test_every_registered_field_is_a_column_of_its_table_and_record() -> None:
+    """A typo in the registry would silently leave a column in plaintext."""
+    tables = {table._meta.tablename: table for table in ALL_TABLES}
+    for record_type, spec in ENCRYPTED_FIELDS.items():
+        table = tables[spec.table]
+        record_fields = {f.name for f in dataclasses.fields(record_type)}
+        assert table._meta.primary_key._meta.name == spec.key, spec.table
+        for name in spec.fields:
+            assert table._meta.get_column_by_name(name) is not None, (spec.table, name)
+            assert name in record_fields, (record_type.__name__, name)
 
 
 def test_without_a_cipher_rows_are_plaintext_as_before() -> None:
@@ -233,12 +302,21 @@ def test_to_row_encrypts_and_from_row_decrypts_text_fields() -> None:
 
 def test_optional_fields_stay_null_and_other_records_are_untouched() -> None:
     use_cipher(FieldCipher(new_key()))
-    offer = ShareOffer("off_1", "ses_1", "res_1", "usr_b", "usr_a", ShareOfferStatus.OFFERED,
-                       T0, T0, suggested_content="what I could share")
+    offer = ShareOffer(
+        "off_1",
+        "ses_1",
+        "res_1",
+        "usr_b",
+        "usr_a",
+        ShareOfferStatus.OFFERED,
+        T0,
+        T0,
+        suggested_content="what I could share",
+    )
     row = to_row(offer)
     assert is_encrypted(row["suggested_content"])
     assert row["refined_content"] is None and row["shared_content"] is None
-    assert row["suggested_reason"] == ""  # not a registered field
+    assert row["recommended_action"] == "OFFER_SHARING"  # not a registered field
     assert from_row(ShareOffer, row) == offer
     user = User("usr_a", "sub", "a@example.test", "Alex", None, None, T0, T0)
     assert to_row(user)["email"] == "a@example.test"
@@ -255,21 +333,36 @@ def test_json_fields_are_stored_as_an_encrypted_json_string() -> None:
     # As Piccolo hands it back with load_json=True (the string) and without (raw JSON text).
     assert from_row(OutboxEvent, {**row, "payload": stored}) == event
     assert from_row(OutboxEvent, row) == event
-    memory = ConversationMemory("ves_1", "a summary", T0, key_themes=["theme"],
-                                notable_facts=[{"fact": "has a sister"}])
+    memory = ConversationMemory(
+        "ves_1", "a summary", T0, key_themes=["theme"], notable_facts=[{"fact": "has a sister"}]
+    )
     memory_row = to_row(memory)
-    assert is_encrypted(memory_row["summary"]) and memory_row["key_themes"] == ["theme"]
-    assert from_row(ConversationMemory, {**memory_row,
-                                         "notable_facts": json.loads(
-                                             memory_row["notable_facts"])}) == memory
+    assert is_encrypted(memory_row["summary"]) and is_encrypted(
+        json.loads(memory_row["key_themes"])
+    )
+    assert "theme" not in memory_row["key_themes"]
+    assert (
+        from_row(
+            ConversationMemory,
+            {**memory_row, "notable_facts": json.loads(memory_row["notable_facts"])},
+        )
+        == memory
+    )
 
 
 def test_legacy_plaintext_rows_read_with_a_cipher() -> None:
     use_cipher(FieldCipher(new_key()))
     assert from_row(Message, to_row_plain(message("from before the key"))) == message(
-        "from before the key")
-    legacy = {"id": "evt_1", "session_id": None, "channel": "user:u", "name": "x",
-              "payload": {"a": 1}, "created_at": T0}
+        "from before the key"
+    )
+    legacy = {
+        "id": "evt_1",
+        "session_id": None,
+        "channel": "user:u",
+        "name": "x",
+        "payload": {"a": 1},
+        "created_at": T0,
+    }
     assert decrypt_row(OutboxEvent, legacy)["payload"] == {"a": 1}
     assert decrypt_row(OutboxEvent, {**legacy, "payload": '{"a": 2}'})["payload"] == {"a": 2}
 
@@ -302,6 +395,29 @@ def test_encrypt_row_and_decrypt_value_helpers() -> None:
     encrypt_row(EmpathyAttempt, attempt_row)
     assert is_encrypted(attempt_row["content"])
     assert attempt_row["status"] == "HELD"
-    assert decrypt_value(Kind.TEXT, "empathy_attempts.content", attempt_row["content"],
-                         cipher) == "I think you felt alone"
+    assert (
+        decrypt_value(Kind.TEXT, "empathy_attempts.content", attempt_row["content"], cipher)
+        == "I think you felt alone"
+    )
     assert decrypt_value(Kind.JSON, "outbox.payload", None, cipher) is None
+
+
+def test_logged_prompts_are_encrypted_by_the_telemetry_batch_writer() -> None:
+    """Telemetry maps its rows itself (not through mapping.to_row): MWF_LOG_PROMPTS must not
+    leave the prompt and the reply in plaintext."""
+    use_cipher(FieldCipher(new_key()))
+    activity = BrainActivity(
+        id="act_1",
+        created_at=T0,
+        activity_type=ActivityType.LLM_CALL,
+        call_type="reply",
+        model_id="m",
+        status=ActivityStatus.COMPLETED,
+        duration_ms=5,
+        prompt="I never told anyone about the debt",
+        response="That sounds heavy",
+    )
+    row = activity_to_row(activity)
+    assert is_encrypted(row["prompt"]) and is_encrypted(row["response"])
+    assert "debt" not in json.dumps(row, default=str)
+    assert activity_from_row(row) == activity

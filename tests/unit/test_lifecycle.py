@@ -127,8 +127,9 @@ async def test_leave_deletes_only_my_data_and_tells_my_partner(
                                                                               "b-to-a"]
     [abandoned] = app.events(events.SESSION_ABANDONED)
     assert abandoned.channel == f"session:{sid}" and abandoned.payload["leftBy"] == bob.id
-    [updated] = app.events(events.SESSION_UPDATED)
-    assert updated.channel == f"user:{alice.id}"
+    assert abandoned.payload["excludeUserId"] == bob.id  # Alice is told, not Bob
+    # No row of its own: the realtime sink derives Alice's `session.updated` from this one.
+    assert app.events(events.SESSION_UPDATED) == []
     assert (await app.sessions.list(bob))[0] == []
     assert [v.session.id for v in (await app.sessions.list(alice))[0]] == [sid]
 

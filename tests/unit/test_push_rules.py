@@ -50,8 +50,8 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     events.EMPATHY_CONTEXT_SHARED: {"forUserId": B, "stage": 2, "sharedBy": A,
                                     "triggeredByUserId": A, "content": "words"},
     events.EMPATHY_REVEALED: {"forUserId": B, "direction": "outgoing", "guesserUserId": B},
-    events.EMPATHY_STATUS_UPDATED: {"forUserId": B, "status": "VALIDATED", "validatedBy": A,
-                                    "triggeredByUserId": A},
+    events.EMPATHY_STATUS_UPDATED: {"forUserId": B, "status": "REFINING", "validatedBy": A,
+                                    "feedbackShared": True, "triggeredByUserId": A},
     events.PARTNER_NEEDS_CONFIRMED: {"stage": 3, "confirmedBy": A, "excludeUserId": A},
     events.PARTNER_NEEDS_SHARED: {"stage": 3, "sharedBy": A, "excludeUserId": A},
     events.PARTNER_NEEDS_VALIDATED: {"stage": 3, "validatedBy": A, "excludeUserId": A},
@@ -66,7 +66,7 @@ PAYLOADS: dict[str, dict[str, Any]] = {
     events.SESSION_JOINED: {"joinedBy": A, "userId": A, "userName": "A"},
     events.PARTNER_CONSENT_GRANTED: {"contentType": "x", "excludeUserId": A},
     events.PARTNER_CONSENT_REVOKED: {"contentType": "x", "excludeUserId": A},
-    events.INVITATION_DECLINED: {"forUserId": B, "reason": None},
+    events.INVITATION_DECLINED: {"forUserId": B, "reason": None, "declinedBy": A},
 }
 
 EXPECTED = {  # (title, body) for actor "Sam", recipient with no particular context
@@ -83,6 +83,9 @@ EXPECTED = {  # (title, body) for actor "Sam", recipient with no particular cont
     events.INVITATION_DECLINED: ("Invitation declined", "Sam declined your invitation for now."),
     events.EMPATHY_SHARE_SUGGESTION: ("Help Sam understand you",
                                       "A little more context could help Sam see your side."),
+    events.EMPATHY_STATUS_UPDATED: ("Sam responded to your understanding",
+                                    "Sam left a note on how you described their side. "
+                                    "Have a look and try again."),
 }
 
 
@@ -209,12 +212,45 @@ def test_actor_name_order(nickname: str | None, first: str | None, name: str | N
     # Without forUserId the channel names the owner; no partner known → no actor.
     (events.INVITATION_DECLINED, events.user_channel(B), {"reason": None}, [B],
      [PushTarget(B, None)]),
+    # The one who declined is no member yet: the payload names them.
+    (events.INVITATION_DECLINED, events.user_channel(B), {"reason": None, "declinedBy": A},
+     [B], [PushTarget(B, A)]),
     # Rows outside session:/user: channels never push.
     (events.SESSION_PAUSED, "push:user_b", {"pausedBy": A}, [A, B], []),
 ])
 def test_targets(name: str, channel: str, payload: dict[str, Any], members: list[str],
                  expected: list[PushTarget]) -> None:
     assert targets(name, channel, payload, members) == expected
+
+
+@pytest.mark.parametrize(("status", "pushes"), [
+    ("REFINING", True),  # feedback: the guesser has something to do, and no other notice
+    ("VALIDATED", False),  # partner.stage_completed says it (one action, one push)
+    ("AWAITING_SHARING", False),  # the partner is considering sharing: nothing to do yet
+    ("READY", False),  # the partner declined to share more: wait for the reveal
+    (None, False),
+])
+def test_empathy_status_updates_push_only_when_the_guesser_must_act(
+    status: str | None, pushes: bool
+) -> None:
+    payload = {"forUserId": B, "status": status, "triggeredByUserId": A}
+    expected = [PushTarget(B, A)] if pushes else []
+    assert targets(events.EMPATHY_STATUS_UPDATED, events.user_channel(B), payload,
+                   [A, B]) == expected
+
+
+def test_validating_the_partners_statement_is_one_push() -> None:
+    """The two rows a validation writes to the guesser (as empathy_answers._confirm does)."""
+    rows = [
+        (events.EMPATHY_STATUS_UPDATED, {"forUserId": B, "status": "VALIDATED",
+                                         "validatedBy": A, "feedbackShared": False,
+                                         "triggeredByUserId": A}),
+        (events.PARTNER_STAGE_COMPLETED, {"forUserId": B, "stage": 2, "validated": True,
+                                          "completedBy": A, "triggeredByUserId": A}),
+    ]
+    pushed = [(name, target) for name, payload in rows
+              for target in targets(name, events.user_channel(B), payload, [A, B])]
+    assert pushed == [(events.PARTNER_STAGE_COMPLETED, PushTarget(B, A))]
 
 
 @pytest.mark.parametrize(("name", "prefs", "blocked"), [

@@ -13,7 +13,7 @@ from ably import AblyRest
 
 from mwf_core.adapters.ably.tokens import AblyTokenIssuer
 from mwf_core.domain.enums import SessionStatus
-from mwf_core.domain.errors import DomainError
+from mwf_core.domain.errors import DomainError, ErrorCode
 from mwf_core.domain.records import User
 from mwf_core.usecases.realtime_auth import (
     TOKEN_TTL_MS,
@@ -56,15 +56,25 @@ def auth(app: App, issuer: RecordingIssuer) -> RealtimeAuthUseCases:
 
 
 async def test_members_get_their_live_session_channels(
-    app: App, auth: RealtimeAuthUseCases, issuer: RecordingIssuer, alice: User, bob: User,
-    carol: User, active: tuple[str, str],
+    app: App,
+    auth: RealtimeAuthUseCases,
+    issuer: RecordingIssuer,
+    alice: User,
+    bob: User,
+    carol: User,
+    active: tuple[str, str],
 ) -> None:
     session_id = active[0]
 
     answer = await auth.ably_token(alice)
 
-    assert answer == {"tokenRequest": {"keyName": "k", "clientId": alice.id,
-                                       "capability": json.dumps(channels_of(alice, session_id))}}
+    assert answer == {
+        "tokenRequest": {
+            "keyName": "k",
+            "clientId": alice.id,
+            "capability": json.dumps(channels_of(alice, session_id)),
+        }
+    }
     assert issuer.calls == [(alice.id, channels_of(alice, session_id), TOKEN_TTL_MS)]
     assert await auth.capability(bob) == channels_of(bob, session_id)
     # A stranger hears only their own channel; no wildcard anywhere.
@@ -78,10 +88,15 @@ async def test_an_invitee_who_has_not_joined_gets_no_session(
     assert await auth.capability(bob) == channels_of(bob)
 
 
-@pytest.mark.parametrize("status", [SessionStatus.RESOLVED, SessionStatus.ABANDONED,
-                                    SessionStatus.ARCHIVED])
+@pytest.mark.parametrize(
+    "status", [SessionStatus.RESOLVED, SessionStatus.ABANDONED, SessionStatus.ARCHIVED]
+)
 async def test_finished_sessions_are_not_listed(
-    app: App, auth: RealtimeAuthUseCases, alice: User, bob: User, active: tuple[str, str],
+    app: App,
+    auth: RealtimeAuthUseCases,
+    alice: User,
+    bob: User,
+    active: tuple[str, str],
     status: SessionStatus,
 ) -> None:
     await app.set_status(active[0], status)
@@ -90,7 +105,11 @@ async def test_finished_sessions_are_not_listed(
 
 @pytest.mark.parametrize("status", [SessionStatus.PAUSED, SessionStatus.WAITING])
 async def test_paused_and_waiting_sessions_are_listed(
-    app: App, auth: RealtimeAuthUseCases, alice: User, bob: User, active: tuple[str, str],
+    app: App,
+    auth: RealtimeAuthUseCases,
+    alice: User,
+    bob: User,
+    active: tuple[str, str],
     status: SessionStatus,
 ) -> None:
     await app.set_status(active[0], status)
@@ -133,13 +152,17 @@ async def test_real_issuer_signs_the_capability_with_the_key(
         await client.close()
 
     request = answer["tokenRequest"]
-    assert set(request) == {"keyName", "clientId", "ttl", "nonce", "capability", "timestamp",
-                            "mac"}
+    assert set(request) == {"keyName", "clientId", "ttl", "nonce", "capability", "timestamp", "mac"}
     assert request["keyName"] == "unitapp.unitkey" and request["clientId"] == alice.id
     assert request["ttl"] == TOKEN_TTL_MS
     assert set(json.loads(request["capability"])) == set(channels_of(alice, active[0]))
-    text = "\n".join(str(request[k]) for k in
-                     ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")) + "\n"
+    text = (
+        "\n".join(
+            str(request[k])
+            for k in ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")
+        )
+        + "\n"
+    )
     digest = hmac.new(b"unit-secret", text.encode(), hashlib.sha256).digest()
     assert request["mac"] == base64.b64encode(digest).decode()
 
@@ -160,3 +183,4 @@ async def test_production_without_a_key_refuses(app: App, alice: User) -> None:
     with pytest.raises(RealtimeNotConfigured) as caught:
         await RealtimeAuthUseCases(app.deps, None, production=True).ably_token(alice)
     assert isinstance(caught.value, DomainError)
+    assert caught.value.code == ErrorCode.NOT_CONFIGURED

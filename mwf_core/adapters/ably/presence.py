@@ -26,9 +26,7 @@ class AblyPresence:
     async def is_present(self, session_id: str, user_id: str) -> bool:
         try:
             async with asyncio.timeout(self._timeout):
-                page = await self._client.channels.get(
-                    presence_channel(session_id)
-                ).presence.get()
+                page = await self._client.channels.get(presence_channel(session_id)).presence.get()
         except asyncio.CancelledError:
             raise
         except BaseException as error:  # noqa: BLE001 - absent on any failure

@@ -5,6 +5,11 @@ who caused it that the session changed (`session.updated` on their own user chan
 original did. Ably drops a message whose id it has already accepted (within its idempotency
 window), so a retried row, or a row whose fan-out failed half-way, publishes everything again
 with the same ids and nobody sees a duplicate.
+
+A row's messages go out concurrently, one request per channel, so a slow Ably costs the row one
+round trip of the dispatcher's per-row budget, not one per member. (The SDK pinned here has no
+batch publish across channels; Ably's batch endpoint would also answer per-channel partial
+failures that our one-result-per-row contract cannot express.)
 """
 
 from __future__ import annotations
@@ -49,6 +54,13 @@ def classify(error: BaseException) -> DeliveryResult:
     return DeliveryResult(ok=False, error=f"ably publish failed: {type(error).__name__}: {error}")
 
 
+def worst_of(failures: list[DeliveryResult]) -> DeliveryResult:
+    """One result for a row some of whose publishes failed: retried if any failure may pass on
+    a retry (the ones that got through are dropped by Ably as repeats), dead only if none can."""
+    retryable = [f for f in failures if not f.permanent]
+    return (retryable or failures)[0]
+
+
 class AblySink:
     """EventSink for realtime rows; never raises."""
 
@@ -60,9 +72,7 @@ class AblySink:
     def accepts(self, event: OutboxEvent) -> bool:
         return events.is_realtime_channel(event.channel)
 
-    def _messages(
-        self, event: OutboxEvent, ctx: DeliveryContext
-    ) -> list[tuple[str, Message]]:
+    def _messages(self, event: OutboxEvent, ctx: DeliveryContext) -> list[tuple[str, Message]]:
         out = [(ably_channel(event.channel), Message(event.name, data=event.payload, id=event.id))]
         if (
             event.channel.startswith("session:")
@@ -77,24 +87,42 @@ class AblySink:
             }
             for user_id in ctx.members:
                 if user_id and user_id != excluded:
-                    out.append((
-                        ably_channel(events.user_channel(user_id)),
-                        Message(events.SESSION_UPDATED, data=dict(notice),
-                                id=fan_out_id(event.id, user_id)),
-                    ))
+                    out.append(
+                        (
+                            ably_channel(events.user_channel(user_id)),
+                            Message(
+                                events.SESSION_UPDATED,
+                                data=dict(notice),
+                                id=fan_out_id(event.id, user_id),
+                            ),
+                        )
+                    )
         return out
 
     async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
-        try:
-            for channel, message in self._messages(event, ctx):
-                await self._client.channels.get(channel).publish_message(message)
-        except asyncio.CancelledError:
-            raise
-        except BaseException as error:  # noqa: BLE001 - a sink reports, it never raises
-            result = classify(error)
-            log.warning("ably: %s %s not delivered: %s", event.name, event.id, result.error)
-            return result
-        return DeliveryResult(ok=True, external_id=event.id)
+        messages = self._messages(event, ctx)
+        outcomes = await asyncio.gather(
+            *(self._publish(channel, message) for channel, message in messages),
+            return_exceptions=True,
+        )
+        errors = [o for o in outcomes if isinstance(o, BaseException)]
+        if any(isinstance(error, asyncio.CancelledError) for error in errors):
+            raise asyncio.CancelledError
+        if not errors:
+            return DeliveryResult(ok=True, external_id=event.id)
+        result = worst_of([classify(error) for error in errors])
+        log.warning(
+            "ably: %s %s not delivered (%d of %d publishes failed): %s",
+            event.name,
+            event.id,
+            len(errors),
+            len(messages),
+            result.error,
+        )
+        return result
+
+    async def _publish(self, channel: str, message: Message) -> None:
+        await self._client.channels.get(channel).publish_message(message)
 
     async def close(self) -> None:
         await self._client.close()

@@ -57,26 +57,30 @@ def _setting(settings: Any, name: str, default: Any = None) -> Any:
 def cipher_for(settings: Any) -> FieldCipher | None:
     """The cipher the settings ask for (None without a key); refuses a missing key when
     encryption is required (REQUIRE_FIELD_ENCRYPTION, or production)."""
-    cipher = cipher_from_settings(_setting(settings, "field_encryption_key"),
-                                  _setting(settings, "field_encryption_old_keys"))
+    cipher = cipher_from_settings(
+        _setting(settings, "field_encryption_key"), _setting(settings, "field_encryption_old_keys")
+    )
     if cipher is None:
         if _setting(settings, "require_field_encryption", False):
             raise FieldEncryptionConfigError(
                 "REQUIRE_FIELD_ENCRYPTION is set but FIELD_ENCRYPTION_KEY is not: set it to the "
-                "base64 of 32 random bytes (`openssl rand -base64 32`)")
+                "base64 of 32 random bytes (`openssl rand -base64 32`)"
+            )
         if _setting(settings, "production", False):
             raise FieldEncryptionConfigError(
                 "MWF_ENV=production needs FIELD_ENCRYPTION_KEY (the base64 of 32 random bytes, "
                 "`openssl rand -base64 32`): private words are never stored as plaintext in "
-                "production")
+                "production"
+            )
     return cipher
 
 
 async def read_canary(engine: Engine) -> str | None:
     """The stored canary value; None when there is none yet. A missing table (migrations not
     applied) is a startup error only when a key needs it: see `configure_field_encryption`."""
-    rows = await engine.run_querystring(QueryString(
-        f'SELECT "value" FROM "{CANARY_TABLE}" WHERE "id" = {{}}', CANARY_ID))
+    rows = await engine.run_querystring(
+        QueryString(f'SELECT "value" FROM "{CANARY_TABLE}" WHERE "id" = {{}}', CANARY_ID)
+    )
     return str(rows[0]["value"]) if rows else None
 
 
@@ -84,11 +88,20 @@ async def write_canary(engine: Engine, cipher: FieldCipher, *, replace: bool) ->
     """Store the canary under the current key: only if absent, or replacing (`mwf reencrypt`)."""
     value = cipher.encrypt(CANARY_TEXT, CANARY_LABEL)
     if replace:
-        await engine.run_querystring(QueryString(
-            f'UPDATE "{CANARY_TABLE}" SET "value" = {{}} WHERE "id" = {{}}', value, CANARY_ID))
-    await engine.run_querystring(QueryString(
-        f'INSERT INTO "{CANARY_TABLE}" ("id", "value", "created_at") VALUES ({{}}, {{}}, {{}}) '
-        'ON CONFLICT ("id") DO NOTHING', CANARY_ID, value, datetime.now(UTC)))
+        await engine.run_querystring(
+            QueryString(
+                f'UPDATE "{CANARY_TABLE}" SET "value" = {{}} WHERE "id" = {{}}', value, CANARY_ID
+            )
+        )
+    await engine.run_querystring(
+        QueryString(
+            f'INSERT INTO "{CANARY_TABLE}" ("id", "value", "created_at") VALUES ({{}}, {{}}, {{}}) '
+            'ON CONFLICT ("id") DO NOTHING',
+            CANARY_ID,
+            value,
+            datetime.now(UTC),
+        )
+    )
 
 
 def check_canary(cipher: FieldCipher, stored: str) -> str:
@@ -109,7 +122,8 @@ async def _stored_canary(engine: Engine, *, needed: bool) -> str | None:
         if needed:
             raise FieldEncryptionConfigError(
                 f"FIELD_ENCRYPTION_KEY is set but the {CANARY_TABLE} table is missing: apply "
-                "the migrations first (`mwf migrate`)") from None
+                "the migrations first (`mwf migrate`)"
+            ) from None
         return None
 
 
@@ -124,9 +138,12 @@ async def configure_field_encryption(settings: Any, engine: Engine) -> FieldCiph
         if stored is not None and is_encrypted(stored):
             raise FieldEncryptionConfigError(
                 "this database holds encrypted fields but FIELD_ENCRYPTION_KEY is unset: set "
-                "the key they were written with (README: key rotation)")
-        log.warning("field encryption OFF: private fields are stored as plaintext "
-                    "(set FIELD_ENCRYPTION_KEY to encrypt them at rest)")
+                "the key they were written with (README: key rotation)"
+            )
+        log.warning(
+            "field encryption OFF: private fields are stored as plaintext "
+            "(set FIELD_ENCRYPTION_KEY to encrypt them at rest)"
+        )
         return None
     stored = await _stored_canary(engine, needed=True)
     if stored is None:
@@ -135,9 +152,15 @@ async def configure_field_encryption(settings: Any, engine: Engine) -> FieldCiph
         assert stored is not None
     kid = check_canary(cipher, stored)
     use_cipher(cipher)
-    log.info("field encryption ON: AES-256-GCM, key %s, %d old key(s)",
-             cipher.key_id, len(cipher.old_key_ids))
+    log.info(
+        "field encryption ON: AES-256-GCM, key %s, %d old key(s)",
+        cipher.key_id,
+        len(cipher.old_key_ids),
+    )
     if kid != cipher.key_id:
-        log.warning("field encryption: the data was written with old key %s; run "
-                    "`mwf reencrypt`, then remove it from FIELD_ENCRYPTION_OLD_KEYS", kid)
+        log.warning(
+            "field encryption: the data was written with old key %s; run "
+            "`mwf reencrypt`, then remove it from FIELD_ENCRYPTION_OLD_KEYS",
+            kid,
+        )
     return cipher

@@ -44,8 +44,10 @@ def parse_key(text: str, setting: str = "FIELD_ENCRYPTION_KEY") -> bytes:
     """The 32 key bytes of base64 `text` (standard or URL-safe alphabet); anything else is a
     FieldEncryptionConfigError naming the setting (never echoing the value)."""
     cleaned = "".join(text.split())
-    help_text = (f"{setting} must be the base64 encoding of exactly {KEY_BYTES} random bytes "
-                 "(generate one with `openssl rand -base64 32`)")
+    help_text = (
+        f"{setting} must be the base64 encoding of exactly {KEY_BYTES} random bytes "
+        "(generate one with `openssl rand -base64 32`)"
+    )
     if not cleaned:
         raise FieldEncryptionConfigError(f"{setting} is empty: {help_text}")
     try:
@@ -55,7 +57,8 @@ def parse_key(text: str, setting: str = "FIELD_ENCRYPTION_KEY") -> bytes:
         raise FieldEncryptionConfigError(f"{setting} is not valid base64: {help_text}") from None
     if len(key) != KEY_BYTES:
         raise FieldEncryptionConfigError(
-            f"{setting} decodes to {len(key)} bytes, not {KEY_BYTES}: {help_text}")
+            f"{setting} decodes to {len(key)} bytes, not {KEY_BYTES}: {help_text}"
+        )
     return key
 
 
@@ -132,8 +135,10 @@ class FieldCipher:
             except UnicodeDecodeError:
                 raise FieldDecryptionError(field, "plaintext is not UTF-8") from None
         raise FieldDecryptionError(
-            field, "no configured key fits (wrong FIELD_ENCRYPTION_KEY, a missing "
-                   "FIELD_ENCRYPTION_OLD_KEYS entry, or a tampered value)")
+            field,
+            "no configured key fits (wrong FIELD_ENCRYPTION_KEY, a missing "
+            "FIELD_ENCRYPTION_OLD_KEYS entry, or a tampered value)",
+        )
 
     def is_current(self, value: str, field: str) -> bool:
         """Whether `value` is encrypted with the current key (nothing to re-encrypt)."""
@@ -145,7 +150,7 @@ class FieldCipher:
 def _split(value: str, field: str) -> tuple[bytes, bytes]:
     if not is_encrypted(value):
         raise FieldDecryptionError(field, "malformed value (expected enc:v1:<iv>:<tag>:<ct>)")
-    parts = value[len(PREFIX):].split(":")
+    parts = value[len(PREFIX) :].split(":")
     if len(parts) != 3:
         raise FieldDecryptionError(field, "malformed value (expected enc:v1:<iv>:<tag>:<ct>)")
     try:
@@ -157,8 +162,9 @@ def _split(value: str, field: str) -> tuple[bytes, bytes]:
     return iv, ciphertext + tag
 
 
-def cipher_from_settings(key_text: str | None,
-                         old_keys: str | Sequence[str] | None) -> FieldCipher | None:
+def cipher_from_settings(
+    key_text: str | None, old_keys: str | Sequence[str] | None
+) -> FieldCipher | None:
     """A cipher for FIELD_ENCRYPTION_KEY / FIELD_ENCRYPTION_OLD_KEYS, or None without a key.
 
     Old keys without a current key are refused: they could only decrypt, and writes would go
@@ -171,9 +177,12 @@ def cipher_from_settings(key_text: str | None,
         if old_texts:
             raise FieldEncryptionConfigError(
                 "FIELD_ENCRYPTION_OLD_KEYS is set without FIELD_ENCRYPTION_KEY: set the current "
-                "key too (old keys only decrypt)")
+                "key too (old keys only decrypt)"
+            )
         return None
     key = parse_key(key_text)
-    old = [parse_key(text, f"FIELD_ENCRYPTION_OLD_KEYS entry {n}")
-           for n, text in enumerate(old_texts, start=1)]
+    old = [
+        parse_key(text, f"FIELD_ENCRYPTION_OLD_KEYS entry {n}")
+        for n, text in enumerate(old_texts, start=1)
+    ]
     return FieldCipher(key, old)

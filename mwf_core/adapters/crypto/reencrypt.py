@@ -71,15 +71,25 @@ def _transaction(engine: Engine) -> Any:
     return engine.transaction(transaction_type=TransactionType.immediate, allow_nested=False)
 
 
-async def _table(engine: Engine, cipher: FieldCipher, spec: RecordFields,
-                 batch_size: int, report: ReencryptReport) -> None:
+async def _table(
+    engine: Engine,
+    cipher: FieldCipher,
+    spec: RecordFields,
+    batch_size: int,
+    report: ReencryptReport,
+) -> None:
     columns = list(spec.fields)
     listed = ", ".join(f'"{c}"' for c in columns)
+    key = spec.key
     after = ""
     while True:
-        rows = await engine.run_querystring(QueryString(
-            f'SELECT "id", {listed} FROM "{spec.table}" WHERE "id" > {{}} '
-            f'ORDER BY "id" LIMIT {int(batch_size)}', after))
+        rows = await engine.run_querystring(
+            QueryString(
+                f'SELECT "{key}" AS "id", {listed} FROM "{spec.table}" WHERE "{key}" > {{}} '
+                f'ORDER BY "{key}" LIMIT {int(batch_size)}',
+                after,
+            )
+        )
         if not rows:
             return
         async with _transaction(engine):
@@ -89,8 +99,13 @@ async def _table(engine: Engine, cipher: FieldCipher, spec: RecordFields,
         log.info("reencrypt: %s up to id %s", spec.table, after)
 
 
-async def _row(engine: Engine, cipher: FieldCipher, spec: RecordFields,
-               row: dict[str, Any], report: ReencryptReport) -> None:
+async def _row(
+    engine: Engine,
+    cipher: FieldCipher,
+    spec: RecordFields,
+    row: dict[str, Any],
+    report: ReencryptReport,
+) -> None:
     changes: list[tuple[str, Any, str]] = []  # column, value read, new value
     for column, kind in spec.fields.items():
         value = row[column]
@@ -98,8 +113,11 @@ async def _row(engine: Engine, cipher: FieldCipher, spec: RecordFields,
             continue
         label = spec.label(column)
         try:
-            new = (_new_text(cipher, label, value) if kind is Kind.TEXT
-                   else _new_json(cipher, label, value))
+            new = (
+                _new_text(cipher, label, value)
+                if kind is Kind.TEXT
+                else _new_json(cipher, label, value)
+            )
         except (FieldDecryptionError, ValueError) as error:
             report.failed.append(f"{label} id={row['id']}: {error}")
             continue
@@ -112,17 +130,22 @@ async def _row(engine: Engine, cipher: FieldCipher, spec: RecordFields,
     sets = ", ".join(f'"{column}" = {{}}' for column, _, _ in changes)
     same = " AND ".join(f'"{column}" = {{}}' for column, _, _ in changes)
     values = [new for _, _, new in changes] + [row["id"]] + [old for _, old, _ in changes]
-    updated = await engine.run_querystring(QueryString(
-        f'UPDATE "{spec.table}" SET {sets} WHERE "id" = {{}} AND {same} RETURNING "id"',
-        *values))
+    updated = await engine.run_querystring(
+        QueryString(
+            f'UPDATE "{spec.table}" SET {sets} WHERE "{spec.key}" = {{}} AND {same} '
+            f'RETURNING "{spec.key}"',
+            *values,
+        )
+    )
     if updated:
         for column, _, _ in changes:
             label = spec.label(column)
             report.rewritten[label] = report.rewritten.get(label, 0) + 1
 
 
-async def reencrypt(engine: Engine, cipher: FieldCipher,
-                    batch_size: int = BATCH_SIZE) -> ReencryptReport:
+async def reencrypt(
+    engine: Engine, cipher: FieldCipher, batch_size: int = BATCH_SIZE
+) -> ReencryptReport:
     """Rewrite every encrypted field under `cipher`'s current key (see the module docstring)."""
     if batch_size < 1:
         raise ValueError("batch_size must be positive")
@@ -155,23 +178,28 @@ async def reencrypt_command(settings: Any, batch_size: int = BATCH_SIZE) -> int:
             print(f"mwf reencrypt: {error}", file=sys.stderr)
             return 2
         if cipher is None:
-            print("mwf reencrypt: FIELD_ENCRYPTION_KEY is unset: nothing to encrypt with",
-                  file=sys.stderr)
+            print(
+                "mwf reencrypt: FIELD_ENCRYPTION_KEY is unset: nothing to encrypt with",
+                file=sys.stderr,
+            )
             return 2
         report = await reencrypt(engine, cipher, batch_size)
     finally:
         await stop_engine(engine)
     for label, count in sorted(report.rewritten.items()):
         print(f"{label}: {count} value(s) rewritten")
-    print(f"{report.total_rewritten} rewritten, {report.current} already under key "
-          f"{cipher.key_id}")
+    print(f"{report.total_rewritten} rewritten, {report.current} already under key {cipher.key_id}")
     if report.failed:
         for failure in report.failed:
             print(f"FAILED {failure}", file=sys.stderr)
-        print(f"{len(report.failed)} value(s) could not be decrypted with the configured keys: "
-              "add the key they were written with to FIELD_ENCRYPTION_OLD_KEYS and run again "
-              "(the canary keeps the old key until every value is rewritten)")
+        print(
+            f"{len(report.failed)} value(s) could not be decrypted with the configured keys: "
+            "add the key they were written with to FIELD_ENCRYPTION_OLD_KEYS and run again "
+            "(the canary keeps the old key until every value is rewritten)"
+        )
         return 1
-    print("done: every encrypted field is under the current key; the old keys may be removed "
-          "from FIELD_ENCRYPTION_OLD_KEYS")
+    print(
+        "done: every encrypted field is under the current key; the old keys may be removed "
+        "from FIELD_ENCRYPTION_OLD_KEYS"
+    )
     return 0

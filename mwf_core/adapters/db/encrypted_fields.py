@@ -27,9 +27,31 @@ from mwf_core.adapters.crypto.field_cipher import (
     FieldDecryptionError,
     is_encrypted,
 )
+from mwf_core.domain.agreements import Agreement
+from mwf_core.domain.consent import ConsentedContent
 from mwf_core.domain.empathy import EmpathyAttempt, EmpathyValidation, ValidationFeedbackDraft
 from mwf_core.domain.reconciler import ReconcilerResult, ShareOffer
-from mwf_core.domain.records import ConversationMemory, EmpathyDraft, Message, OutboxEvent
+from mwf_core.domain.records import (
+    ConversationMemory,
+    EmotionalReading,
+    EmpathyDraft,
+    IdentifiedNeed,
+    Invitation,
+    Message,
+    OutboxEvent,
+    Session,
+    StrategyProposal,
+    Turn,
+    UserVessel,
+)
+from mwf_core.domain.stage4 import (
+    Stage4Closure,
+    Stage4NeedCoverage,
+    Stage4ProposalDetails,
+    Stage4ProposalRevision,
+    Stage4Selection,
+)
+from mwf_core.domain.telemetry import BrainActivity
 
 __all__ = [
     "ENCRYPTED_FIELDS",
@@ -54,11 +76,16 @@ class Kind(StrEnum):
 class RecordFields:
     table: str  # the table's name, for labels (`table.column` is the associated data)
     fields: Mapping[str, Kind]
+    key: str = "id"  # the primary key column (`mwf reencrypt` walks the table by it)
 
     def label(self, name: str) -> str:
         return f"{self.table}.{name}"
 
 
+# Only columns never compared in SQL (WHERE =, LIKE, ORDER BY, unique indexes) may be listed:
+# the ciphertext of one text differs on every write. Left plaintext on purpose: users.email and
+# auth_subject (looked up by value, unique), names and nicknames (not a person's words), and the
+# ids, statuses and times every query filters on.
 ENCRYPTED_FIELDS: dict[type, RecordFields] = {
     Message: RecordFields("messages", {"content": Kind.TEXT}),
     EmpathyDraft: RecordFields("empathy_drafts", {"content": Kind.TEXT}),
@@ -67,22 +94,70 @@ ENCRYPTED_FIELDS: dict[type, RecordFields] = {
     # The feedback as sent (the draft's final words).
     EmpathyValidation: RecordFields("empathy_validations", {"feedback": Kind.TEXT}),
     ConversationMemory: RecordFields(
-        "conversation_memories", {"summary": Kind.TEXT, "notable_facts": Kind.JSON}),
-    ShareOffer: RecordFields("reconciler_share_offers", {
-        "suggested_content": Kind.TEXT,
-        "refined_content": Kind.TEXT,
-        "shared_content": Kind.TEXT,
-    }),
+        "conversation_memories",
+        {"summary": Kind.TEXT, "key_themes": Kind.JSON, "notable_facts": Kind.JSON},
+    ),
+    ShareOffer: RecordFields(
+        "reconciler_share_offers",
+        {
+            "suggested_content": Kind.TEXT,
+            "suggested_reason": Kind.TEXT,
+            "suggested_share_focus": Kind.TEXT,
+            "refined_content": Kind.TEXT,
+            "shared_content": Kind.TEXT,
+        },
+    ),
     # The analysis is drawn from the subject's private stage-1 words.
-    ReconcilerResult: RecordFields("reconciler_results", {
-        "suggested_share_content": Kind.TEXT,
-        "alignment_summary": Kind.TEXT,
-        "gap_summary": Kind.TEXT,
-        "missed_feelings": Kind.JSON,
-        "most_important_gap": Kind.TEXT,
-    }),
+    ReconcilerResult: RecordFields(
+        "reconciler_results",
+        {
+            "suggested_share_content": Kind.TEXT,
+            "suggested_share_reason": Kind.TEXT,
+            "suggested_share_focus": Kind.TEXT,
+            "alignment_summary": Kind.TEXT,
+            "correctly_identified": Kind.JSON,
+            "gap_summary": Kind.TEXT,
+            "missed_feelings": Kind.JSON,
+            "misattributions": Kind.JSON,
+            "most_important_gap": Kind.TEXT,
+            "rationale": Kind.TEXT,
+            "area_hint": Kind.TEXT,
+            "prompt_seed": Kind.TEXT,
+        },
+    ),
     # Message DTOs, invitation email addresses and other private words travel in payloads.
     OutboxEvent: RecordFields("outbox", {"payload": Kind.JSON}),
+    Session: RecordFields("sessions", {"topic_frame": Kind.TEXT}),
+    # The address is only ever sent to, never looked up: invitations are found by id/session.
+    Invitation: RecordFields(
+        "invitations", {"invite_email": Kind.TEXT, "decline_reason": Kind.TEXT}
+    ),
+    UserVessel: RecordFields("user_vessels", {"creation_context": Kind.TEXT}),
+    EmotionalReading: RecordFields("emotional_readings", {"context": Kind.TEXT}),
+    # The reply's metadata holds what the mediator drew from the words (captured texts).
+    Turn: RecordFields("turns", {"reply_metadata": Kind.JSON}),
+    IdentifiedNeed: RecordFields("identified_needs", {"need": Kind.TEXT, "evidence": Kind.JSON}),
+    StrategyProposal: RecordFields("strategy_proposals", {"description": Kind.TEXT}),
+    ConsentedContent: RecordFields("consented_content", {"transformed_content": Kind.TEXT}),
+    Agreement: RecordFields(
+        "agreements",
+        {"description": Kind.TEXT, "duration": Kind.TEXT, "measure_of_success": Kind.TEXT},
+    ),
+    Stage4Selection: RecordFields("stage4_selections", {"note": Kind.TEXT}),
+    Stage4NeedCoverage: RecordFields("stage4_need_coverage", {"need_label": Kind.TEXT}),
+    Stage4ProposalRevision: RecordFields(
+        "stage4_proposal_revisions",
+        {"previous_description": Kind.TEXT, "new_description": Kind.TEXT},
+    ),
+    Stage4ProposalDetails: RecordFields(
+        "stage4_proposal_details",
+        {"duration": Kind.TEXT, "measure_of_success": Kind.TEXT},
+        key="proposal_id",
+    ),
+    Stage4Closure: RecordFields("stage4_closures", {"summary": Kind.TEXT}),
+    # Only stored with MWF_LOG_PROMPTS; telemetry_repository maps the row itself but calls
+    # encrypt_row/decrypt_row like mapping.py does.
+    BrainActivity: RecordFields("brain_activity", {"prompt": Kind.TEXT, "response": Kind.TEXT}),
 }
 
 
@@ -124,8 +199,9 @@ def decrypt_value(kind: Kind, label: str, value: Any, cipher: FieldCipher | None
     if not isinstance(value, str) or not is_encrypted(value):
         return value
     if cipher is None:
-        raise FieldDecryptionError(label, "the value is encrypted and FIELD_ENCRYPTION_KEY "
-                                          "is unset")
+        raise FieldDecryptionError(
+            label, "the value is encrypted and FIELD_ENCRYPTION_KEY is unset"
+        )
     plain = cipher.decrypt(value, label)
     if kind is Kind.TEXT:
         return plain
@@ -135,8 +211,9 @@ def decrypt_value(kind: Kind, label: str, value: Any, cipher: FieldCipher | None
         raise FieldDecryptionError(label, "decrypted value is not JSON") from None
 
 
-def _apply(spec: RecordFields, row: dict[str, Any],
-           change: Callable[[Kind, str, Any], Any]) -> None:
+def _apply(
+    spec: RecordFields, row: dict[str, Any], change: Callable[[Kind, str, Any], Any]
+) -> None:
     for name, kind in spec.fields.items():
         if name in row:
             row[name] = change(kind, spec.label(name), row[name])

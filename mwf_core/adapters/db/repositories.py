@@ -199,6 +199,25 @@ class PiccoloInvitationRepository(TableRepository):
     async def update(self, invitation: Invitation) -> None:
         await self._update(invitation)
 
+    async def emails_queued_by(self, inviter_id: str, since: datetime) -> int:
+        # The email row's channel is `email:<invitation id>` (events.email_channel).
+        invitations = await run(
+            InvitationTable.select(InvitationTable.id).where(
+                (InvitationTable.invited_by_id == inviter_id)
+                & InvitationTable.invite_email.is_not_null()
+            )
+        )
+        channels = [events.email_channel(row["id"]) for row in invitations]
+        if not channels:
+            return 0
+        return int(await run(
+            OutboxTable.count().where(
+                (OutboxTable.name == events.INVITATION_EMAIL)
+                & (OutboxTable.created_at >= to_utc(since))
+                & OutboxTable.channel.is_in(channels)
+            )
+        ))
+
 
 class PiccoloStageProgressRepository(TableRepository):
     table = StageProgressTable

@@ -51,8 +51,9 @@ class PiccoloStage4Repository:
     async def put_selection(self, selection: Stage4Selection) -> None:
         t = Stage4SelectionTable
         where = (t.proposal_id == selection.proposal_id) & (t.user_id == selection.user_id)
-        values = {t.decision: selection.decision.value, t.note: selection.note,
-                  t.updated_at: selection.updated_at}
+        row = to_row(selection)  # the note is encrypted at rest
+        values = {t.decision: row["decision"], t.note: row["note"],
+                  t.updated_at: row["updated_at"]}
         if await run(t.update(values).where(where).returning(t.id)):
             return
         try:

@@ -93,7 +93,8 @@ class InvitationTable(Table, tablename="invitations"):
     status = Varchar(length=32, default=None)
     created_at = _at()
     expires_at = _at()
-    invite_email = Varchar(length=320, null=True, default=None)
+    # Encrypted at rest: TEXT since m0019 (an envelope is longer than an address).
+    invite_email = Text(null=True, default=None)
     message_confirmed = Boolean(default=False)
     message_confirmed_at = _at(null=True)
     accepted_at = _at(null=True)

@@ -24,6 +24,7 @@ from mwf_core.domain.telemetry import (
     BrainActivity,
 )
 
+from .encrypted_fields import decrypt_row, encrypt_row
 from .mapping import run, to_utc
 from .tables import BrainActivityTable
 
@@ -47,10 +48,13 @@ def activity_to_row(activity: BrainActivity) -> dict[str, Any]:
     row["activity_type"] = activity.activity_type.value
     row["status"] = activity.status.value
     row["cost_usd_e8"] = cost_to_units(row.pop("cost_usd"))
+    # The logged prompt and response (MWF_LOG_PROMPTS) are a person's words: encrypted at rest.
+    encrypt_row(BrainActivity, row)
     return row
 
 
 def activity_from_row(row: dict[str, Any]) -> BrainActivity:
+    row = decrypt_row(BrainActivity, row)
     created_at: datetime = row["created_at"]
     # SQLite hands back UTC already; PostgreSQL may use the session time zone.
     created_at = (

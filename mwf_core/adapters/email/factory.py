@@ -6,14 +6,16 @@ import logging
 
 from mwf_core.config import Settings
 from mwf_core.ports.delivery import EventSink
+from mwf_core.ports.invitation_status import InvitationStatusReader
 
 from .resend_sink import LogEmailSink, ResendEmailSink
 
 log = logging.getLogger(__name__)
 
 
-def build_email_sink(s: Settings) -> EventSink:
+def build_email_sink(s: Settings, invitations: InvitationStatusReader | None = None) -> EventSink:
+    """`invitations` lets the sink skip emails of invitations no longer pending."""
     if not s.resend_api_key:
         log.info("RESEND_API_KEY unset: invitation emails are logged, not sent")
-        return LogEmailSink()
-    return ResendEmailSink(s.resend_api_key, s.resend_api_url, s.from_email)
+        return LogEmailSink(invitations)
+    return ResendEmailSink(s.resend_api_key, s.resend_api_url, s.from_email, invitations)

@@ -42,26 +42,31 @@ def invitation_email(payload: dict[str, Any]) -> RenderedEmail:
         "to understanding each other and agreeing on what to try next."
     )
     unexpected = "Not expecting this? You can safely ignore this email; nothing happens if you do."
-    text = "\n\n".join([
-        "You're invited",
-        intro,
-        about,
-        f"Accept the invitation: {url}",
-        expiry,
-        unexpected,
-    ]) + "\n"
+    text = (
+        "\n\n".join(
+            [
+                "You're invited",
+                intro,
+                about,
+                f"Accept the invitation: {url}",
+                expiry,
+                unexpected,
+            ]
+        )
+        + "\n"
+    )
     e_url = escape(url, quote=True)
     html = (
-        "<!doctype html><html><body style=\"font-family:sans-serif;line-height:1.5;"
-        "color:#1f2937;max-width:560px;margin:0 auto;padding:24px\">"
-        "<h1 style=\"font-size:22px\">You're invited</h1>"
+        '<!doctype html><html><body style="font-family:sans-serif;line-height:1.5;'
+        'color:#1f2937;max-width:560px;margin:0 auto;padding:24px">'
+        '<h1 style="font-size:22px">You\'re invited</h1>'
         f"<p>{escape(intro)}</p>"
         f"<p>{escape(about)}</p>"
-        f"<p><a href=\"{e_url}\" style=\"display:inline-block;background:#4f46e5;color:#ffffff;"
-        "padding:12px 20px;border-radius:8px;text-decoration:none\">Accept invitation</a></p>"
-        f"<p style=\"font-size:13px\">Or open this link: <a href=\"{e_url}\">{escape(url)}</a></p>"
-        f"<p style=\"font-size:13px\">{escape(expiry)}</p>"
-        f"<p style=\"font-size:12px;color:#6b7280\">{escape(unexpected)}</p>"
+        f'<p><a href="{e_url}" style="display:inline-block;background:#4f46e5;color:#ffffff;'
+        'padding:12px 20px;border-radius:8px;text-decoration:none">Accept invitation</a></p>'
+        f'<p style="font-size:13px">Or open this link: <a href="{e_url}">{escape(url)}</a></p>'
+        f'<p style="font-size:13px">{escape(expiry)}</p>'
+        f'<p style="font-size:12px;color:#6b7280">{escape(unexpected)}</p>'
         "</body></html>"
     )
     return RenderedEmail(subject, html, text)

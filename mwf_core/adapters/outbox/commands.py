@@ -11,6 +11,8 @@ from typing import Any
 
 from mwf_core.config import Settings
 
+from .admin import OutboxAdmin, RetryReport
+
 
 async def _open(settings: Settings) -> Any:
     from mwf_core.bootstrap import _optional, open_database
@@ -23,40 +25,61 @@ async def _open(settings: Settings) -> Any:
 
 
 async def outbox_command(
-    settings: Settings, action: str, ids: Sequence[str] = (), *, all_dead: bool = False,
+    settings: Settings,
+    action: str,
+    ids: Sequence[str] = (),
+    *,
+    all_dead: bool = False,
     limit: int = 100,
+    force: bool = False,
 ) -> int:
     from mwf_core.adapters.db.engine import stop_engine
-
-    from .store import OutboxStore
 
     if action == "run":
         return await _run(settings)
     engine = await _open(settings)
     try:
-        store = OutboxStore(engine)
+        admin = OutboxAdmin(engine)
         if action == "dead":
-            rows = await store.dead(limit)
+            rows = await admin.dead(limit)
             for row in rows:
                 # Never the payload: it may hold someone's private words or email address.
-                print(f"{row.id}\t{row.channel}\t{row.name}\tattempts={row.attempts}\t"
-                      f"{row.created_at.isoformat()}\t{row.last_error or ''}")
+                print(
+                    f"{row.id}\t{row.channel}\t{row.name}\tattempts={row.attempts}\t"
+                    f"{row.created_at.isoformat()}\t{row.last_error or ''}"
+                )
             print(f"{len(rows)} dead row(s)")
             return 0
         if action == "retry":
             if not ids and not all_dead:
                 print("mwf outbox retry: give row ids, or --all-dead")
                 return 2
-            count = await store.retry(None if all_dead else list(ids))
-            print(f"{count} row(s) back to PENDING (a running dispatcher delivers them)")
-            return 0
+            report = await admin.retry(None if all_dead else list(ids), force=force)
+            return _print_retry(report)
         if action == "status":
-            for status, count in sorted((await store.counts()).items()):
+            for status, count in sorted((await admin.counts()).items()):
                 print(f"{status}\t{count}")
             return 0
         raise ValueError(f"unknown outbox action {action!r}")
     finally:
         await stop_engine(engine)
+
+
+def _print_retry(report: RetryReport) -> int:
+    if report.refused:
+        print(
+            f"{report.out_of_order} of {report.matched} dead row(s) are older than rows of their "
+            "stream already delivered: sent now, Ably, push or email would get them after those. "
+            "Nothing changed; add --force to send them anyway (they keep their seq)."
+        )
+        return 1
+    print(f"{report.retried} row(s) back to PENDING (a running dispatcher delivers them)")
+    if report.out_of_order:
+        print(
+            f"{report.out_of_order} of them arrive after later rows of their stream (they keep "
+            "their seq: clients ordering by seq or id place them right)"
+        )
+    return 0
 
 
 async def _run(settings: Settings) -> int:

@@ -8,8 +8,16 @@ and kick):
   pokes local watchers - the event log (SSE, WatchSession) never waits on a vendor;
 * the **deliverer** leases due streams (at most `max_streams` at once), hands their rows to the
   sink that accepts each channel in `seq` order, and writes the results back. A transient
-  failure stops its stream until the backoff is over (head-of-line keeps the order); a permanent
-  one, or the last allowed attempt, makes the row DEAD and the stream goes on.
+  failure stops its stream until the backoff is over (head-of-line keeps the order), for as
+  long as the row is younger than `max_age_hours` (a vendor outage of hours loses nothing); a
+  permanent failure, a row past that age, or a row that cannot be read (its payload cannot be
+  decrypted) becomes DEAD and the stream goes on.
+
+One stream, one worker: this process never starts a worker for a stream it still works on, and
+a worker only starts a row that, with its write-back, ends before the lease it holds does (the
+row's timeout is cut to fit). A worker whose lease was not renewed (taken over, or the renewal
+failed) stops before its next row. So another process, which can take the stream only once the
+lease ran out, never delivers while this one still does.
 
 Delivery is at least once: a process killed between a vendor's ok and the write-back sends the
 row again (same id) once its lease runs out; Ably and Resend dedupe by that id.
@@ -29,17 +37,14 @@ from datetime import datetime, timedelta
 from piccolo.engine.base import Engine
 
 from mwf_core.domain.records import OutboxEvent
-from mwf_core.ports.delivery import (
-    DeliveryContext,
-    DeliveryResult,
-    EventSink,
-    PushPlanner,
-    Wakeups,
-)
+from mwf_core.ports.delivery import EventSink, PushPlanner, Wakeups
 from mwf_core.ports.system import Clock
 
-from .backoff import backoff_seconds
-from .store import DEAD, DELIVERED, PENDING, OutboxStore, Outcome
+from .config import DispatcherConfig
+from .rows import RowSender
+from .store import DELIVERED, PENDING, OutboxStore, Outcome, UnreadableRow
+
+__all__ = ["DispatcherConfig", "OutboxDispatcher", "StreamLease"]
 
 log = logging.getLogger("mwf.outbox")
 
@@ -47,34 +52,20 @@ RECHECK_SKIPPED_SECONDS = 0.1
 STOP_GRACE_SECONDS = 2.0  # stop() lets current database work finish this long before cancelling
 FLUSH_EVERY = 20  # results written back at least every this many rows
 PRUNE_EVERY_SECONDS = 60.0
+# A row's delivery must end this long (at most a tenth of the lease) before the lease does, so
+# its result is written back while the stream is still ours.
+WRITE_BACK_SECONDS = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class DispatcherConfig:
-    max_attempts: int = 10
-    backoff_base_ms: int = 1000
-    backoff_max_ms: int = 300_000
-    lease_seconds: float = 15.0
-    sweep_seconds: float = 2.0
-    retention_days: float = 7.0
-    deliver_timeout: float = 10.0
-    max_streams: int = 8
-    batch: int = 50
-    deliver: bool = True  # False: sequence only (another process delivers)
+@dataclass(slots=True)
+class StreamLease:
+    """This process's hold on one stream: `until` is never later than the lease end stored in
+    the database (it is set from the same value, and only after a renewal committed); `lost`
+    once a renewal did not keep it."""
 
-    @classmethod
-    def from_settings(cls, settings: object, **overrides: object) -> DispatcherConfig:
-        values: dict[str, object] = {
-            "max_attempts": settings.mwf_outbox_max_attempts,  # type: ignore[attr-defined]
-            "backoff_base_ms": settings.mwf_outbox_backoff_base_ms,  # type: ignore[attr-defined]
-            "backoff_max_ms": settings.mwf_outbox_backoff_max_ms,  # type: ignore[attr-defined]
-            "lease_seconds": settings.mwf_outbox_lease_seconds,  # type: ignore[attr-defined]
-            "sweep_seconds": settings.mwf_outbox_sweep_seconds,  # type: ignore[attr-defined]
-            "retention_days": settings.mwf_outbox_retention_days,  # type: ignore[attr-defined]
-            "deliver": settings.mwf_dispatcher,  # type: ignore[attr-defined]
-        }
-        values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+    key: str
+    until: datetime
+    lost: bool = False
 
 
 class OutboxDispatcher:
@@ -91,21 +82,27 @@ class OutboxDispatcher:
         uniform: Callable[[float, float], float] = random.uniform,
     ) -> None:
         self.store = OutboxStore(engine)
-        self.sinks = list(sinks)
         self.clock = clock
-        self.config = config or DispatcherConfig()
+        self._rows = RowSender(sinks, clock, config or DispatcherConfig(), uniform)
         self.planner = planner
         self.wakeups = wakeups
         self.instance_id = instance_id or secrets.token_hex(8)
-        self._uniform = uniform
         self._sequence_wake = asyncio.Event()
         self._deliver_wake = asyncio.Event()
-        self._active: dict[str, asyncio.Task[None]] = {}
-        self._lost: set[str] = set()
+        self._active: dict[str, asyncio.Task[None]] = {}  # stream key -> its worker
+        self._leases: dict[str, StreamLease] = {}  # stream key -> the lease its worker holds
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune: datetime | None = None
         self._running = False
         self._stopping = asyncio.Event()
+
+    @property
+    def config(self) -> DispatcherConfig:
+        return self._rows.config
+
+    @config.setter
+    def config(self, value: DispatcherConfig) -> None:
+        self._rows.config = value
 
     # ---- lifecycle ----
     def start(self) -> None:
@@ -145,12 +142,12 @@ class OutboxDispatcher:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._tasks, self._active = [], {}
+        self._tasks, self._active, self._leases = [], {}, {}
 
     async def close(self) -> None:
         """stop(), then close every sink."""
         await self.stop()
-        for sink in self.sinks:
+        for sink in self._rows.sinks:
             try:
                 await sink.close()
             except Exception:
@@ -173,9 +170,7 @@ class OutboxDispatcher:
                         log.exception("outbox: poking watchers of %s failed", key)
             self._deliver_wake.set()
         if result.skipped:
-            asyncio.get_running_loop().call_later(
-                RECHECK_SKIPPED_SECONDS, self._sequence_wake.set
-            )
+            asyncio.get_running_loop().call_later(RECHECK_SKIPPED_SECONDS, self._sequence_wake.set)
         return result.more
 
     async def sequence_all(self) -> None:
@@ -185,11 +180,15 @@ class OutboxDispatcher:
     async def deliver_once(self) -> int:
         """Claim what is due and work it to the end (tests; the loop uses workers)."""
         delivered = 0
-        keys = await self._claim(self.config.max_streams)
-        while keys:
-            for key in keys:
-                delivered += await self._work_stream(key)
-            keys = await self._claim(self.config.max_streams)
+        leases = await self._claim(self.config.max_streams)
+        while leases:
+            for lease in leases:
+                self._leases[lease.key] = lease
+                try:
+                    delivered += await self._work_stream(lease)
+                finally:
+                    self._leases.pop(lease.key, None)
+            leases = await self._claim(self.config.max_streams)
         return delivered
 
     async def run_once(self) -> int:
@@ -221,32 +220,42 @@ class OutboxDispatcher:
                 return
             try:
                 free = self.config.max_streams - len(self._active)
-                for key in await self._claim(free):
-                    task = asyncio.create_task(self._worker(key), name=f"outbox:{key}")
-                    self._active[key] = task
+                for lease in await self._claim(free):
+                    self._leases[lease.key] = lease
+                    self._active[lease.key] = asyncio.create_task(
+                        self._worker(lease), name=f"outbox:{lease.key}"
+                    )
             except asyncio.CancelledError:
                 raise
             except Exception:
                 log.exception("outbox: claiming streams failed (retried at the next sweep)")
 
     async def _renew_loop(self) -> None:
-        period = max(self.config.lease_seconds / 3, 0.05)
+        # Every quarter lease: a renewed lease has at least 3/4 of its time left, so a row's
+        # timeout is rarely cut below `deliver_timeout`.
+        period = max(self.config.lease_seconds / 4, 0.05)
         while self._running:
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(period):
                     await self._stopping.wait()
             if not self._running:
                 return
-            keys = list(self._active)
-            if not keys:
+            held = list(self._leases.values())
+            if not held:
                 continue
+            until = self._lease_until()
             try:
-                kept = await self.store.renew(self.instance_id, keys, self._lease_until())
-                self._lost.update(set(keys) - kept)
+                kept = await self.store.renew(self.instance_id, [h.key for h in held], until)
             except asyncio.CancelledError:
                 raise
             except Exception:
-                log.exception("outbox: renewing leases failed")
+                log.exception("outbox: renewing leases failed; their workers stop at the next row")
+                kept = set()
+            for lease in held:
+                if lease.key in kept:
+                    lease.until = until
+                else:
+                    lease.lost = True
 
     async def _wait(self, wake: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):
@@ -269,43 +278,60 @@ class OutboxDispatcher:
     def _lease_until(self) -> datetime:
         return self.clock.now() + timedelta(seconds=self.config.lease_seconds)
 
-    async def _claim(self, limit: int) -> list[str]:
-        return await self.store.claim(
-            self.instance_id, self.clock.now(), self._lease_until(), limit
+    async def _claim(self, limit: int) -> list[StreamLease]:
+        until = self._lease_until()
+        keys = await self.store.claim(
+            self.instance_id, self.clock.now(), until, limit, exclude=list(self._active)
         )
+        return [StreamLease(key, until) for key in keys]
 
-    async def _worker(self, key: str) -> None:
+    async def _worker(self, lease: StreamLease) -> None:
         try:
-            await self._work_stream(key)
+            await self._work_stream(lease)
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("outbox: delivering stream %s failed", key)
+            log.exception("outbox: delivering stream %s failed", lease.key)
         finally:
-            self._active.pop(key, None)
+            # Released (in _work_stream) before it leaves _active: only then may it be claimed.
+            self._active.pop(lease.key, None)
+            self._leases.pop(lease.key, None)
             self._deliver_wake.set()  # rows may have arrived while the lease was held
 
-    async def _work_stream(self, key: str) -> int:
+    def _row_time(self, lease: StreamLease) -> float | None:
+        """How long the next row may take so that it and its write-back end inside the lease;
+        None: stop before it (lease lost or ending, or stop() called)."""
+        if lease.lost or self._stopping.is_set():
+            return None
+        margin = min(WRITE_BACK_SECONDS, self.config.lease_seconds / 10)
+        left = (lease.until - self.clock.now()).total_seconds() - margin
+        return min(self.config.deliver_timeout, left) if left > 0 else None
+
+    async def _work_stream(self, lease: StreamLease) -> int:
         """Deliver the stream's due rows in seq order; returns how many were delivered."""
-        self._lost.discard(key)
         delivered = 0
         members: dict[str | None, tuple[str, ...]] = {}
         try:
-            while key not in self._lost and not self._stopping.is_set():
-                rows = await self.store.pending_rows(key, self.config.batch)
+            while self._row_time(lease) is not None:
+                rows = await self.store.pending_rows(lease.key, self.config.batch)
                 if not rows:
                     break
                 outcomes: list[Outcome] = []
                 stop = False
-                for event in rows:
-                    if event.next_attempt_at is not None and (
-                        event.next_attempt_at > self.clock.now()
-                    ):
+                for row in rows:
+                    budget = self._row_time(lease)
+                    if budget is None:
+                        stop = True
+                        break
+                    if isinstance(row, UnreadableRow):
+                        outcome = self._rows.unreadable(row)
+                    elif row.next_attempt_at is not None and row.next_attempt_at > self.clock.now():
                         stop = True  # not due yet: nothing after it goes first
                         break
-                    if event.session_id not in members:
-                        members[event.session_id] = await self.store.members(event.session_id)
-                    outcome = await self._deliver(event, members[event.session_id])
+                    else:
+                        if row.session_id not in members:
+                            members[row.session_id] = await self.store.members(row.session_id)
+                        outcome = await self._rows.send(row, members[row.session_id], budget)
                     outcomes.append(outcome)
                     if outcome.status == DELIVERED:
                         delivered += 1
@@ -315,61 +341,10 @@ class OutboxDispatcher:
                     if len(outcomes) >= FLUSH_EVERY:
                         await self.store.record(outcomes, self.clock.now())
                         outcomes = []
-                    if key in self._lost or self._stopping.is_set():
-                        stop = True
-                        break
                 await self.store.record(outcomes, self.clock.now())
                 if stop:
                     break
         finally:
             with contextlib.suppress(Exception):
-                await asyncio.shield(self.store.release(self.instance_id, key))
+                await asyncio.shield(self.store.release(self.instance_id, lease.key))
         return delivered
-
-    def _sink_for(self, event: OutboxEvent) -> EventSink | None:
-        for sink in self.sinks:
-            if sink.accepts(event):
-                return sink
-        return None
-
-    async def _deliver(self, event: OutboxEvent, members: tuple[str, ...]) -> Outcome:
-        attempt = event.attempts + 1
-        sink = self._sink_for(event)
-        if sink is None:
-            result = DeliveryResult(
-                ok=False, error=f"no sink accepts channel {event.channel!r}", permanent=True
-            )
-        else:
-            result = await self._call(sink, event, DeliveryContext(members, attempt))
-        if result.ok:
-            return Outcome(event.id, DELIVERED, attempt, error=result.note,
-                           external_id=result.external_id)
-        error = result.error or "delivery failed"
-        if result.permanent or attempt >= self.config.max_attempts:
-            log.warning("outbox: %s %s (%s) is DEAD after %d attempt(s): %s", event.name,
-                        event.id, event.channel, attempt, error)
-            return Outcome(event.id, DEAD, attempt, error=error)
-        delay = result.retry_after
-        if delay is None:
-            delay = backoff_seconds(attempt, self.config.backoff_base_ms,
-                                    self.config.backoff_max_ms, self._uniform)
-        retry_at = self.clock.now() + timedelta(seconds=max(delay, 0.0))
-        log.info("outbox: %s %s attempt %d failed (%s); retry in %.1fs", event.name, event.id,
-                 attempt, error, delay)
-        return Outcome(event.id, PENDING, attempt, error=error, next_attempt_at=retry_at)
-
-    async def _call(
-        self, sink: EventSink, event: OutboxEvent, ctx: DeliveryContext
-    ) -> DeliveryResult:
-        try:
-            async with asyncio.timeout(self.config.deliver_timeout):
-                return await sink.deliver(event, ctx)
-        except TimeoutError:
-            return DeliveryResult(
-                ok=False, error=f"{sink.name}: no answer within {self.config.deliver_timeout:g}s"
-            )
-        except asyncio.CancelledError:
-            raise
-        except Exception as exc:  # a sink breaking its contract still only delays the row
-            log.exception("outbox: sink %s raised on %s", sink.name, event.id)
-            return DeliveryResult(ok=False, error=f"{sink.name} raised: {exc!r}")

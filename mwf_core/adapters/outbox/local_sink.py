@@ -39,8 +39,9 @@ class LogSink:
         return not self._prefixes or event.channel.startswith(self._prefixes)
 
     async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
-        log.info("outbox (%s): %s on %s (no sender configured)", self.name, event.name,
-                 event.channel)
+        log.info(
+            "outbox (%s): %s on %s (no sender configured)", self.name, event.name, event.channel
+        )
         return DeliveryResult(ok=True, note=f"logged ({self.name}: no sender configured)")
 
     async def close(self) -> None:

@@ -1,15 +1,19 @@
-"""The dispatcher's SQL: sequencing, stream leases, marking results, retention, dead letters.
+"""The dispatcher's SQL: sequencing, stream leases, marking results, retention.
 
 Every write runs in a `PiccoloUnitOfWork` transaction, so on SQLite it queues on the same
 per-engine writer lock (and `BEGIN IMMEDIATE`) as the requests; on PostgreSQL the stream rows
 are taken with `FOR UPDATE SKIP LOCKED`, so several processes share the work without waiting on
 each other. Outbox rows are read and written through `mapping.to_row/from_row` only (which is
 where field encryption happens); the status updates below touch bookkeeping columns only.
+
+Sequencing stamps seqs from bookkeeping columns only (id, stream, channel, created_at), and
+push derivation and delivery (`pending_rows`) decode row by row: a row whose payload cannot be
+decrypted still gets its seq, derives nothing, and becomes DEAD on its own instead of stalling
+sequencing for every stream.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +22,7 @@ from typing import Any
 from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
+from mwf_core.adapters.db.encrypted_fields import FieldDecryptionError
 from mwf_core.adapters.db.engine import is_postgres
 from mwf_core.adapters.db.mapping import from_row, run, to_row, to_utc
 from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
@@ -63,8 +68,31 @@ class Outcome:
     next_attempt_at: datetime | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class UnreadableRow:
+    """A pending row that cannot be turned into an event (its payload cannot be decrypted, or
+    a stored value is malformed): never sent, the dispatcher makes it DEAD with `error`."""
+
+    id: str
+    seq: int
+    attempts: int
+    error: str
+
+
 def _truncate(text: str | None) -> str | None:
     return None if text is None else text[:ERROR_LENGTH]
+
+
+def decode(row: dict[str, Any]) -> OutboxEvent | UnreadableRow:
+    """The event of one stored row, or why it cannot be read (one bad row never hides the
+    rest of a batch)."""
+    try:
+        return from_row(OutboxEvent, row)
+    except FieldDecryptionError as exc:
+        error = f"payload cannot be decrypted: {exc.reason}"
+    except (ValueError, TypeError, KeyError) as exc:
+        error = f"row cannot be read: {exc!r}"
+    return UnreadableRow(str(row["id"]), int(row["seq"] or 0), int(row["attempts"] or 0), error)
 
 
 class OutboxStore:
@@ -103,9 +131,11 @@ class OutboxStore:
                     *(OutboxStreamTable(key=key, last_seq=0) for key in keys)
                 ).on_conflict(action="DO NOTHING")
             )
-            counters = OutboxStreamTable.select(
-                OutboxStreamTable.key, OutboxStreamTable.last_seq
-            ).where(OutboxStreamTable.key.is_in(keys)).order_by(OutboxStreamTable.key)
+            counters = (
+                OutboxStreamTable.select(OutboxStreamTable.key, OutboxStreamTable.last_seq)
+                .where(OutboxStreamTable.key.is_in(keys))
+                .order_by(OutboxStreamTable.key)
+            )
             if self._postgres:
                 # Streams another sequencer holds are its job; their counters stay consistent
                 # because each counter row stays locked until its transaction commits.
@@ -114,24 +144,19 @@ class OutboxStore:
             if not last_seq:
                 return Sequenced({}, 0, more=False, skipped=True)
             rows = await run(
-                OutboxTable.select()
+                OutboxTable.select(OutboxTable.id, OutboxTable.stream_key, OutboxTable.channel)
                 .where(OutboxTable.stream_key.is_in(list(last_seq)) & OutboxTable.seq.is_null())
                 .order_by(OutboxTable.created_at, OutboxTable.id)
                 .limit(SEQUENCE_ROWS)
-                .output(load_json=True)
             )
-            stamped: list[OutboxEvent] = []
             for row in rows:
-                event = from_row(OutboxEvent, row)
-                last_seq[event.stream_key] += 1
-                event.seq = last_seq[event.stream_key]
+                last_seq[row["stream_key"]] += 1
                 await run(
-                    OutboxTable.update({OutboxTable.seq: event.seq}).where(
-                        OutboxTable.id == event.id
+                    OutboxTable.update({OutboxTable.seq: last_seq[row["stream_key"]]}).where(
+                        OutboxTable.id == row["id"]
                     )
                 )
-                stamped.append(event)
-            advanced = {e.stream_key: last_seq[e.stream_key] for e in stamped}
+            advanced = {row["stream_key"]: last_seq[row["stream_key"]] for row in rows}
             for key, seq in advanced.items():
                 await run(
                     OutboxStreamTable.update({OutboxStreamTable.last_seq: seq}).where(
@@ -140,7 +165,10 @@ class OutboxStore:
                 )
             derived = 0
             if planner is not None:
-                derived = await self._derive(planner, stamped)
+                realtime = [
+                    str(row["id"]) for row in rows if events.is_realtime_channel(row["channel"])
+                ]
+                derived = await self._derive(planner, realtime)
             if self._postgres:
                 for key, seq in advanced.items():
                     await self._sql("SELECT pg_notify({}, {})", NOTIFY_CHANNEL, f"{key}:{seq}")
@@ -148,12 +176,20 @@ class OutboxStore:
         more = len(rows) >= SEQUENCE_ROWS or len(keys) >= SEQUENCE_STREAMS or derived > 0
         return Sequenced(advanced, derived, more=more, skipped=len(last_seq) < len(keys))
 
-    async def _derive(self, planner: PushPlanner, stamped: list[OutboxEvent]) -> int:
+    async def _derive(self, planner: PushPlanner, ids: list[str]) -> int:
+        """Insert the push rows the just-sequenced realtime rows `ids` cause (in `ids` order)."""
+        if not ids:
+            return 0
+        found = await run(
+            OutboxTable.select().where(OutboxTable.id.is_in(ids)).output(load_json=True)
+        )
+        by_id = {str(row["id"]): decode(row) for row in found}
         members: dict[str | None, tuple[str, ...]] = {}
         derived = 0
-        for event in stamped:
-            if not events.is_realtime_channel(event.channel):
-                continue
+        for event_id in ids:
+            event = by_id.get(event_id)
+            if not isinstance(event, OutboxEvent):
+                continue  # unreadable: delivery makes it DEAD; there is nothing to derive from
             if event.session_id not in members:
                 members[event.session_id] = await self.members(event.session_id)
             for push in planner.derive(event, members[event.session_id]):
@@ -182,25 +218,40 @@ class OutboxStore:
 
     # ---- leases ----
     async def claim(
-        self, owner: str, now: datetime, lease_until: datetime, limit: int
+        self,
+        owner: str,
+        now: datetime,
+        lease_until: datetime,
+        limit: int,
+        exclude: Sequence[str] = (),
     ) -> list[str]:
         """Lease up to `limit` streams whose head row is due and whose lease is free or ran
-        out. Atomic per stream: two dispatchers never hold the same stream."""
+        out, except `exclude` (streams this process still works on, whatever their lease says).
+        Atomic per stream: two dispatchers never hold the same stream."""
         if limit <= 0:
             return []
         now, lease_until = to_utc(now), to_utc(lease_until)
         lock = " FOR UPDATE SKIP LOCKED" if self._postgres else ""
+        skip = ""
+        if exclude:
+            skip = f'AND "s"."key" NOT IN ({", ".join("{}" for _ in exclude)}) '
         async with self._transaction() as uow:
             rows = await self._sql(
                 'UPDATE "outbox_streams" SET "lease_owner" = {}, "lease_until" = {} '
                 'WHERE "key" IN (SELECT "s"."key" FROM "outbox_streams" AS "s" '
                 'WHERE ("s"."lease_until" IS NULL OR "s"."lease_until" < {}) '
+                f"{skip}"
                 'AND "s"."key" IN (SELECT "o"."stream_key" FROM "outbox" AS "o" '
                 """WHERE "o"."status" = 'PENDING' AND "o"."seq" IS NOT NULL """
                 'GROUP BY "o"."stream_key" HAVING MAX("o"."next_attempt_at") IS NULL '
                 'OR MAX("o"."next_attempt_at") <= {}) '
                 f'ORDER BY "s"."key" LIMIT {{}}{lock}) RETURNING "key"',
-                owner, lease_until, now, now, limit,
+                owner,
+                lease_until,
+                now,
+                *exclude,
+                now,
+                limit,
             )
             await uow.commit()
         return sorted(str(row["key"]) for row in rows)
@@ -231,8 +282,8 @@ class OutboxStore:
             await uow.commit()
 
     # ---- delivery ----
-    async def pending_rows(self, key: str, limit: int) -> list[OutboxEvent]:
-        """The stream's sequenced PENDING rows, in seq order."""
+    async def pending_rows(self, key: str, limit: int) -> list[OutboxEvent | UnreadableRow]:
+        """The stream's sequenced PENDING rows, in seq order, each decoded on its own."""
         rows = await run(
             OutboxTable.select()
             .where(OutboxTable.stream_key == key)
@@ -242,7 +293,7 @@ class OutboxStore:
             .limit(limit)
             .output(load_json=True)
         )
-        return [from_row(OutboxEvent, row) for row in rows]
+        return [decode(row) for row in rows]
 
     async def record(self, outcomes: Sequence[Outcome], now: datetime) -> None:
         """Write the results back; only rows still PENDING change (a row an operator or
@@ -269,7 +320,7 @@ class OutboxStore:
                 )
             await uow.commit()
 
-    # ---- retention and dead letters ----
+    # ---- retention ----
     async def prune(self, before: datetime) -> int:
         """Delete DELIVERED and DEAD rows created before `before` (stream counters stay, so a
         stream's seq never restarts)."""
@@ -280,55 +331,10 @@ class OutboxStore:
                     'DELETE FROM "outbox" WHERE "id" IN (SELECT "id" FROM "outbox" '
                     """WHERE "status" IN ('DELIVERED', 'DEAD') AND "created_at" < {} """
                     'LIMIT {}) RETURNING "id"',
-                    to_utc(before), PRUNE_BATCH,
+                    to_utc(before),
+                    PRUNE_BATCH,
                 )
                 await uow.commit()
             total += len(rows)
             if len(rows) < PRUNE_BATCH:
                 return total
-
-    async def dead(self, limit: int = 100) -> list[OutboxEvent]:
-        rows = await run(
-            OutboxTable.select()
-            .where(OutboxTable.status == DEAD)
-            .order_by(OutboxTable.created_at, OutboxTable.id)
-            .limit(limit)
-            .output(load_json=True)
-        )
-        return [from_row(OutboxEvent, row) for row in rows]
-
-    async def retry(self, ids: Sequence[str] | None = None) -> int:
-        """DEAD rows back to PENDING with a fresh attempt budget (all of them when `ids` is
-        None); returns how many."""
-        where = OutboxTable.status == DEAD
-        if ids is not None:
-            if not ids:
-                return 0
-            where = where & OutboxTable.id.is_in(list(ids))
-        async with self._transaction() as uow:
-            rows = await run(
-                OutboxTable.update(
-                    {
-                        OutboxTable.status: PENDING,
-                        OutboxTable.attempts: 0,
-                        OutboxTable.next_attempt_at: None,
-                    }
-                )
-                .where(where)
-                .returning(OutboxTable.id)
-            )
-            await uow.commit()
-        return len(rows)
-
-    async def counts(self) -> dict[str, int]:
-        """Rows per status, and how many still wait for a seq (for `mwf outbox` and tests)."""
-        found: dict[str, int] = defaultdict(int)
-        for row in await self._sql(
-            'SELECT "status", COUNT(*) AS "n" FROM "outbox" GROUP BY "status"'
-        ):
-            found[str(row["status"])] = int(row["n"])
-        unsequenced = await self._sql(
-            'SELECT COUNT(*) AS "n" FROM "outbox" WHERE "seq" IS NULL'
-        )
-        found["UNSEQUENCED"] = int(unsequenced[0]["n"]) if unsequenced else 0
-        return dict(found)

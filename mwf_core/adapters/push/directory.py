@@ -46,13 +46,19 @@ class PushDirectory:
         self._engine = engine
         self._uow = PiccoloUnitOfWorkFactory(engine)
 
-    async def recipient(self, user_id: str, session_id: str | None,
-                        actor_id: str | None) -> PushRecipient | None:
+    async def recipient(
+        self, user_id: str, session_id: str | None, actor_id: str | None
+    ) -> PushRecipient | None:
         """None when the recipient's account is gone."""
         async with self._engine.transaction():
             users = await run(
-                UserTable.select(UserTable.id, UserTable.push_token, UserTable.first_name,
-                                 UserTable.name, UserTable.notification_preferences)
+                UserTable.select(
+                    UserTable.id,
+                    UserTable.push_token,
+                    UserTable.first_name,
+                    UserTable.name,
+                    UserTable.notification_preferences,
+                )
                 .where(UserTable.id.is_in([user_id, actor_id or user_id]))
                 .output(load_json=True)
             )
@@ -71,35 +77,49 @@ class PushDirectory:
                 actor["name"] if actor else None,
             )
             prefs = me["notification_preferences"]
-            return PushRecipient(user_id, me["push_token"],
-                                 prefs if isinstance(prefs, dict) else {}, name, context)
+            return PushRecipient(
+                user_id, me["push_token"], prefs if isinstance(prefs, dict) else {}, name, context
+            )
 
-    async def _session_view(self, user_id: str,
-                            session_id: str) -> tuple[str | None, push_rules.RecipientContext]:
-        sessions = await run(SessionTable.select(SessionTable.relationship_id)
-                             .where(SessionTable.id == session_id))
+    async def _session_view(
+        self, user_id: str, session_id: str
+    ) -> tuple[str | None, push_rules.RecipientContext]:
+        sessions = await run(
+            SessionTable.select(SessionTable.relationship_id).where(SessionTable.id == session_id)
+        )
         nickname = None
         if sessions:
             members = await run(
                 RelationshipMemberTable.select(RelationshipMemberTable.nickname).where(
                     (RelationshipMemberTable.relationship_id == sessions[0]["relationship_id"])
-                    & (RelationshipMemberTable.user_id == user_id)))
+                    & (RelationshipMemberTable.user_id == user_id)
+                )
+            )
             nickname = members[0]["nickname"] if members else None
         rows = await run(
-            StageProgressTable.select(StageProgressTable.stage, StageProgressTable.status,
-                                      StageProgressTable.gates_satisfied)
-            .where((StageProgressTable.session_id == session_id)
-                   & (StageProgressTable.user_id == user_id))
+            StageProgressTable.select(
+                StageProgressTable.stage,
+                StageProgressTable.status,
+                StageProgressTable.gates_satisfied,
+            )
+            .where(
+                (StageProgressTable.session_id == session_id)
+                & (StageProgressTable.user_id == user_id)
+            )
             .output(load_json=True)
         )
         stages = {
             int(row["stage"]): push_rules.StageView(
                 StageStatus(row["status"]),
-                row["gates_satisfied"] if isinstance(row["gates_satisfied"], dict) else {})
+                row["gates_satisfied"] if isinstance(row["gates_satisfied"], dict) else {},
+            )
             for row in rows
         }
-        invitations = await run(InvitationTable.select(InvitationTable.invited_by_id)
-                                .where(InvitationTable.session_id == session_id))
+        invitations = await run(
+            InvitationTable.select(InvitationTable.invited_by_id).where(
+                InvitationTable.session_id == session_id
+            )
+        )
         is_inviter = any(row["invited_by_id"] == user_id for row in invitations)
         return nickname, push_rules.RecipientContext(is_inviter=is_inviter, stages=stages)
 
@@ -114,27 +134,46 @@ class PushDirectory:
             await uow.commit()
         return bool(cleared)
 
-    async def add_receipt(self, ticket_id: str, outbox_id: str, user_id: str, token: str,
-                          check_after: datetime, now: datetime) -> None:
+    async def add_receipt(
+        self,
+        ticket_id: str,
+        outbox_id: str,
+        user_id: str,
+        token: str,
+        check_after: datetime,
+        now: datetime,
+    ) -> None:
         async with self._uow() as uow:
             await run(
-                PushReceiptTable.insert(PushReceiptTable(
-                    id=ticket_id, outbox_id=outbox_id, user_id=user_id, token=token,
-                    check_after=to_utc(check_after), created_at=to_utc(now)))
-                .on_conflict(action="DO NOTHING")
+                PushReceiptTable.insert(
+                    PushReceiptTable(
+                        id=ticket_id,
+                        outbox_id=outbox_id,
+                        user_id=user_id,
+                        token=token,
+                        check_after=to_utc(check_after),
+                        created_at=to_utc(now),
+                    )
+                ).on_conflict(action="DO NOTHING")
             )
             await uow.commit()
 
     async def due_receipts(self, now: datetime, limit: int) -> list[PendingReceipt]:
         rows = await run(
-            PushReceiptTable.select(PushReceiptTable.id, PushReceiptTable.user_id,
-                                    PushReceiptTable.token, PushReceiptTable.created_at)
+            PushReceiptTable.select(
+                PushReceiptTable.id,
+                PushReceiptTable.user_id,
+                PushReceiptTable.token,
+                PushReceiptTable.created_at,
+            )
             .where(PushReceiptTable.check_after <= to_utc(now))
             .order_by(PushReceiptTable.check_after)
             .limit(limit)
         )
-        return [PendingReceipt(row["id"], row["user_id"], row["token"], row["created_at"])
-                for row in rows]
+        return [
+            PendingReceipt(row["id"], row["user_id"], row["token"], row["created_at"])
+            for row in rows
+        ]
 
     async def delete_receipts(self, ticket_ids: list[str]) -> None:
         if not ticket_ids:

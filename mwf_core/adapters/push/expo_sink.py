@@ -1,8 +1,7 @@
-"""Expo push through the real `exponent-server-sdk`.
+"""Expo push through the real `exponent-server-sdk` (on its own threads: transport.py).
 
-The SDK is synchronous (requests), so every call runs on a dedicated two-thread pool with a
-`requests.Session` per thread and a finite timeout (its default is to wait forever); the event
-loop never blocks on Expo. Outcomes, per the row's push:
+A row has DELIVERY_BUDGET_S from the moment the sink gets it, the database reads and the send
+included, so the sink answers before the dispatcher's 10 s cut. Outcomes, per the row's push:
 - ticket ok → delivered, the ticket id kept in `push_receipts` for the receipt check;
 - DeviceNotRegistered → the token is cleared (only if it is still the one we sent to), ok;
 - MessageRateExceeded, 429, 5xx, timeouts, connection errors → retried by the dispatcher;
@@ -12,28 +11,21 @@ loop never blocks on Expo. Outcomes, per the row's push:
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import threading
+import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
-from exponent_server_sdk import (
-    PushClient,
-    PushMessage,
-    PushReceipt,
-    PushServerError,
-    PushTicket,
-)
+from exponent_server_sdk import PushMessage, PushServerError, PushTicket
 
 from mwf_core.domain import push_rules
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.delivery import DeliveryContext, DeliveryResult, PresenceChecker
 
 from .directory import PushDirectory
+from .transport import ExpoTransport
 
 log = logging.getLogger("mwf.push")
 
@@ -42,8 +34,9 @@ DEVICE_NOT_REGISTERED = "DeviceNotRegistered"
 INVALID_CREDENTIALS = "InvalidCredentials"
 MESSAGE_RATE_EXCEEDED = "MessageRateExceeded"
 RECEIPT_DELAY = timedelta(minutes=15)
-# Below the dispatcher's 10 s cut, so the sink answers before it is cancelled.
-DEFAULT_TIMEOUT_S = 8.0
+# Below the dispatcher's 10 s cut (DispatcherConfig.deliver_timeout), so the sink answers, and
+# keeps the ticket, before it is cancelled.
+DELIVERY_BUDGET_S = 8.0
 # HTTP answers that a retry cannot fix.
 _PERMANENT_STATUSES = frozenset({400, 404, 405, 413, 422})
 
@@ -68,61 +61,8 @@ class ExpoMessage(PushMessage):
         return dict(payload)
 
 
-class ExpoTransport:
-    """The SDK on its own threads: one PushClient (and requests.Session) per worker thread."""
-
-    def __init__(self, host: str | None, access_token: str | None,
-                 timeout: float = DEFAULT_TIMEOUT_S, workers: int = 2) -> None:
-        self._host = host
-        self._token = access_token
-        self._timeout = timeout
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="expo")
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
-
-    def _client(self) -> PushClient:
-        client = getattr(self._local, "client", None)
-        if client is None:
-            session = requests.Session()
-            # A custom session gets none of the SDK's default headers: set them all here.
-            session.headers.update({
-                "accept": "application/json",
-                "accept-encoding": "gzip, deflate",
-                "content-type": "application/json",
-            })
-            if self._token:
-                session.headers["authorization"] = f"Bearer {self._token}"
-            client = PushClient(host=self._host, session=session, timeout=self._timeout)
-            self._local.client = client
-            with self._lock:
-                self._sessions.append(session)
-        return client
-
-    def _publish(self, message: PushMessage) -> PushTicket:
-        return self._client().publish(message)
-
-    def _receipts(self, tickets: Sequence[Any]) -> list[PushReceipt]:
-        return self._client().check_receipts_multiple(list(tickets))
-
-    async def publish(self, message: PushMessage) -> PushTicket:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._publish, message)
-
-    async def receipts(self, tickets: Sequence[Any]) -> list[PushReceipt]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self._receipts, tickets)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
-        with self._lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
-
-
 def recipient_of(event: OutboxEvent) -> str:
-    return event.channel[len(PUSH_PREFIX):]
+    return event.channel[len(PUSH_PREFIX) :]
 
 
 def actor_for(event: OutboxEvent, recipient: str, members: Sequence[str]) -> str | None:
@@ -167,13 +107,19 @@ class ExpoPushSink:
 
     name = "expo"
 
-    def __init__(self, transport: ExpoTransport, directory: PushDirectory,
-                 presence: PresenceChecker | None,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        transport: ExpoTransport,
+        directory: PushDirectory,
+        presence: PresenceChecker | None,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+        budget: float = DELIVERY_BUDGET_S,
+    ) -> None:
         self._transport = transport
         self._directory = directory
         self._presence = presence
         self._now = now
+        self._budget = budget
 
     def accepts(self, event: OutboxEvent) -> bool:
         return event.channel.startswith(PUSH_PREFIX)
@@ -186,6 +132,7 @@ class ExpoPushSink:
             return failure_result(exc)
 
     async def _deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
+        deadline = time.monotonic() + self._budget
         recipient = recipient_of(event)
         actor = actor_for(event, recipient, ctx.members)
         person = await self._directory.recipient(recipient, event.session_id, actor)
@@ -203,10 +150,14 @@ class ExpoPushSink:
             return DeliveryResult(True, note="partner present")
         text = push_rules.render(event.name, event.payload, person.actor_name, person.context)
         message = ExpoMessage(
-            to=token, title=text.title, body=text.body, sound="default",
-            data=push_rules.push_data(event.name, event.id, event.session_id, event.payload))
+            to=token,
+            title=text.title,
+            body=text.body,
+            sound="default",
+            data=push_rules.push_data(event.name, event.id, event.session_id, event.payload),
+        )
         try:
-            ticket = await self._transport.publish(message)
+            ticket = await self._transport.publish(message, deadline)
         except Exception as exc:
             log.warning("push %s to %s failed: %s", event.id, recipient, exc)
             return failure_result(exc)
@@ -220,33 +171,42 @@ class ExpoPushSink:
         except Exception:
             return False  # unknown presence: better a push than silence
 
-    async def _ticket_result(self, event: OutboxEvent, recipient: str, token: str,
-                             ticket: PushTicket) -> DeliveryResult:
+    async def _ticket_result(
+        self, event: OutboxEvent, recipient: str, token: str, ticket: PushTicket
+    ) -> DeliveryResult:
         if ticket.is_success():
             now = self._now()
             try:
-                await self._directory.add_receipt(ticket.id, event.id, recipient, token,
-                                                  now + RECEIPT_DELAY, now)
+                await self._directory.add_receipt(
+                    ticket.id, event.id, recipient, token, now + RECEIPT_DELAY, now
+                )
             except Exception:
                 # The push went out; resending it would only duplicate it.
-                log.exception("push %s: keeping ticket %s for its receipt failed",
-                              event.id, ticket.id)
+                log.exception(
+                    "push %s: keeping ticket %s for its receipt failed", event.id, ticket.id
+                )
             return DeliveryResult(True, external_id=ticket.id or None)
         error = (ticket.details or {}).get("error")
         detail = f"expo ticket {error or 'error'}: {ticket.message}"[:500]
         if error == DEVICE_NOT_REGISTERED:
             cleared = await self._directory.clear_token(recipient, token)
-            return DeliveryResult(True, note="token cleared: DeviceNotRegistered"
-                                  if cleared else "DeviceNotRegistered (token already changed)")
+            return DeliveryResult(
+                True,
+                note="token cleared: DeviceNotRegistered"
+                if cleared
+                else "DeviceNotRegistered (token already changed)",
+            )
         if error == MESSAGE_RATE_EXCEEDED:
             return DeliveryResult(False, error=detail)
         if error == INVALID_CREDENTIALS:
-            log.error("push: Expo rejected our push credentials (InvalidCredentials) - check "
-                      "the app's FCM/APNs credentials in Expo; tokens are kept")
+            log.error(
+                "push: Expo rejected our push credentials (InvalidCredentials) - check "
+                "the app's FCM/APNs credentials in Expo; tokens are kept"
+            )
         return DeliveryResult(False, error=detail, permanent=True)
 
     async def close(self) -> None:
-        self._transport.close()
+        await self._transport.close()
 
 
 class LogPushSink:
@@ -258,8 +218,12 @@ class LogPushSink:
         return event.channel.startswith(PUSH_PREFIX)
 
     async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
-        log.info("push (not sent, Expo not configured): %s to %s (session %s)",
-                 event.name, recipient_of(event), event.session_id)
+        log.info(
+            "push (not sent, Expo not configured): %s to %s (session %s)",
+            event.name,
+            recipient_of(event),
+            event.session_id,
+        )
         return DeliveryResult(True, note="logged (EXPO_ACCESS_TOKEN/EXPO_PUSH_HOST unset)")
 
     async def close(self) -> None:

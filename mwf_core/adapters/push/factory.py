@@ -12,9 +12,10 @@ from mwf_core.config import Settings
 from mwf_core.ports.delivery import EventSink, PresenceChecker
 
 from .directory import PushDirectory
-from .expo_sink import ExpoPushSink, ExpoTransport, LogPushSink
+from .expo_sink import ExpoPushSink, LogPushSink
 from .planner import RulePushPlanner
 from .receipts import NoReceipts, ReceiptPoller
+from .transport import ExpoTransport
 
 log = logging.getLogger("mwf")
 
@@ -53,12 +54,18 @@ class PushBundle:
 def build_push(s: Settings, engine: Engine, presence: PresenceChecker | None) -> PushBundle:
     planner = RulePushPlanner()
     if not (s.expo_access_token or s.expo_push_host):
-        log.info("push: Expo not configured (EXPO_ACCESS_TOKEN/EXPO_PUSH_HOST unset) - "
-                 "notifications are logged, not sent")
+        log.info(
+            "push: Expo not configured (EXPO_ACCESS_TOKEN/EXPO_PUSH_HOST unset) - "
+            "notifications are logged, not sent"
+        )
         return PushBundle(LogPushSink(), planner, NoReceipts())
     directory = PushDirectory(engine)
     transport = ExpoTransport(s.expo_push_host, s.expo_access_token)
-    log.info("push: Expo (%s%s)", s.expo_push_host or "https://exp.host",
-             ", access token set" if s.expo_access_token else "")
-    return PushBundle(ExpoPushSink(transport, directory, presence), planner,
-                      ReceiptPoller(transport, directory))
+    log.info(
+        "push: Expo (%s%s)",
+        s.expo_push_host or "https://exp.host",
+        ", access token set" if s.expo_access_token else "",
+    )
+    return PushBundle(
+        ExpoPushSink(transport, directory, presence), planner, ReceiptPoller(transport, directory)
+    )

@@ -24,15 +24,17 @@ class RulePushPlanner:
         rows = []
         for target in push_rules.targets(event.name, event.channel, event.payload, members):
             channel = events.push_channel(target.recipient)
-            rows.append(OutboxEvent(
-                id=push_row_id(event.id, target.recipient),
-                session_id=event.session_id,
-                channel=channel,
-                name=event.name,
-                payload=dict(event.payload),
-                created_at=event.created_at,
-                status=OutboxStatus.PENDING,
-                stream_key=events.stream_key(channel, event.session_id),
-                parent_id=event.id,
-            ))
+            rows.append(
+                OutboxEvent(
+                    id=push_row_id(event.id, target.recipient),
+                    session_id=event.session_id,
+                    channel=channel,
+                    name=event.name,
+                    payload=dict(event.payload),
+                    created_at=event.created_at,
+                    status=OutboxStatus.PENDING,
+                    stream_key=events.stream_key(channel, event.session_id),
+                    parent_id=event.id,
+                )
+            )
         return rows

@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from .directory import PushDirectory
-from .expo_sink import DEVICE_NOT_REGISTERED, INVALID_CREDENTIALS, ExpoTransport
+from .expo_sink import DEVICE_NOT_REGISTERED, INVALID_CREDENTIALS
+from .transport import ExpoTransport
 
 log = logging.getLogger("mwf.push")
 
@@ -21,9 +22,13 @@ GIVE_UP_AFTER = timedelta(hours=24)
 
 
 class ReceiptPoller:
-    def __init__(self, transport: ExpoTransport, directory: PushDirectory,
-                 interval: float = POLL_SECONDS,
-                 now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        transport: ExpoTransport,
+        directory: PushDirectory,
+        interval: float = POLL_SECONDS,
+        now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self._transport = transport
         self._directory = directory
         self._interval = interval
@@ -33,8 +38,7 @@ class ReceiptPoller:
     def start(self) -> None:
         """Begin polling on the running loop (idempotent)."""
         if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._loop(),
-                                                                name="expo-receipts")
+            self._task = asyncio.get_running_loop().create_task(self._loop(), name="expo-receipts")
 
     async def stop(self) -> None:
         task, self._task = self._task, None
@@ -74,8 +78,11 @@ class ReceiptPoller:
             if error == DEVICE_NOT_REGISTERED:
                 await self._directory.clear_token(pending.user_id, pending.token)
             elif error == INVALID_CREDENTIALS:
-                log.error("push receipt %s: InvalidCredentials - check the app's FCM/APNs "
-                          "credentials in Expo; the token is kept", pending.id)
+                log.error(
+                    "push receipt %s: InvalidCredentials - check the app's FCM/APNs "
+                    "credentials in Expo; the token is kept",
+                    pending.id,
+                )
             else:
                 log.warning("push receipt %s: %s %s", pending.id, error, receipt.message)
         await self._directory.delete_receipts(settled)

@@ -3,21 +3,25 @@
 Rows are read by `seq` (gap-free per stream, stamped by the sequencer), never by time, so a
 client resuming after seq N gets exactly the rows after N, whichever process wrote them. Only
 the channels asked for are read: a viewer asks for the session channel and their own user
-channel, so the partner's private rows never leave the database. Payloads go through
-`mapping.from_row`, which decrypts them when field encryption is on.
+channel, so the partner's private rows never leave the database. Payloads are decoded row by
+row (decrypted when field encryption is on); a row that cannot be read is left out with a
+warning, so one bad row never stops a session's stream (the dispatcher makes it DEAD).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 
 from piccolo.query.functions.aggregate import Max, Min
 
-from mwf_core.adapters.db.mapping import from_row, run
+from mwf_core.adapters.db.mapping import run
 from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
 from mwf_core.adapters.db.tables import OutboxTable
-from mwf_core.domain.records import OutboxEvent
+from mwf_core.adapters.outbox.store import UnreadableRow, decode
 from mwf_core.ports.delivery import LoggedEvent
+
+log = logging.getLogger("mwf.realtime")
 
 
 class PiccoloEventLog:
@@ -38,12 +42,21 @@ class PiccoloEventLog:
             .limit(limit)
             .output(load_json=True)
         )
-        rows = await run(query)
-        events = [from_row(OutboxEvent, row) for row in rows]
+        events = []
+        for row in await run(query):
+            event = decode(row)
+            if isinstance(event, UnreadableRow):
+                log.warning("event log: row %s left out of the stream: %s", event.id, event.error)
+                continue
+            events.append(event)
         return [
             LoggedEvent(
-                seq=int(e.seq or 0), id=e.id, channel=e.channel, name=e.name,
-                payload=dict(e.payload or {}), created_at=e.created_at,
+                seq=int(e.seq or 0),
+                id=e.id,
+                channel=e.channel,
+                name=e.name,
+                payload=dict(e.payload or {}),
+                created_at=e.created_at,
             )
             for e in events
         ]
@@ -52,8 +65,9 @@ class PiccoloEventLog:
         """The oldest seq still kept; when retention removed every row, the next one to come
         (so a client behind it knows it missed events). None for a stream never written."""
         rows = await run(
-            OutboxTable.select(Min(OutboxTable.seq, alias="oldest"))
-            .where((OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null())
+            OutboxTable.select(Min(OutboxTable.seq, alias="oldest")).where(
+                (OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null()
+            )
         )
         if rows and rows[0]["oldest"] is not None:
             return int(rows[0]["oldest"])
@@ -64,15 +78,17 @@ class PiccoloEventLog:
         """The highest seq written on the stream so far (0 when none): a live-only watcher
         starts after it."""
         rows = await run(
-            OutboxTable.select(Max(OutboxTable.seq, alias="latest"))
-            .where((OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null())
+            OutboxTable.select(Max(OutboxTable.seq, alias="latest")).where(
+                (OutboxTable.stream_key == session_id) & OutboxTable.seq.is_not_null()
+            )
         )
         latest = int(rows[0]["latest"]) if rows and rows[0]["latest"] is not None else 0
         return max(latest, await self._last_seq(session_id))
 
     async def _last_seq(self, session_id: str) -> int:
         rows = await run(
-            OutboxStreamTable.select(OutboxStreamTable.last_seq)
-            .where(OutboxStreamTable.key == session_id)
+            OutboxStreamTable.select(OutboxStreamTable.last_seq).where(
+                OutboxStreamTable.key == session_id
+            )
         )
         return int(rows[0]["last_seq"] or 0) if rows else 0

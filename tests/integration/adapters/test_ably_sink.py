@@ -36,18 +36,23 @@ async def fake(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator
 
 @pytest.fixture
 async def bundle(fake: FakeAbly) -> AsyncIterator[AblyBundle]:
-    settings = Settings(ably_api_key=fake.key, ably_rest_host="127.0.0.1",
-                        ably_rest_port=fake.port, ably_tls=True)
+    settings = Settings(
+        ably_api_key=fake.key, ably_rest_host="127.0.0.1", ably_rest_port=fake.port, ably_tls=True
+    )
     built = build_ably(settings)
     assert built is not None
     yield built
     await built.close()
 
 
-def row(name: str, channel: str = f"session:{SID}", row_id: str = "evt_1",
-        **payload: object) -> OutboxEvent:
+def row(
+    name: str, channel: str = f"session:{SID}", row_id: str = "evt_1", **payload: object
+) -> OutboxEvent:
     return OutboxEvent(
-        id=row_id, session_id=SID, channel=channel, name=name,
+        id=row_id,
+        session_id=SID,
+        channel=channel,
+        name=name,
         payload={"sessionId": SID, "timestamp": 1767225600000, **payload},
         created_at=datetime(2026, 1, 1, tzinfo=UTC),
     )
@@ -70,13 +75,18 @@ async def test_session_event_is_published_with_its_outbox_id(
     assert result.ok, result.error
     shared = fake.on(f"meetwithoutfear:session:{SID}")
     assert [(m.name, m.id) for m in shared] == [(events.PARTNER_SIGNED_COMPACT, "evt_1")]
-    assert shared[0].data == {"sessionId": SID, "timestamp": 1767225600000,
-                              "signedBy": ALICE, "excludeUserId": ALICE}
+    assert shared[0].data == {
+        "sessionId": SID,
+        "timestamp": 1767225600000,
+        "signedBy": ALICE,
+        "excludeUserId": ALICE,
+    }
     publish = fake.requests[0]
     assert publish.method == "POST"
     assert publish.path == f"/channels/meetwithoutfear:session:{SID}/messages"
-    assert publish.headers["Authorization"] == \
-        "Basic " + base64.b64encode(fake.key.encode()).decode()
+    assert (
+        publish.headers["Authorization"] == "Basic " + base64.b64encode(fake.key.encode()).decode()
+    )
     assert publish.headers["Content-Type"].startswith("application/json")
 
 
@@ -95,14 +105,17 @@ async def test_without_an_actor_every_member_is_told(fake: FakeAbly, bundle: Abl
     await bundle.sink.deliver(row(events.SESSION_RESOLVED), CTX)
 
     assert sorted(m.id or "" for m in fake.accepted if m.name == events.SESSION_UPDATED) == [
-        "evt_1:su:user_alice", "evt_1:su:user_bob"]
+        "evt_1:su:user_alice",
+        "evt_1:su:user_bob",
+    ]
 
 
 async def test_private_and_transient_events_are_not_fanned_out(
     fake: FakeAbly, bundle: AblyBundle
 ) -> None:
-    private = row(events.MESSAGE_AI_RESPONSE, channel=f"user:{ALICE}", row_id="evt_p",
-                  forUserId=ALICE)
+    private = row(
+        events.MESSAGE_AI_RESPONSE, channel=f"user:{ALICE}", row_id="evt_p", forUserId=ALICE
+    )
     typing = row("typing.start", row_id="evt_t", userId=ALICE)
 
     assert (await bundle.sink.deliver(private, CTX)).ok
@@ -121,29 +134,63 @@ async def test_sink_accepts_only_realtime_rows(bundle: AblyBundle) -> None:
     assert not bundle.sink.accepts(row("x", channel="push:u1"))
 
 
-async def test_a_retried_row_is_delivered_once(fake: FakeAbly, bundle: AblyBundle) -> None:
-    """Half the fan-out failed: the retry publishes everything again and Ably drops repeats."""
-    fake.fail_next(1, 503, {"error": {"code": 50300, "statusCode": 503, "message": "busy"}})
-    event = row(events.SESSION_RESUMED, excludeUserId=BOB)
+async def test_fan_out_publishes_concurrently_with_stable_ids(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    """A slow Ably costs a row one round trip, not one per member; a redelivery publishes the
+    same ids, which Ably drops."""
+    fake.publish_delay = 0.3
+    event = row(events.SESSION_RESOLVED)  # the shared message and both members' updates
 
-    # The shared message is refused; nothing else was tried.
+    assert (await bundle.sink.deliver(event, CTX)).ok
+
+    spans = fake.publish_spans
+    assert len(spans) == 3
+    # Each publish started before any of them was answered: they were in flight together.
+    assert max(s.started for s in spans) < min(s.finished for s in spans)
+    ids = ["evt_1", "evt_1:su:user_alice", "evt_1:su:user_bob"]
+    assert sorted(fake.ids()) == ids
+
+    assert (await bundle.sink.deliver(event, CTX)).ok
+    assert sorted(fake.ids()) == ids
+    assert sorted(m.id or "" for m in fake.duplicates) == ids
+
+
+async def test_a_retried_row_is_delivered_once(fake: FakeAbly, bundle: AblyBundle) -> None:
+    """One of the row's publishes failed: the retry publishes everything again and Ably drops
+    the one it already has."""
+    fake.fail_next(1, 503, {"error": {"code": 50300, "statusCode": 503, "message": "busy"}})
+    event = row(events.SESSION_RESUMED, excludeUserId=BOB)  # shared + Alice's update
+
     first = await bundle.sink.deliver(event, CTX)
     assert not first.ok and not first.permanent and "503" in (first.error or "")
+    assert len(fake.accepted) == 1  # the other publish got through
 
     assert (await bundle.sink.deliver(event, CTX)).ok
     assert (await bundle.sink.deliver(event, CTX)).ok  # a lease expired after a success
 
     assert sorted(fake.ids()) == ["evt_1", "evt_1:su:user_alice"]
-    assert len(fake.duplicates) == 2
+    assert len(fake.duplicates) == 3  # one on the retry, two on the third delivery
 
 
 @pytest.mark.parametrize("status", [500, 503, 429, 401, 403])
 async def test_retryable_statuses(fake: FakeAbly, bundle: AblyBundle, status: int) -> None:
-    fake.fail_next(1, status, {"error": {"code": status * 100, "statusCode": status,
-                                         "message": "no"}})
-    result = await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)
+    fake.fail_next(
+        1, status, {"error": {"code": status * 100, "statusCode": status, "message": "no"}}
+    )
+    private = row(events.MESSAGE_AI_RESPONSE, channel=f"user:{ALICE}", forUserId=ALICE)
+    result = await bundle.sink.deliver(private, CTX)
     assert not result.ok and not result.permanent
     assert len(fake.requests) == 1  # one attempt: retries are the dispatcher's
+
+
+async def test_a_row_with_a_retryable_failure_is_retried_even_if_another_is_permanent(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    fake.fail_next(1, 400, {"error": {"code": 40000, "statusCode": 400, "message": "bad"}})
+    fake.fail_next(1, 503, {"error": {"code": 50300, "statusCode": 503, "message": "busy"}})
+    result = await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)
+    assert not result.ok and not result.permanent and "503" in (result.error or "")
 
 
 async def test_a_refused_message_is_permanent(fake: FakeAbly, bundle: AblyBundle) -> None:
@@ -211,8 +258,10 @@ async def test_slow_presence_counts_as_absent(fake: FakeAbly, bundle: AblyBundle
 async def test_token_request_is_signed_locally_with_the_key(
     fake: FakeAbly, bundle: AblyBundle
 ) -> None:
-    capability = {f"meetwithoutfear:user:{ALICE}": ["subscribe"],
-                  f"meetwithoutfear:session:{SID}": ["subscribe", "publish"]}
+    capability = {
+        f"meetwithoutfear:user:{ALICE}": ["subscribe"],
+        f"meetwithoutfear:session:{SID}": ["subscribe", "publish"],
+    }
 
     request = await AblyTokenIssuer(bundle.client).token_request(ALICE, capability, 3_600_000)
 
@@ -222,7 +271,12 @@ async def test_token_request_is_signed_locally_with_the_key(
     assert request["ttl"] == 3_600_000
     # Ably's canonical form: operations sorted.
     assert json.loads(request["capability"]) == {k: sorted(v) for k, v in capability.items()}
-    signed = "\n".join(str(request[k]) for k in
-                       ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")) + "\n"
+    signed = (
+        "\n".join(
+            str(request[k])
+            for k in ("keyName", "ttl", "capability", "clientId", "timestamp", "nonce")
+        )
+        + "\n"
+    )
     mac = hmac.new(fake.key_secret.encode(), signed.encode(), hashlib.sha256).digest()
     assert request["mac"] == base64.b64encode(mac).decode()

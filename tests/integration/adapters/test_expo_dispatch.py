@@ -16,7 +16,8 @@ from mwf_core.adapters.db.tables import OutboxTable
 from mwf_core.adapters.outbox.dispatcher import DispatcherConfig, OutboxDispatcher
 from mwf_core.adapters.push import RulePushPlanner, push_row_id
 from mwf_core.adapters.push.directory import PushDirectory
-from mwf_core.adapters.push.expo_sink import ExpoPushSink, ExpoTransport
+from mwf_core.adapters.push.expo_sink import ExpoPushSink
+from mwf_core.adapters.push.transport import ExpoTransport
 from mwf_core.domain import events
 from mwf_core.domain.records import OutboxEvent, Relationship, RelationshipMember
 from tests.fakes.expo import FakeExpo, running_fake_expo
@@ -52,9 +53,14 @@ class Rig:
     session_id: str
 
     async def commit_event(self, name: str, payload: dict[str, object]) -> OutboxEvent:
-        event = OutboxEvent(new_id("evt"), self.session_id, events.session_channel(
-            self.session_id), name, {"sessionId": self.session_id, **payload},
-            datetime.now(UTC))
+        event = OutboxEvent(
+            new_id("evt"),
+            self.session_id,
+            events.session_channel(self.session_id),
+            name,
+            {"sessionId": self.session_id, **payload},
+            datetime.now(UTC),
+        )
         async with PiccoloUnitOfWorkFactory(self.engine)() as uow:
             await uow.outbox.add(event)
             await uow.commit()
@@ -67,8 +73,7 @@ class Rig:
 
 @pytest.fixture
 async def rig(db_engine: Engine) -> AsyncIterator[Rig]:
-    alice, bob = make_user(first_name="Alice"), make_user(first_name="Bob",
-                                                          push_token=BOB_TOKEN)
+    alice, bob = make_user(first_name="Alice"), make_user(first_name="Bob", push_token=BOB_TOKEN)
     relationship = Relationship(new_id("rel"), alice.created_at)
     session = make_session(relationship.id)
     async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
@@ -77,20 +82,25 @@ async def rig(db_engine: Engine) -> AsyncIterator[Rig]:
         await uow.relationships.add(relationship)
         for user in (alice, bob):
             await uow.relationships.add_member(
-                RelationshipMember(relationship.id, user.id, alice.created_at))
+                RelationshipMember(relationship.id, user.id, alice.created_at)
+            )
         await uow.sessions.add(session)
         await uow.commit()
     async with running_fake_expo() as expo:
         presence = _Presence()
-        sink = ExpoPushSink(ExpoTransport(expo.url, "tok", timeout=5), PushDirectory(db_engine),
-                            presence)
+        sink = ExpoPushSink(
+            ExpoTransport(expo.url, "tok", timeout=5), PushDirectory(db_engine), presence
+        )
         realtime = RecordingSink(name="realtime", prefixes=("session:", "user:"))
-        dispatcher = OutboxDispatcher(db_engine, [realtime, sink], _Clock(),
-                                      DispatcherConfig(backoff_base_ms=1, backoff_max_ms=1),
-                                      planner=RulePushPlanner())
+        dispatcher = OutboxDispatcher(
+            db_engine,
+            [realtime, sink],
+            _Clock(),
+            DispatcherConfig(backoff_base_ms=1, backoff_max_ms=1),
+            planner=RulePushPlanner(),
+        )
         try:
-            yield Rig(db_engine, expo, dispatcher, realtime, presence, alice.id, bob.id,
-                      session.id)
+            yield Rig(db_engine, expo, dispatcher, realtime, presence, alice.id, bob.id, session.id)
         finally:
             await dispatcher.close()
 
@@ -107,7 +117,11 @@ async def test_a_session_event_pushes_the_partner_exactly_once(rig: Rig) -> None
     assert message["data"]["eventId"] == push_id
     pushed = await rig.row(push_id)
     assert (pushed["status"], pushed["external_id"], pushed["parent_id"], pushed["channel"]) == (
-        "DELIVERED", "ticket-1", source.id, f"push:{rig.bob}")
+        "DELIVERED",
+        "ticket-1",
+        source.id,
+        f"push:{rig.bob}",
+    )
     assert pushed["seq"] == 1
     assert (await rig.row(source.id))["status"] == "DELIVERED"
     assert [a.event.id for a in rig.realtime.attempts] == [source.id]

@@ -35,8 +35,9 @@ class _Ids:
 
 
 def use_cases(engine: Engine) -> NotificationPreferenceUseCases:
-    deps = Dependencies(uow=PiccoloUnitOfWorkFactory(engine), clock=_Clock(), ids=_Ids(),
-                        app_url="http://localhost")
+    deps = Dependencies(
+        uow=PiccoloUnitOfWorkFactory(engine), clock=_Clock(), ids=_Ids(), app_url="http://localhost"
+    )
     return NotificationPreferenceUseCases(deps)
 
 
@@ -49,10 +50,16 @@ async def test_preferences_round_trip_and_merge(db_engine: Engine) -> None:
     assert await prefs.get(user) == DEFAULT_NOTIFICATION_PREFERENCES
     await prefs.update(user, {"pushEnabled": False})
     merged = await prefs.update(user, {"followUpReminders": False})
-    assert merged == {**DEFAULT_NOTIFICATION_PREFERENCES, "pushEnabled": False,
-                      "followUpReminders": False}
-    rows = await UserTable.select(UserTable.notification_preferences).where(
-        UserTable.id == user.id).output(load_json=True)
+    assert merged == {
+        **DEFAULT_NOTIFICATION_PREFERENCES,
+        "pushEnabled": False,
+        "followUpReminders": False,
+    }
+    rows = (
+        await UserTable.select(UserTable.notification_preferences)
+        .where(UserTable.id == user.id)
+        .output(load_json=True)
+    )
     assert rows[0]["notification_preferences"] == merged
     recipient = await PushDirectory(db_engine).recipient(user.id, None, None)
     assert recipient is not None and recipient.preferences == merged
@@ -66,8 +73,7 @@ async def test_concurrent_toggles_all_land(db_engine: Engine) -> None:
     prefs = use_cases(db_engine)
     flipped = {key: not value for key, value in DEFAULT_NOTIFICATION_PREFERENCES.items()}
     for _ in range(3):
-        await asyncio.gather(*(prefs.update(user, {key: value})
-                               for key, value in flipped.items()))
+        await asyncio.gather(*(prefs.update(user, {key: value}) for key, value in flipped.items()))
         assert await prefs.get(user) == flipped
         await prefs.update(user, dict(DEFAULT_NOTIFICATION_PREFERENCES))
 

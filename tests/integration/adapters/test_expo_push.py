@@ -1,127 +1,49 @@
 """Expo push with the real exponent-server-sdk against a loopback fake, on both engines:
 what is sent (token, wording, data.eventId, Authorization), what is skipped (presence,
-preferences, no token), tickets (DeviceNotRegistered, InvalidCredentials, rate limits, 5xx,
-timeouts) and receipts."""
+preferences, no token), tickets (DeviceNotRegistered, InvalidCredentials, rate limits, 5xx)
+and receipts. Timeouts and the SDK's threads: test_expo_timeouts.py."""
 
 from __future__ import annotations
 
 import asyncio
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from piccolo.engine.base import Engine
 
 from mwf_core.adapters.db import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.db.push_tables import PushReceiptTable
-from mwf_core.adapters.db.tables import UserTable
-from mwf_core.adapters.push import AnyPresence, RulePushPlanner, build_push
-from mwf_core.adapters.push.directory import PushDirectory
-from mwf_core.adapters.push.expo_sink import ExpoPushSink, ExpoTransport, LogPushSink
+from mwf_core.adapters.push import AnyPresence, build_push
+from mwf_core.adapters.push.expo_sink import ExpoPushSink, LogPushSink
 from mwf_core.adapters.push.receipts import ReceiptPoller
 from mwf_core.config import Settings
 from mwf_core.domain import events
 from mwf_core.domain.enums import InvitationStatus, StageStatus
-from mwf_core.domain.records import (
-    Invitation,
-    OutboxEvent,
-    Relationship,
-    RelationshipMember,
-    StageProgress,
-    User,
-)
+from mwf_core.domain.records import Invitation, OutboxEvent, RelationshipMember, StageProgress
 from mwf_core.ports.delivery import DeliveryContext, DeliveryResult
-from tests.fakes.expo import FakeExpo, running_fake_expo
+from tests.fakes.expo import running_fake_expo
 
-from ..test_repositories import T0, make_session, make_user, new_id
-
-ACCESS_TOKEN = "expo-access-token-for-tests"
-BOB_TOKEN = "ExponentPushToken[bob-device]"
-NOW = T0 + timedelta(hours=1)
-
-
-class FakePresence:
-    def __init__(self) -> None:
-        self.present: set[tuple[str, str]] = set()
-        self.asked: list[tuple[str, str]] = []
-
-    async def is_present(self, session_id: str, user_id: str) -> bool:
-        self.asked.append((session_id, user_id))
-        return (session_id, user_id) in self.present
-
-
-@dataclass
-class World:
-    engine: Engine
-    expo: FakeExpo
-    alice: User
-    bob: User
-    session_id: str
-    relationship_id: str
-    presence: FakePresence
-    sink: ExpoPushSink
-    transport: ExpoTransport
-    directory: PushDirectory
-    members: tuple[str, ...] = field(default=())
-
-    def source(self, name: str, payload: dict[str, Any], channel: str | None = None,
-               event_id: str | None = None) -> OutboxEvent:
-        return OutboxEvent(
-            id=event_id or new_id("evt"), session_id=self.session_id,
-            channel=channel or events.session_channel(self.session_id), name=name,
-            payload={"sessionId": self.session_id, "timestamp": 1, **payload}, created_at=T0)
-
-    def push_rows(self, source: OutboxEvent) -> list[OutboxEvent]:
-        return RulePushPlanner().derive(source, self.members)
-
-    async def deliver(self, row: OutboxEvent, attempt: int = 1) -> DeliveryResult:
-        return await self.sink.deliver(row, DeliveryContext(self.members, attempt))
-
-    async def token_of(self, user_id: str) -> str | None:
-        rows = await UserTable.select(UserTable.push_token).where(UserTable.id == user_id)
-        return rows[0]["push_token"]
-
-    async def set_user(self, user_id: str, **values: Any) -> None:
-        async with PiccoloUnitOfWorkFactory(self.engine)() as uow:
-            await uow.users.patch(user_id, T0, **values)
-            await uow.commit()
+from ..test_repositories import T0, new_id
+from .expo_world import ACCESS_TOKEN, BOB_TOKEN, NOW, FakePresence, World, open_world
 
 
 @pytest.fixture
 async def world(db_engine: Engine) -> AsyncIterator[World]:
-    alice = make_user(first_name="Alexandra", name="Alexandra Archer")
-    bob = make_user(first_name="Bob", name="Bob Baker", push_token=BOB_TOKEN)
-    relationship = Relationship(new_id("rel"), T0)
-    session = make_session(relationship.id)
-    async with PiccoloUnitOfWorkFactory(db_engine)() as uow:
-        for user in (alice, bob):
-            await uow.users.insert_if_absent(user)
-        await uow.relationships.add(relationship)
-        await uow.relationships.add_member(RelationshipMember(relationship.id, alice.id, T0))
-        # What Bob calls Alexandra.
-        await uow.relationships.add_member(
-            RelationshipMember(relationship.id, bob.id, T0, nickname="Lexi"))
-        await uow.sessions.add(session)
-        await uow.commit()
-    async with running_fake_expo() as expo:
-        transport = ExpoTransport(expo.url, ACCESS_TOKEN, timeout=30)
-        directory = PushDirectory(db_engine)
-        presence = FakePresence()
-        sink = ExpoPushSink(transport, directory, presence, now=lambda: NOW)
-        try:
-            yield World(db_engine, expo, alice, bob, session.id, relationship.id, presence,
-                        sink, transport, directory, (alice.id, bob.id))
-        finally:
-            await sink.close()
+    async with open_world(db_engine) as opened:
+        yield opened
 
 
 async def test_push_goes_to_the_partner_with_our_wording_and_stable_ids(world: World) -> None:
-    source = world.source(events.PARTNER_NEEDS_SHARED,
-                          {"stage": 3, "sharedBy": world.alice.id, "needsRevealReady": False,
-                           "excludeUserId": world.alice.id})
+    source = world.source(
+        events.PARTNER_NEEDS_SHARED,
+        {
+            "stage": 3,
+            "sharedBy": world.alice.id,
+            "needsRevealReady": False,
+            "excludeUserId": world.alice.id,
+        },
+    )
     [row] = world.push_rows(source)
     assert row.channel == events.push_channel(world.bob.id)
     assert row.parent_id == source.id and row.stream_key == row.channel
@@ -145,7 +67,8 @@ async def test_push_goes_to_the_partner_with_our_wording_and_stable_ids(world: W
     assert world.presence.asked == [(world.session_id, world.bob.id)]
     receipts = await PushReceiptTable.select()
     assert [(r["id"], r["outbox_id"], r["user_id"], r["token"]) for r in receipts] == [
-        ("ticket-1", row.id, world.bob.id, BOB_TOKEN)]
+        ("ticket-1", row.id, world.bob.id, BOB_TOKEN)
+    ]
     assert receipts[0]["check_after"] == NOW + timedelta(minutes=15)
 
 
@@ -156,54 +79,80 @@ async def test_actor_name_falls_back_to_first_name_then_name_then_they(world: Wo
         await uow.commit()
     payload = {"pausedBy": world.alice.id, "pausedAt": "x"}
     titles = []
-    for first_name, name in (("Alexandra", "Alexandra Archer"), (None, "Alexandra Archer"),
-                             (None, None)):
+    for first_name, name in (
+        ("Alexandra", "Alexandra Archer"),
+        (None, "Alexandra Archer"),
+        (None, None),
+    ):
         await world.set_user(world.alice.id, first_name=first_name, name=name)
         [row] = world.push_rows(world.source(events.SESSION_PAUSED, payload))
         assert (await world.deliver(row)).ok
         titles.append(world.expo.messages[-1]["body"])
-    assert titles == ["Alexandra paused the session for now.",
-                      "Alexandra Archer paused the session for now.",
-                      "They paused the session for now."]
+    assert titles == [
+        "Alexandra paused the session for now.",
+        "Alexandra Archer paused the session for now.",
+        "They paused the session for now.",
+    ]
 
 
 async def test_context_decides_the_wording(world: World) -> None:
     async with PiccoloUnitOfWorkFactory(world.engine)() as uow:
-        await uow.invitations.add(Invitation(new_id("inv"), world.session_id, world.bob.id,
-                                             "Lexi", InvitationStatus.ACCEPTED, T0, T0))
-        await uow.progress.add(StageProgress(new_id("stp"), world.session_id, world.bob.id, 1,
-                                             StageStatus.COMPLETED, T0, T0))
+        await uow.invitations.add(
+            Invitation(
+                new_id("inv"),
+                world.session_id,
+                world.bob.id,
+                "Lexi",
+                InvitationStatus.ACCEPTED,
+                T0,
+                T0,
+            )
+        )
+        await uow.progress.add(
+            StageProgress(
+                new_id("stp"), world.session_id, world.bob.id, 1, StageStatus.COMPLETED, T0, T0
+            )
+        )
         await uow.commit()
-    signed = world.source(events.PARTNER_SIGNED_COMPACT,
-                          {"signedBy": world.alice.id, "triggeredByUserId": world.alice.id})
-    heard = world.source(events.PARTNER_STAGE_COMPLETED,
-                         {"stage": 1, "completedBy": world.alice.id,
-                          "excludeUserId": world.alice.id})
+    signed = world.source(
+        events.PARTNER_SIGNED_COMPACT,
+        {"signedBy": world.alice.id, "triggeredByUserId": world.alice.id},
+    )
+    heard = world.source(
+        events.PARTNER_STAGE_COMPLETED,
+        {"stage": 1, "completedBy": world.alice.id, "excludeUserId": world.alice.id},
+    )
     for source in (signed, heard):
         [row] = world.push_rows(source)
         assert (await world.deliver(row)).ok
-    assert [m["title"] for m in world.expo.messages] == ["Lexi accepted your invitation",
-                                                         "Lexi feels heard too"]
+    assert [m["title"] for m in world.expo.messages] == [
+        "Lexi accepted your invitation",
+        "Lexi feels heard too",
+    ]
 
 
 async def test_a_present_partner_gets_no_push(world: World) -> None:
     world.presence.present.add((world.session_id, world.bob.id))
-    [row] = world.push_rows(world.source(events.SESSION_RESUMED,
-                                         {"resumedBy": world.alice.id}))
+    [row] = world.push_rows(world.source(events.SESSION_RESUMED, {"resumedBy": world.alice.id}))
     result = await world.deliver(row)
     assert result.ok and result.note == "partner present"
     assert world.expo.requests == []
 
 
-@pytest.mark.parametrize(("prefs", "note"), [
-    ({"pushEnabled": False}, "skipped: pushEnabled off"),
-    ({"partnerActions": False}, "skipped: partnerActions off"),
-])
-async def test_preferences_turn_pushes_off(world: World, prefs: dict[str, bool],
-                                           note: str) -> None:
+@pytest.mark.parametrize(
+    ("prefs", "note"),
+    [
+        ({"pushEnabled": False}, "skipped: pushEnabled off"),
+        ({"partnerActions": False}, "skipped: partnerActions off"),
+    ],
+)
+async def test_preferences_turn_pushes_off(world: World, prefs: dict[str, bool], note: str) -> None:
     await world.set_user(world.bob.id, notification_preferences=prefs)
-    [row] = world.push_rows(world.source(events.AGREEMENT_PROPOSED,
-                                         {"agreementId": "agr", "proposedBy": world.alice.id}))
+    [row] = world.push_rows(
+        world.source(
+            events.AGREEMENT_PROPOSED, {"agreementId": "agr", "proposedBy": world.alice.id}
+        )
+    )
     assert await world.deliver(row) == DeliveryResult(True, note=note)
     assert world.expo.requests == []
 
@@ -256,8 +205,12 @@ async def test_server_errors_are_retried_then_succeed(world: World) -> None:
 
 
 async def test_429_passes_retry_after_and_400_is_permanent(world: World) -> None:
-    world.expo.fail_next(1, 429, {"errors": [{"code": "TOO_MANY_REQUESTS", "message": "slow"}]},
-                         headers={"Retry-After": "7"})
+    world.expo.fail_next(
+        1,
+        429,
+        {"errors": [{"code": "TOO_MANY_REQUESTS", "message": "slow"}]},
+        headers={"Retry-After": "7"},
+    )
     world.expo.fail_next(1, 400, {"errors": [{"code": "VALIDATION_ERROR", "message": "bad"}]})
     [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
     limited = await world.deliver(row)
@@ -266,60 +219,10 @@ async def test_429_passes_retry_after_and_400_is_permanent(world: World) -> None
     assert not invalid.ok and invalid.permanent
 
 
-async def test_refused_connection_is_retried(world: World) -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    transport = ExpoTransport(f"http://127.0.0.1:{port}", ACCESS_TOKEN, timeout=5)
-    sink = ExpoPushSink(transport, world.directory, world.presence, now=lambda: NOW)
-    [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
-    try:
-        result = await sink.deliver(row, DeliveryContext(world.members, 1))
-    finally:
-        await sink.close()
-    assert not result.ok and not result.permanent and "ConnectionError" in (result.error or "")
-
-
-async def test_the_loop_stays_responsive_while_expo_hangs(world: World) -> None:
-    world.expo.hang_next(1)
-    [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
-    delivery = asyncio.create_task(world.deliver(row))
-    for _ in range(200):
-        if world.expo.sends:
-            break
-        await asyncio.sleep(0.02)
-    # The request is in flight on an SDK thread; the loop keeps running other work.
-    ticks = 0
-    for _ in range(10):
-        await asyncio.sleep(0.01)
-        ticks += 1
-    assert ticks == 10 and not delivery.done()
-    world.expo.release_hung()
-    first = await asyncio.wait_for(delivery, 30)
-    assert not first.ok and not first.permanent
-    # The retry sends again with the same event id: at-least-once, at most twice here.
-    assert (await world.deliver(row, 2)).ok
-    assert [m["data"]["eventId"] for m in world.expo.messages] == [row.id, row.id]
-
-
-async def test_sdk_timeout_is_a_transient_failure(world: World) -> None:
-    world.expo.hang_next(1)
-    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, timeout=0.5)
-    sink = ExpoPushSink(transport, world.directory, world.presence, now=lambda: NOW)
-    [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
-    try:
-        result = await sink.deliver(row, DeliveryContext(world.members, 1))
-    finally:
-        world.expo.release_hung()
-        await sink.close()
-    assert not result.ok and not result.permanent and "Timeout" in (result.error or "")
-
-
 async def test_receipts_clear_dead_tokens_and_are_forgotten_once_settled(world: World) -> None:
     rows = []
     for _ in range(3):
-        [row] = world.push_rows(world.source(events.SESSION_PAUSED,
-                                             {"pausedBy": world.alice.id}))
+        [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
         assert (await world.deliver(row)).ok
         rows.append(row)
     world.expo.receipt_ok("ticket-1")
@@ -346,8 +249,9 @@ async def test_invalid_credentials_receipt_keeps_the_token(world: World) -> None
     [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
     assert (await world.deliver(row)).ok
     world.expo.receipt_error("ticket-1", "InvalidCredentials")
-    poller = ReceiptPoller(world.transport, world.directory,
-                           now=lambda: NOW + timedelta(minutes=20))
+    poller = ReceiptPoller(
+        world.transport, world.directory, now=lambda: NOW + timedelta(minutes=20)
+    )
     assert await poller.poll_once() == 1
     assert await world.token_of(world.bob.id) == BOB_TOKEN
 
@@ -356,8 +260,9 @@ async def test_receipt_poller_runs_in_the_background(world: World) -> None:
     [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
     assert (await world.deliver(row)).ok
     world.expo.receipt_ok("ticket-1")
-    poller = ReceiptPoller(world.transport, world.directory, interval=0.05,
-                           now=lambda: NOW + timedelta(minutes=20))
+    poller = ReceiptPoller(
+        world.transport, world.directory, interval=0.05, now=lambda: NOW + timedelta(minutes=20)
+    )
     poller.start()
     try:
         for _ in range(300):
@@ -374,8 +279,14 @@ async def test_factory_logs_without_configuration_and_uses_expo_with_it(
 ) -> None:
     bundle = build_push(Settings(), db_engine, None)
     assert isinstance(bundle.sink, LogPushSink)
-    row = OutboxEvent(id="e1", session_id="s1", channel="push:u1", name="session.paused",
-                      payload={}, created_at=T0)
+    row = OutboxEvent(
+        id="e1",
+        session_id="s1",
+        channel="push:u1",
+        name="session.paused",
+        payload={},
+        created_at=T0,
+    )
     with caplog.at_level("INFO", logger="mwf.push"):
         result = await bundle.sink.deliver(row, DeliveryContext((), 1))
     assert result.ok and "EXPO_ACCESS_TOKEN" in (result.note or "")
@@ -387,18 +298,23 @@ async def test_factory_logs_without_configuration_and_uses_expo_with_it(
         configured = build_push(Settings(expo_push_host=expo.url), db_engine, None)
         assert isinstance(configured.sink, ExpoPushSink)
         assert configured.sink.accepts(row)
-        assert not configured.sink.accepts(OutboxEvent(
-            id="e2", session_id="s1", channel="session:s1", name="x", payload={},
-            created_at=T0))
+        assert not configured.sink.accepts(
+            OutboxEvent(
+                id="e2", session_id="s1", channel="session:s1", name="x", payload={}, created_at=T0
+            )
+        )
         configured.start()
         await configured.close()
 
 
-@pytest.mark.parametrize(("token", "sent"), [
-    ("ExpoPushToken[new-style]", True),
-    ("ExponentPushToken[old-style]", True),
-    ("fcm:abcdef", False),
-])
+@pytest.mark.parametrize(
+    ("token", "sent"),
+    [
+        ("ExpoPushToken[new-style]", True),
+        ("ExponentPushToken[old-style]", True),
+        ("fcm:abcdef", False),
+    ],
+)
 async def test_both_expo_token_spellings_are_sent_and_others_skipped(
     world: World, token: str, sent: bool
 ) -> None:

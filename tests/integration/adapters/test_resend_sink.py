@@ -10,7 +10,12 @@ import pytest
 import resend
 
 from mwf_core.adapters.email.factory import build_email_sink
-from mwf_core.adapters.email.resend_sink import LogEmailSink, ResendEmailSink
+from mwf_core.adapters.email.resend_sink import (
+    SKIPPED_NOT_PENDING,
+    LogEmailSink,
+    ResendEmailSink,
+    mask_address,
+)
 from mwf_core.config import Settings
 from mwf_core.domain import events
 from mwf_core.domain.records import OutboxEvent
@@ -32,21 +37,36 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeResend]:
 
 @pytest.fixture
 def sink(fake: FakeResend) -> ResendEmailSink:
-    built = build_email_sink(Settings(resend_api_key=TEST_API_KEY, resend_api_url=fake.url,
-                                      from_email="Meet Without Fear <hello@example.test>"))
+    built = build_email_sink(
+        Settings(
+            resend_api_key=TEST_API_KEY,
+            resend_api_url=fake.url,
+            from_email="Meet Without Fear <hello@example.test>",
+        )
+    )
     assert isinstance(built, ResendEmailSink)
     return built
 
 
 def invitation_row(row_id: str = "evt_mail_1", **overrides: object) -> OutboxEvent:
     payload = {
-        "sessionId": "sess_1", "timestamp": 1767225600000, "to": "bob@example.test",
-        "inviterName": "Alice <b>Archer</b>", "invitationId": "inv_1",
-        "invitationUrl": URL, "expiresAt": "2026-01-08T00:00:00.000Z", **overrides,
+        "sessionId": "sess_1",
+        "timestamp": 1767225600000,
+        "to": "bob@example.test",
+        "inviterName": "Alice <b>Archer</b>",
+        "invitationId": "inv_1",
+        "invitationUrl": URL,
+        "expiresAt": "2026-01-08T00:00:00.000Z",
+        **overrides,
     }
-    return OutboxEvent(id=row_id, session_id="sess_1", channel=events.email_channel("inv_1"),
-                       name=events.INVITATION_EMAIL, payload=payload,
-                       created_at=datetime(2026, 1, 1, tzinfo=UTC))
+    return OutboxEvent(
+        id=row_id,
+        session_id="sess_1",
+        channel=events.email_channel("inv_1"),
+        name=events.INVITATION_EMAIL,
+        payload=payload,
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
 
 
 async def test_invitation_email_goes_out_with_the_row_id_as_idempotency_key(
@@ -103,8 +123,12 @@ async def test_server_errors_are_retried(
 async def test_rate_limit_is_retried_after_the_hint(
     fake: FakeResend, sink: ResendEmailSink
 ) -> None:
-    fake.fail_next(1, 429, {"statusCode": 429, "name": "rate_limit_exceeded", "message": "slow"},
-                   headers={"Retry-After": "7"})
+    fake.fail_next(
+        1,
+        429,
+        {"statusCode": 429, "name": "rate_limit_exceeded", "message": "slow"},
+        headers={"Retry-After": "7"},
+    )
     result = await sink.deliver(invitation_row(), CTX)
     assert not result.ok and not result.permanent
     assert result.retry_after == 7.0
@@ -132,7 +156,9 @@ async def test_sink_takes_only_email_rows(sink: ResendEmailSink) -> None:
     assert not sink.accepts(other)
 
 
-async def test_without_a_key_emails_are_logged(caplog: pytest.LogCaptureFixture) -> None:
+async def test_without_a_key_emails_are_logged_without_address_or_link(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     sink = build_email_sink(Settings())
     assert isinstance(sink, LogEmailSink)
 
@@ -140,5 +166,75 @@ async def test_without_a_key_emails_are_logged(caplog: pytest.LogCaptureFixture)
         result = await sink.deliver(invitation_row(), CTX)
 
     assert result.ok and result.note == "logged (RESEND_API_KEY unset)"
-    assert "bob@example.test" in caplog.text and URL in caplog.text
-    assert "invited you to Meet Without Fear" in caplog.text
+    # Whoever reads the log must not get the address or the link (holding it lets you accept).
+    assert "b***@example.test" in caplog.text and "inv_1" in caplog.text
+    assert "bob@example.test" not in caplog.text
+    assert URL not in caplog.text and "/invitation/" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("address", "masked"),
+    [
+        ("bob@example.test", "b***@example.test"),
+        ("x@y.z", "x***@y.z"),
+        ("not-an-address", "***"),
+        (None, "***"),
+    ],
+)
+def test_addresses_are_masked(address: str | None, masked: str) -> None:
+    assert mask_address(address) == masked
+
+
+class Invitations:
+    """An InvitationStatusReader with a fixed answer (or a failure)."""
+
+    def __init__(self, pending: bool | Exception) -> None:
+        self.pending = pending
+        self.asked: list[str] = []
+
+    async def is_pending(self, invitation_id: str) -> bool:
+        self.asked.append(invitation_id)
+        if isinstance(self.pending, Exception):
+            raise self.pending
+        return self.pending
+
+
+async def test_email_of_an_invitation_no_longer_pending_is_skipped(fake: FakeResend) -> None:
+    invitations = Invitations(pending=False)
+    sink = build_email_sink(
+        Settings(resend_api_key=TEST_API_KEY, resend_api_url=fake.url), invitations
+    )
+
+    result = await sink.deliver(invitation_row(), CTX)
+
+    assert result.ok and result.note == SKIPPED_NOT_PENDING
+    assert invitations.asked == ["inv_1"]
+    assert fake.requests == []
+
+
+async def test_email_of_a_pending_invitation_is_sent(fake: FakeResend) -> None:
+    sink = build_email_sink(
+        Settings(resend_api_key=TEST_API_KEY, resend_api_url=fake.url), Invitations(pending=True)
+    )
+    assert (await sink.deliver(invitation_row(), CTX)).ok
+    assert len(fake.sent) == 1
+
+
+async def test_unknown_invitation_status_is_retried(fake: FakeResend) -> None:
+    sink = build_email_sink(
+        Settings(resend_api_key=TEST_API_KEY, resend_api_url=fake.url),
+        Invitations(pending=ConnectionError("database down")),
+    )
+    result = await sink.deliver(invitation_row(), CTX)
+    assert not result.ok and not result.permanent
+    assert fake.requests == []
+
+
+async def test_logged_email_of_a_dead_invitation_is_skipped(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    sink = build_email_sink(Settings(), Invitations(pending=False))
+    with caplog.at_level(logging.INFO, logger="mwf_core.adapters.email"):
+        result = await sink.deliver(invitation_row(), CTX)
+    assert result.ok and result.note == SKIPPED_NOT_PENDING
+    assert "RESEND_API_KEY unset" not in caplog.text

@@ -142,6 +142,13 @@ class InMemoryInvitationRepository(_Table):
     async def update(self, invitation: Invitation) -> None:
         self._replace(self._s.invitations, invitation.id, invitation)
 
+    async def emails_queued_by(self, inviter_id: str, since: datetime) -> int:
+        channels = {f"email:{i.id}" for i in self._s.invitations.values()
+                    if i.invited_by_id == inviter_id and i.invite_email}
+        return sum(1 for e in self._s.outbox.values()
+                   if e.channel in channels and e.name == "invitation.email"
+                   and e.created_at >= since)
+
 
 class InMemoryStageProgressRepository(_Table):
     async def add(self, progress: StageProgress) -> None:
