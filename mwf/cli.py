@@ -9,7 +9,7 @@ import logging
 import signal
 import sys
 
-from mwf_core.config import Settings
+from mwf_core.config import ConfigurationError, Settings
 
 log = logging.getLogger("mwf")
 
@@ -106,6 +106,16 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(f"mwf: {error}", file=sys.stderr)
         return 2
+    try:
+        return _run(args, settings)
+    except ConfigurationError as error:
+        # An operator's mistake (a malformed or wrong key, a setting production refuses): one
+        # line saying what to do, not a traceback. The messages never contain a secret.
+        print(f"mwf {args.command}: {error}", file=sys.stderr)
+        return 2
+
+
+def _run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "token":
         print(_token(settings, args.user_id, args.email, args.name))
         return 0
@@ -124,22 +134,14 @@ def main(argv: list[str] | None = None) -> int:
         from mwf_core.adapters.crypto.reencrypt import reencrypt_command
 
         return asyncio.run(reencrypt_command(settings, max(args.batch_size, 1)))
-    from mwf_core.adapters.crypto import FieldEncryptionConfigError
-
-    try:
-        asyncio.run(
-            _serve(
-                settings,
-                with_grpc=args.command in ("serve", "grpc"),
-                with_gateway=args.command in ("serve", "gateway"),
-                grpc_target=getattr(args, "grpc_target", None),
-            )
+    asyncio.run(
+        _serve(
+            settings,
+            with_grpc=args.command in ("serve", "grpc"),
+            with_gateway=args.command in ("serve", "gateway"),
+            grpc_target=getattr(args, "grpc_target", None),
         )
-    except FieldEncryptionConfigError as error:
-        # An operator's mistake (a malformed, missing or wrong key): one line saying what to
-        # do, not a traceback. The messages never contain the key.
-        print(f"mwf {args.command}: {error}", file=sys.stderr)
-        return 2
+    )
     return 0
 
 

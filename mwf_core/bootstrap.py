@@ -31,10 +31,11 @@ from mwf_core.adapters.llm.offline import OfflineMediator
 from mwf_core.adapters.llm.telemetry import TelemetryRecordingModel
 from mwf_core.adapters.outbox.dispatcher import DispatcherConfig, OutboxDispatcher
 from mwf_core.adapters.outbox.local_sink import LocalSink, LogSink
+from mwf_core.adapters.push.factory import AnyPresence
 from mwf_core.adapters.realtime.in_process import InProcessBroker
 from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.adapters.telemetry import DatabaseTelemetrySink
-from mwf_core.config import Settings
+from mwf_core.config import ConfigurationError, Settings
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.auth import ProfileDirectory, TokenVerifier
 from mwf_core.ports.delivery import EventSink, PresenceChecker
@@ -138,7 +139,7 @@ def build_verifier(settings: Settings) -> TokenVerifier:
     primary: TokenVerifier
     if settings.uses_clerk:
         if not settings.clerk_issuer:
-            raise RuntimeError(
+            raise ConfigurationError(
                 "CLERK_JWKS_URL is set without CLERK_ISSUER: tokens are only trusted with their "
                 "issuer checked; set CLERK_ISSUER to your Clerk Frontend API URL"
             )
@@ -151,7 +152,7 @@ def build_verifier(settings: Settings) -> TokenVerifier:
         log.info("auth: Clerk tokens (issuer %s)", issuer)
     else:
         if settings.production:
-            raise RuntimeError(
+            raise ConfigurationError(
                 "MWF_ENV=production needs Clerk: set CLERK_ISSUER (and CLERK_JWKS_URL if the "
                 "keys live elsewhere); dev tokens are refused in production"
             )
@@ -176,7 +177,7 @@ def check_app_url(settings: Settings) -> None:
     host = (parsed.hostname or "").lower()
     if parsed.scheme not in ("http", "https") or not host or host in _LOCAL_HOSTS \
             or host.endswith(".localhost"):
-        raise RuntimeError(
+        raise ConfigurationError(
             f"MWF_ENV=production needs APP_URL set to the public web address invitation links "
             f"open (e.g. https://meetwithoutfear.com); got {settings.app_url!r}"
         )
@@ -186,7 +187,7 @@ def build_language_model(settings: Settings) -> LanguageModel:
     """MOCK_LLM → fixtures; AWS credentials → Bedrock; otherwise the offline mediator."""
     if settings.mock_llm:
         if settings.production:
-            raise RuntimeError("MOCK_LLM is for end-to-end tests and refused in production")
+            raise ConfigurationError("MOCK_LLM is for end-to-end tests and refused in production")
         log.warning("mediator: MOCK_LLM fixtures (fixture %s)",
                     settings.e2e_fixture_id or "from the X-E2E-Fixture-ID header")
         return FixtureLanguageModel(settings.e2e_fixtures_dir or SHIPPED_FIXTURES,
@@ -240,23 +241,6 @@ def _optional(module: str, name: str) -> Any | None:
     return getattr(found, name, None)
 
 
-class AnyPresence:
-    """Present when any checker says so (Ably presence, or an open SSE/WatchSession stream);
-    a failing checker counts as absent."""
-
-    def __init__(self, checkers: list[PresenceChecker]) -> None:
-        self._checkers = checkers
-
-    async def is_present(self, session_id: str, user_id: str) -> bool:
-        for checker in self._checkers:
-            try:
-                if await checker.is_present(session_id, user_id):
-                    return True
-            except Exception:
-                log.debug("presence check failed", exc_info=True)
-        return False
-
-
 @dataclass(slots=True)
 class Delivery:
     dispatcher: OutboxDispatcher
@@ -295,19 +279,18 @@ async def build_delivery(settings: Settings, engine: Any, clock: SystemClock) ->
     build_push = _optional("mwf_core.adapters.push.factory", "build_push")
     realtime = build_realtime(settings, engine) if build_realtime else None
     ably = build_ably(settings) if build_ably else None
-    checkers: list[PresenceChecker] = []
     if ably is not None:
-        checkers.append(ably.presence)
         log.info("realtime: Ably (%s)", settings.ably_rest_host or "rest.ably.io")
     else:
         log.info("realtime: Ably off (ABLY_API_KEY unset) - SSE, WatchSession and in-process "
                  "subscribers only")
-    if realtime is not None:
-        checkers.append(realtime.presence)
     if settings.ssl_cert_file:
         log.info("TLS: SSL_CERT_FILE=%s replaces the CA bundle of Ably/Resend/Clerk clients",
                  settings.ssl_cert_file)
-    presence = AnyPresence(checkers)
+    presence = AnyPresence(
+        ably.presence if ably is not None else None,
+        realtime.presence if realtime is not None else None,
+    )
     invitation_status = _optional(
         "mwf_core.adapters.email.invitation_status", "DatabaseInvitationStatus"
     )

@@ -21,6 +21,11 @@ _AWS_CREDENTIAL_VARIABLES = (
 )
 
 
+class ConfigurationError(RuntimeError):
+    """The deployment's settings cannot work: the service refuses to start. The message says
+    which setting to change and never contains a secret; `mwf` prints it as one line."""
+
+
 def _flag(value: str | None) -> bool:
     return (value or "").strip().lower() in {"1", "true", "yes", "on"}
 

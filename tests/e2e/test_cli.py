@@ -93,3 +93,36 @@ def test_production_refuses_dev_tokens(tmp_path: Path) -> None:
     result = subprocess.run(MWF + ["token", "someone"], cwd=tmp_path,
                             env=_env(MWF_ENV="production"), text=True, capture_output=True)
     assert result.returncode != 0 and "refused in production" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("command", "settings", "says"),
+    [
+        (
+            "serve",
+            {"ABLY_API_KEY": "app.key:secret-part", "ABLY_TLS": "false"},
+            "mwf serve: ABLY_TLS=false cannot be used with ABLY_API_KEY",
+        ),
+        (
+            "serve",
+            {"MWF_ENV": "production", "CLERK_ISSUER": "https://clerk.example.test"},
+            "mwf serve: MWF_ENV=production needs APP_URL set",
+        ),
+        (
+            "outbox",
+            {"FIELD_ENCRYPTION_KEY": "c2hvcnQ="},
+            "mwf outbox: FIELD_ENCRYPTION_KEY decodes to 5 bytes, not 32",
+        ),
+    ],
+)
+def test_settings_that_cannot_work_are_refused_in_one_line(
+    tmp_path: Path, command: str, settings: dict[str, str], says: str
+) -> None:
+    args = [command, "status"] if command == "outbox" else [command]
+    env = _env(PORT=str(_free_port()), GRPC_PORT=str(_free_port()), **settings)
+    result = subprocess.run(MWF + args, cwd=tmp_path, env=env, text=True, capture_output=True,
+                            timeout=60)
+    assert result.returncode == 2, result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(says)
+    assert "secret-part" not in result.stderr and "c2hvcnQ=" not in result.stderr

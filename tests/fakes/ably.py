@@ -2,10 +2,12 @@
 
 Serves HTTPS with a self-signed 127.0.0.1 certificate (key auth is refused over plain HTTP by
 the SDK), checks the Basic key, decodes JSON or msgpack publishes, and, like Ably's idempotent
-publishing, accepts a message id only once: a repeated id answers 201 but is not delivered
-again. Presence is whatever the test sets. Faults: `fail_next`, `hang_next`, `refuse`/`resume`;
-`publish_delay` makes every publish take that long, and `publish_spans` records when each one
-started and finished (to see whether publishes overlapped).
+publishing, drops a repeated message id on a channel - but only within `dedup_window` seconds
+of the accepted one (Ably documents 2 minutes); later the same id is delivered again. The
+fake's clock is the monotonic one plus whatever `advance()` added, so a test can step past the
+window without waiting. Presence is whatever the test sets. Faults: `fail_next`, `hang_next`,
+`refuse`/`resume`; `publish_delay` makes every publish take that long, and `publish_spans`
+records when each one started and finished (to see whether publishes overlapped).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from aiohttp import web
 from .tls import LoopbackServer, make_loopback_cert
 
 TEST_KEY = "fakeapp.fakekey:fake-secret-do-not-use"
+# Ably detects a repeated message id only within 2 minutes of the original publish.
+ABLY_DEDUP_WINDOW_S = 120.0
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,7 @@ class PublishedMessage:
     name: str | None
     id: str | None
     data: Any
+    client_id: str | None = None  # as sent by the publisher
 
 
 def _decode_data(data: Any, encoding: str | None) -> Any:
@@ -64,17 +69,21 @@ def _decode_data(data: Any, encoding: str | None) -> Any:
 
 
 class FakeAbly(LoopbackServer):
-    def __init__(self, cert_dir: Path, key: str = TEST_KEY) -> None:
+    def __init__(
+        self, cert_dir: Path, key: str = TEST_KEY, dedup_window: float = ABLY_DEDUP_WINDOW_S
+    ) -> None:
         self.cert = make_loopback_cert(cert_dir)
         super().__init__(self.cert.server_context())
         self.key = key
         self.requests: list[RecordedRequest] = []
-        self.accepted: list[PublishedMessage] = []  # each id once, in arrival order
+        self.accepted: list[PublishedMessage] = []  # delivered, in arrival order
         self.duplicates: list[PublishedMessage] = []  # repeated ids Ably would drop
+        self.dedup_window = dedup_window
         self.present: dict[str, list[str]] = {}  # presence channel name -> client ids
         self.publish_delay = 0.0  # seconds each publish takes before it is answered
         self.publish_spans: list[PublishSpan] = []
-        self._seen: set[tuple[str, str]] = set()
+        self._accepted_at: dict[tuple[str, str], float] = {}  # (channel, id) -> fake clock
+        self._clock_offset = 0.0
 
     # ---- what tests read ----
     @property
@@ -93,6 +102,13 @@ class FakeAbly(LoopbackServer):
 
     def set_present(self, channel: str, *client_ids: str) -> None:
         self.present[channel] = list(client_ids)
+
+    def advance(self, seconds: float) -> None:
+        """Moves the fake's clock on (dedup windows run out), without waiting."""
+        self._clock_offset += seconds
+
+    def now(self) -> float:
+        return time.monotonic() + self._clock_offset
 
     # ---- server ----
     @staticmethod
@@ -164,19 +180,25 @@ class FakeAbly(LoopbackServer):
                 raw.get("name"),
                 raw.get("id"),
                 _decode_data(raw.get("data"), raw.get("encoding")),
+                raw.get("clientId"),
             )
-            if message.id is not None and (channel, message.id) in self._seen:
-                self.duplicates.append(message)
-                continue
+            now = self.now()
             if message.id is not None:
-                self._seen.add((channel, message.id))
+                # The window runs from the accepted publish; a dropped repeat does not renew it.
+                accepted_at = self._accepted_at.get((channel, message.id))
+                if accepted_at is not None and now - accepted_at < self.dedup_window:
+                    self.duplicates.append(message)
+                    continue
+                self._accepted_at[(channel, message.id)] = now
             self.accepted.append(message)
         return web.json_response({}, status=201)
 
 
 @asynccontextmanager
-async def running_fake_ably(cert_dir: Path, key: str = TEST_KEY) -> AsyncIterator[FakeAbly]:
-    fake = FakeAbly(cert_dir, key)
+async def running_fake_ably(
+    cert_dir: Path, key: str = TEST_KEY, dedup_window: float = ABLY_DEDUP_WINDOW_S
+) -> AsyncIterator[FakeAbly]:
+    fake = FakeAbly(cert_dir, key, dedup_window)
     await fake.start()
     try:
         yield fake

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from ably import AblyRest
 
-from mwf_core.config import Settings
+from mwf_core.config import ConfigurationError, Settings
 
 from .presence import AblyPresence
 from .sink import AblySink
@@ -57,8 +57,17 @@ def make_client(
 
 
 def build_ably(s: Settings) -> AblyBundle | None:
+    """Refuses ABLY_TLS=false at startup: the SDK will not send the key (Basic auth) over plain
+    HTTP (Ably error 40103), so every publish would fail and every presence check would read
+    "absent" - pushes to people who have the session open - for as long as the process ran."""
     if not s.ably_api_key:
         log.info("ABLY_API_KEY unset: realtime events are not published to Ably")
         return None
+    if not s.ably_tls:
+        raise ConfigurationError(
+            "ABLY_TLS=false cannot be used with ABLY_API_KEY: Ably refuses key auth over plain "
+            "HTTP (error 40103). Remove ABLY_TLS, or serve the endpoint over TLS and trust its "
+            "certificate through SSL_CERT_FILE"
+        )
     client = make_client(s.ably_api_key, s.ably_rest_host, s.ably_rest_port, s.ably_tls)
     return AblyBundle(client, AblySink(client), AblyPresence(client), AblyTokenIssuer(client))

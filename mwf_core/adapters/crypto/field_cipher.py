@@ -19,13 +19,15 @@ from collections.abc import Iterable, Sequence
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from mwf_core.config import ConfigurationError
+
 PREFIX = "enc:v1:"
 KEY_BYTES = 32
 IV_BYTES = 12
 TAG_BYTES = 16
 
 
-class FieldEncryptionConfigError(RuntimeError):
+class FieldEncryptionConfigError(ConfigurationError):
     """The encryption settings are unusable: the service refuses to start."""
 
 

@@ -22,7 +22,8 @@ log = logging.getLogger("mwf")
 
 class AnyPresence:
     """`PresenceChecker`: present if any source says so (Ably presence, an open event
-    stream); a source that fails or is missing counts as "not here"."""
+    stream); a source that fails or is missing counts as "not here". The composition root
+    builds the one the push sink asks."""
 
     def __init__(self, *checkers: PresenceChecker | None) -> None:
         self._checkers = [c for c in checkers if c is not None]

@@ -20,7 +20,7 @@ from mwf_core.config import Settings
 from mwf_core.domain import events
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.delivery import DeliveryContext
-from tests.fakes.ably import FakeAbly, running_fake_ably
+from tests.fakes.ably import TEST_KEY, FakeAbly, running_fake_ably
 
 ALICE, BOB = "user_alice", "user_bob"
 SID = "sess_1"
@@ -110,21 +110,84 @@ async def test_without_an_actor_every_member_is_told(fake: FakeAbly, bundle: Abl
     ]
 
 
-async def test_private_and_transient_events_are_not_fanned_out(
-    fake: FakeAbly, bundle: AblyBundle
-) -> None:
-    private = row(
-        events.MESSAGE_AI_RESPONSE, channel=f"user:{ALICE}", row_id="evt_p", forUserId=ALICE
-    )
+async def test_transient_events_are_not_fanned_out(fake: FakeAbly, bundle: AblyBundle) -> None:
     typing = row("typing.start", row_id="evt_t", userId=ALICE)
 
-    assert (await bundle.sink.deliver(private, CTX)).ok
     assert (await bundle.sink.deliver(typing, CTX)).ok
 
     assert [(m.channel, m.name, m.id) for m in fake.accepted] == [
-        (f"meetwithoutfear:user:{ALICE}", events.MESSAGE_AI_RESPONSE, "evt_p"),
         (f"meetwithoutfear:session:{SID}", "typing.start", "evt_t"),
     ]
+
+
+async def test_an_event_on_a_users_own_channel_refreshes_only_their_session_list(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    """A share suggestion (or shared context, a per-recipient stage copy...) goes to one user's
+    channel; their session list must hear that the session changed, and their partner must hear
+    nothing - neither the event nor that something happened."""
+    suggestion = row(
+        events.EMPATHY_SHARE_SUGGESTION,
+        channel=f"user:{BOB}",
+        row_id="evt_s",
+        forUserId=BOB,
+        suggestedContent="what Alice may want to hear",
+    )
+
+    assert (await bundle.sink.deliver(suggestion, CTX)).ok
+
+    assert fake.on(f"meetwithoutfear:user:{ALICE}") == []
+    assert fake.on(f"meetwithoutfear:session:{SID}") == []
+    bobs = fake.on(f"meetwithoutfear:user:{BOB}")
+    assert [(m.name, m.id) for m in bobs] == [
+        (events.EMPATHY_SHARE_SUGGESTION, "evt_s"),
+        (events.SESSION_UPDATED, "evt_s:su:user_bob"),
+    ]
+    # Ids and time only: the words stay in the event itself.
+    assert bobs[1].data == {"sessionId": SID, "timestamp": 1767225600000}
+
+
+async def test_user_channel_rows_without_a_session_or_for_the_actor_are_not_fanned_out(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    sessionless = OutboxEvent(
+        id="evt_n",
+        session_id=None,
+        channel=f"user:{ALICE}",
+        name=events.NOTIFICATION_PENDING_ACTION,
+        payload={"timestamp": 1767225600000},
+        created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+    own = row(
+        events.MESSAGE_AI_RESPONSE,
+        channel=f"user:{ALICE}",
+        row_id="evt_o",
+        forUserId=ALICE,
+        excludeUserId=ALICE,
+    )
+
+    assert (await bundle.sink.deliver(sessionless, CTX)).ok
+    assert (await bundle.sink.deliver(own, CTX)).ok
+
+    assert [m.name for m in fake.accepted] == [
+        events.NOTIFICATION_PENDING_ACTION,
+        events.MESSAGE_AI_RESPONSE,
+    ]
+
+
+async def test_server_messages_carry_no_client_id(fake: FakeAbly, bundle: AblyBundle) -> None:
+    """Clients may publish on the session channel (typing) with their token's clientId, so they
+    trust only messages without one: ours must never have one."""
+    await bundle.sink.deliver(row(events.SESSION_PAUSED, excludeUserId=ALICE), CTX)
+    await bundle.sink.deliver(
+        row(events.EMPATHY_REVEALED, channel=f"user:{ALICE}", row_id="evt_r", forUserId=ALICE),
+        CTX,
+    )
+
+    assert len(fake.accepted) == 4  # two events, two session.updated
+    assert all(m.client_id is None for m in fake.accepted)
+    published = [r.body for r in fake.requests if r.method == "POST"]
+    assert published and all("clientId" not in body for body in published)
 
 
 async def test_sink_accepts_only_realtime_rows(bundle: AblyBundle) -> None:
@@ -173,7 +236,27 @@ async def test_a_retried_row_is_delivered_once(fake: FakeAbly, bundle: AblyBundl
     assert len(fake.duplicates) == 3  # one on the retry, two on the third delivery
 
 
-@pytest.mark.parametrize("status", [500, 503, 429, 401, 403])
+async def test_a_retry_after_the_idempotency_window_is_delivered_again(
+    fake: FakeAbly, bundle: AblyBundle
+) -> None:
+    """Ably drops a repeated id only within 2 minutes of the first publish. The dispatcher's
+    backoff goes up to 5 minutes, so a row that half failed and is retried late delivers a copy
+    of what got through (the known limit in the README: clients dedupe by message id)."""
+    fake.fail_next(1, 503, {"error": {"code": 50300, "statusCode": 503, "message": "busy"}})
+    event = row(events.SESSION_RESUMED, excludeUserId=BOB)  # shared + Alice's update
+    assert not (await bundle.sink.deliver(event, CTX)).ok
+    [got_through] = fake.ids()
+
+    fake.advance(119)
+    assert (await bundle.sink.deliver(event, CTX)).ok
+    assert sorted(fake.ids()) == ["evt_1", "evt_1:su:user_alice"]
+
+    fake.advance(2)  # 121 s after the first publish: past Ably's window
+    assert (await bundle.sink.deliver(event, CTX)).ok
+    assert fake.ids().count(got_through) == 2
+
+
+@pytest.mark.parametrize("status", [500, 503, 429, 403])
 async def test_retryable_statuses(fake: FakeAbly, bundle: AblyBundle, status: int) -> None:
     fake.fail_next(
         1, status, {"error": {"code": status * 100, "statusCode": status, "message": "no"}}
@@ -181,7 +264,44 @@ async def test_retryable_statuses(fake: FakeAbly, bundle: AblyBundle, status: in
     private = row(events.MESSAGE_AI_RESPONSE, channel=f"user:{ALICE}", forUserId=ALICE)
     result = await bundle.sink.deliver(private, CTX)
     assert not result.ok and not result.permanent
-    assert len(fake.requests) == 1  # one attempt: retries are the dispatcher's
+    assert len(fake.requests) == 2  # the event and its session.updated, each tried once
+
+
+async def test_a_refused_key_is_permanent(fake: FakeAbly) -> None:
+    """A wrong or revoked key (40101) will not start working on a retry: the row goes dead with
+    Ably's error instead of holding the session's stream for a day."""
+    settings = Settings(
+        ably_api_key=f"{fake.key_name}:wrong-secret",
+        ably_rest_host="127.0.0.1",
+        ably_rest_port=fake.port,
+    )
+    bundle = build_ably(settings)
+    assert bundle is not None
+    try:
+        result = await bundle.sink.deliver(row(events.SESSION_PAUSED), CTX)
+    finally:
+        await bundle.close()
+    assert not result.ok and result.permanent
+    assert "40101" in (result.error or "")
+    assert fake.accepted == []
+
+
+async def test_key_auth_over_plain_http_is_permanent(fake: FakeAbly) -> None:
+    """The SDK refuses to send the key without TLS (40103) before any request is made."""
+    client = make_client(fake.key, "127.0.0.1", fake.port, tls=False)
+    sink = AblySink(client)
+    try:
+        result = await sink.deliver(row(events.SESSION_PAUSED), CTX)
+    finally:
+        await sink.close()
+    assert not result.ok and result.permanent
+    assert "40103" in (result.error or "")
+    assert fake.requests == []
+
+
+def test_startup_refuses_ably_without_tls() -> None:
+    with pytest.raises(RuntimeError, match="ABLY_TLS=false"):
+        build_ably(Settings(ably_api_key=TEST_KEY, ably_tls=False))
 
 
 async def test_a_row_with_a_retryable_failure_is_retried_even_if_another_is_permanent(
