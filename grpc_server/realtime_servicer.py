@@ -39,8 +39,9 @@ PREFERENCE_FIELDS = (
 )
 
 
-class NotConfigured(DomainError):
-    """A piece of the delivery stack this server was built without."""
+class FeatureUnavailable(DomainError):
+    """A piece of the delivery stack this server was built without (not a missing setting:
+    that is realtime_auth.RealtimeNotConfigured)."""
 
     code = ErrorCode.SERVICE_UNAVAILABLE
 
@@ -48,15 +49,21 @@ class NotConfigured(DomainError):
 def item_message(item: StreamItem) -> pb.WatchSessionResponse:
     match item:
         case StreamEvent():
-            return pb.WatchSessionResponse(event=pb.SessionEvent(
-                seq=item.seq, id=item.id, name=item.name, payload=convert.struct(item.payload),
-                create_time=convert.timestamp(item.created_at)))
+            return pb.WatchSessionResponse(
+                event=pb.SessionEvent(
+                    seq=item.seq,
+                    id=item.id,
+                    name=item.name,
+                    payload=convert.struct(item.payload),
+                    create_time=convert.timestamp(item.created_at),
+                )
+            )
         case StreamHeartbeat():
             return pb.WatchSessionResponse(
-                heartbeat=pb.Heartbeat(server_time=convert.timestamp(item.at), seq=item.seq))
+                heartbeat=pb.Heartbeat(server_time=convert.timestamp(item.at), seq=item.seq)
+            )
         case StreamReset():
-            return pb.WatchSessionResponse(
-                reset=pb.Reset(oldest_seq=item.oldest_seq, seq=item.seq))
+            return pb.WatchSessionResponse(reset=pb.Reset(oldest_seq=item.oldest_seq, seq=item.seq))
     raise TypeError(f"unknown stream item {item!r}")
 
 
@@ -65,16 +72,20 @@ def token_request(data: dict[str, Any]) -> pb.AblyTokenRequest:
     if not isinstance(capability, str):
         capability = json.dumps(capability, separators=(",", ":"), sort_keys=True)
     return pb.AblyTokenRequest(
-        key_name=str(data.get("keyName") or ""), client_id=str(data.get("clientId") or ""),
-        ttl=int(data.get("ttl") or 0), nonce=str(data.get("nonce") or ""),
-        capability=capability, timestamp=int(data.get("timestamp") or 0),
+        key_name=str(data.get("keyName") or ""),
+        client_id=str(data.get("clientId") or ""),
+        ttl=int(data.get("ttl") or 0),
+        nonce=str(data.get("nonce") or ""),
+        capability=capability,
+        timestamp=int(data.get("timestamp") or 0),
         mac=str(data.get("mac") or ""),
     )
 
 
 def preferences_message(values: dict[str, Any]) -> pb.NotificationPreferences:
     return pb.NotificationPreferences(
-        **{field: bool(values.get(key)) for field, key in PREFERENCE_FIELDS})
+        **{field: bool(values.get(key)) for field, key in PREFERENCE_FIELDS}
+    )
 
 
 class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
@@ -84,11 +95,12 @@ class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
     def _need(self, name: str) -> Any:
         value = getattr(self._c, name, None)
         if value is None:
-            raise NotConfigured(f"{name.replace('_', ' ')} is not available on this server")
+            raise FeatureUnavailable(f"{name.replace('_', ' ')} is not available on this server")
         return value
 
-    async def WatchSession(self, request: pb.WatchSessionRequest, context: Context
-                           ) -> AsyncIterator[pb.WatchSessionResponse]:
+    async def WatchSession(
+        self, request: pb.WatchSessionRequest, context: Context
+    ) -> AsyncIterator[pb.WatchSessionResponse]:
         # No queue here: grpc.aio sends one yielded message at a time under HTTP/2 flow
         # control, so a slow reader holds the generator back instead of growing a buffer.
         started = time.perf_counter()
@@ -108,17 +120,22 @@ class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
             log.exception("WatchSession failed (request_id=%s)", request_id.get())
             status = internal_status()
         else:
-            log.info("rpc WatchSession OK %.1f ms request_id=%s",
-                     (time.perf_counter() - started) * 1000, request_id.get())
+            log.info(
+                "rpc WatchSession OK %.1f ms request_id=%s",
+                (time.perf_counter() - started) * 1000,
+                request_id.get(),
+            )
             return
         await context.abort_with_status(status)
 
     @unary
-    async def GetRealtimeToken(self, request: pb.GetRealtimeTokenRequest, context: Context
-                               ) -> pb.GetRealtimeTokenResponse:
+    async def GetRealtimeToken(
+        self, request: pb.GetRealtimeTokenRequest, context: Context
+    ) -> pb.GetRealtimeTokenResponse:
         answer = await self._need("realtime_auth").ably_token(require_user())
         return pb.GetRealtimeTokenResponse(
-            token_request=token_request(answer.get("tokenRequest") or {}))
+            token_request=token_request(answer.get("tokenRequest") or {})
+        )
 
     @unary
     async def GetNotificationPreferences(
@@ -131,7 +148,10 @@ class RealtimeServicer(realtime_service_pb2_grpc.RealtimeServiceServicer):
     async def UpdateNotificationPreferences(
         self, request: pb.UpdateNotificationPreferencesRequest, context: Context
     ) -> pb.UpdateNotificationPreferencesResponse:
-        patch = {key: getattr(request, field) for field, key in PREFERENCE_FIELDS
-                 if request.HasField(field)}
+        patch = {
+            key: getattr(request, field)
+            for field, key in PREFERENCE_FIELDS
+            if request.HasField(field)
+        }
         values = await self._need("notification_prefs").update(require_user(), patch)
         return pb.UpdateNotificationPreferencesResponse(preferences=preferences_message(values))

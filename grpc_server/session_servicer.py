@@ -7,14 +7,15 @@ import grpc
 from mwf.v1 import session_service_pb2_grpc, types_pb2
 from mwf.v1 import sessions_pb2 as pb
 from mwf_core.bootstrap import Container
-from mwf_core.usecases.invitations import MemberInvitation
-from mwf_core.usecases.sessions import CreateSessionRequest, ProgressReport
+from mwf_core.usecases.session_creation import CreateSessionRequest
+from mwf_core.usecases.sessions import ProgressReport
 from mwf_core.usecases.stage0 import CompactStatus
 
 from . import convert
 from .empathy_rpcs import EmpathyRpcs
 from .handlers import unary
-from .interceptors import current_user, require_user
+from .interceptors import require_user
+from .invitation_rpcs import InvitationRpcs, member_invitation
 from .journey_rpcs import JourneyRpcs
 from .needs_rpcs import NeedsRpcs
 from .reconciler_rpcs import ReconcilerRpcs
@@ -32,7 +33,13 @@ def _milestones(report: ProgressReport) -> pb.Milestones:
 
 
 class SessionServicer(
-    EmpathyRpcs, ReconcilerRpcs, NeedsRpcs, Stage4Rpcs, StrategyRpcs, JourneyRpcs,
+    InvitationRpcs,
+    EmpathyRpcs,
+    ReconcilerRpcs,
+    NeedsRpcs,
+    Stage4Rpcs,
+    StrategyRpcs,
+    JourneyRpcs,
     session_service_pb2_grpc.SessionServiceServicer,
 ):
     """Stage 0/1 RPCs here; each later capability's RPCs come from its mixin module."""
@@ -50,21 +57,25 @@ class SessionServicer(
         )
 
     @unary
-    async def RegisterPushToken(self, request: pb.RegisterPushTokenRequest, context: Context
-                                ) -> pb.RegisterPushTokenResponse:
-        await self._c.identity.register_push_token(require_user(), request.push_token,
-                                                   request.platform)
+    async def RegisterPushToken(
+        self, request: pb.RegisterPushTokenRequest, context: Context
+    ) -> pb.RegisterPushTokenResponse:
+        await self._c.identity.register_push_token(
+            require_user(), request.push_token, request.platform
+        )
         return pb.RegisterPushTokenResponse(registered=True)
 
     @unary
-    async def ClearPushToken(self, request: pb.ClearPushTokenRequest, context: Context
-                             ) -> pb.ClearPushTokenResponse:
+    async def ClearPushToken(
+        self, request: pb.ClearPushTokenRequest, context: Context
+    ) -> pb.ClearPushTokenResponse:
         await self._c.identity.clear_push_token(require_user())
         return pb.ClearPushTokenResponse(registered=False)
 
     @unary
-    async def CreateSession(self, request: pb.CreateSessionRequest, context: Context
-                            ) -> pb.CreateSessionResponse:
+    async def CreateSession(
+        self, request: pb.CreateSessionRequest, context: Context
+    ) -> pb.CreateSessionResponse:
         created = await self._c.sessions.create(
             require_user(),
             CreateSessionRequest(
@@ -76,9 +87,7 @@ class SessionServicer(
             ),
         )
         if created.existing:
-            return pb.CreateSessionResponse(
-                existing_active_session=convert.session(created.view)
-            )
+            return pb.CreateSessionResponse(existing_active_session=convert.session(created.view))
         return pb.CreateSessionResponse(
             session=convert.session(created.view),
             invitation_id=created.invitation_id or "",
@@ -86,24 +95,30 @@ class SessionServicer(
         )
 
     @unary
-    async def ListSessions(self, request: pb.ListSessionsRequest, context: Context
-                           ) -> pb.ListSessionsResponse:
+    async def ListSessions(
+        self, request: pb.ListSessionsRequest, context: Context
+    ) -> pb.ListSessionsResponse:
         views, token = await self._c.sessions.list(
-            require_user(), request.page_size, request.page_token,
+            require_user(),
+            request.page_size,
+            request.page_token,
             convert.session_status_from_proto(request.status),
         )
-        return pb.ListSessionsResponse(sessions=[convert.session(v) for v in views],
-                                       next_page_token=token)
+        return pb.ListSessionsResponse(
+            sessions=[convert.session(v) for v in views], next_page_token=token
+        )
 
     @unary
-    async def GetSession(self, request: pb.GetSessionRequest, context: Context
-                         ) -> pb.GetSessionResponse:
+    async def GetSession(
+        self, request: pb.GetSessionRequest, context: Context
+    ) -> pb.GetSessionResponse:
         view = await self._c.sessions.get(require_user(), request.session_id)
         return pb.GetSessionResponse(session=convert.session(view))
 
     @unary
-    async def GetSessionState(self, request: pb.GetSessionStateRequest, context: Context
-                              ) -> pb.GetSessionStateResponse:
+    async def GetSessionState(
+        self, request: pb.GetSessionStateRequest, context: Context
+    ) -> pb.GetSessionStateResponse:
         actor = require_user()
         state = await self._c.sessions.state(actor, request.session_id)
         report = state.report
@@ -117,12 +132,13 @@ class SessionServicer(
             compact=_compact(state.compact),
         )
         if state.invitation is not None:
-            response.invitation.CopyFrom(_member_invitation(state.invitation))
+            response.invitation.CopyFrom(member_invitation(state.invitation))
         return response
 
     @unary
-    async def GetProgress(self, request: pb.GetProgressRequest, context: Context
-                          ) -> pb.GetProgressResponse:
+    async def GetProgress(
+        self, request: pb.GetProgressRequest, context: Context
+    ) -> pb.GetProgressResponse:
         report = await self._c.sessions.progress(require_user(), request.session_id)
         return pb.GetProgressResponse(
             my_progress=convert.progress(report.view.my_progress),
@@ -133,16 +149,12 @@ class SessionServicer(
         )
 
     @unary
-    async def GetSessionInvitation(self, request: pb.GetSessionInvitationRequest,
-                                   context: Context) -> pb.GetSessionInvitationResponse:
-        view = await self._c.invitations.for_session(require_user(), request.session_id)
-        return pb.GetSessionInvitationResponse(invitation=_member_invitation(view))
-
-    @unary
-    async def SignCompact(self, request: pb.SignCompactRequest, context: Context
-                          ) -> pb.SignCompactResponse:
-        signed = await self._c.stage0.sign_compact(require_user(), request.session_id,
-                                                   request.agreed)
+    async def SignCompact(
+        self, request: pb.SignCompactRequest, context: Context
+    ) -> pb.SignCompactResponse:
+        signed = await self._c.stage0.sign_compact(
+            require_user(), request.session_id, request.agreed
+        )
         return pb.SignCompactResponse(
             signed=True,
             sign_time=convert.timestamp(signed.signed_at),
@@ -151,96 +163,54 @@ class SessionServicer(
         )
 
     @unary
-    async def GetCompactStatus(self, request: pb.GetCompactStatusRequest, context: Context
-                               ) -> pb.GetCompactStatusResponse:
+    async def GetCompactStatus(
+        self, request: pb.GetCompactStatusRequest, context: Context
+    ) -> pb.GetCompactStatusResponse:
         status = await self._c.stage0.compact_status(require_user(), request.session_id)
         return pb.GetCompactStatusResponse(compact=_compact(status))
 
     @unary
-    async def ConfirmTopicFrame(self, request: pb.ConfirmTopicFrameRequest, context: Context
-                                ) -> pb.ConfirmTopicFrameResponse:
-        frame, confirmed_at = await self._c.stage0.confirm_topic_frame(require_user(),
-                                                                       request.session_id)
-        return pb.ConfirmTopicFrameResponse(topic_frame=frame,
-                                            confirm_time=convert.timestamp(confirmed_at))
-
-    @unary
-    async def ConfirmInvitation(self, request: pb.ConfirmInvitationRequest, context: Context
-                                ) -> pb.ConfirmInvitationResponse:
-        actor = require_user()
-        await self._c.stage0.confirm_invitation(actor, request.session_id)
-        view = await self._c.invitations.for_session(actor, request.session_id)
-        return pb.ConfirmInvitationResponse(
-            confirmed=True,
-            invitation=_member_invitation(view),
-            advanced_to_stage=types_pb2.STAGE_WITNESS,
+    async def ConfirmTopicFrame(
+        self, request: pb.ConfirmTopicFrameRequest, context: Context
+    ) -> pb.ConfirmTopicFrameResponse:
+        frame, confirmed_at = await self._c.stage0.confirm_topic_frame(
+            require_user(), request.session_id
+        )
+        return pb.ConfirmTopicFrameResponse(
+            topic_frame=frame, confirm_time=convert.timestamp(confirmed_at)
         )
 
     @unary
-    async def GetInvitation(self, request: pb.GetInvitationRequest, context: Context
-                            ) -> pb.GetInvitationResponse:
-        view = await self._c.invitations.public(request.invitation_id)
-        viewer = current_user.get()
-        return pb.GetInvitationResponse(
-            invitation=convert.invitation(
-                view.invitation, view.status,
-                is_inviter=viewer is not None and viewer.id == view.invitation.invited_by_id,
-                inviter_name=view.inviter_name, session_record=None,
-            ),
-            session_status=convert.session_status(view.session_status),
+    async def PauseSession(
+        self, request: pb.PauseSessionRequest, context: Context
+    ) -> pb.PauseSessionResponse:
+        at, status = await self._c.lifecycle.pause(
+            require_user(), request.session_id, request.reason
+        )
+        return pb.PauseSessionResponse(
+            paused=True, pause_time=convert.timestamp(at), status=convert.session_status(status)
         )
 
     @unary
-    async def AcceptInvitation(self, request: pb.AcceptInvitationRequest, context: Context
-                               ) -> pb.AcceptInvitationResponse:
-        joined = await self._c.invitations.accept(require_user(), request.invitation_id)
-        return pb.AcceptInvitationResponse(
-            session_id=joined.session.id,
-            status=convert.session_status(joined.session.status),
-            create_time=convert.timestamp(joined.session.created_at),
-            members=[pb.SessionMember(id=uid, name=name or "") for uid, name in joined.members],
-        )
-
-    @unary
-    async def DeclineInvitation(self, request: pb.DeclineInvitationRequest, context: Context
-                                ) -> pb.DeclineInvitationResponse:
-        await self._c.invitations.decline(require_user(), request.invitation_id, request.reason)
-        return pb.DeclineInvitationResponse(declined=True)
-
-    @unary
-    async def ResendInvitation(self, request: pb.ResendInvitationRequest, context: Context
-                               ) -> pb.ResendInvitationResponse:
-        resent = await self._c.invitations.resend(require_user(), request.invitation_id)
-        return pb.ResendInvitationResponse(
-            sent=True,
-            send_time=convert.timestamp(resent.sent_at),
-            expire_time=convert.timestamp(resent.expires_at),
-        )
-
-    @unary
-    async def PauseSession(self, request: pb.PauseSessionRequest, context: Context
-                           ) -> pb.PauseSessionResponse:
-        at, status = await self._c.lifecycle.pause(require_user(), request.session_id,
-                                                   request.reason)
-        return pb.PauseSessionResponse(paused=True, pause_time=convert.timestamp(at),
-                                       status=convert.session_status(status))
-
-    @unary
-    async def ResumeSession(self, request: pb.ResumeSessionRequest, context: Context
-                            ) -> pb.ResumeSessionResponse:
+    async def ResumeSession(
+        self, request: pb.ResumeSessionRequest, context: Context
+    ) -> pb.ResumeSessionResponse:
         at, status = await self._c.lifecycle.resume(require_user(), request.session_id)
-        return pb.ResumeSessionResponse(resumed=True, resume_time=convert.timestamp(at),
-                                        status=convert.session_status(status))
+        return pb.ResumeSessionResponse(
+            resumed=True, resume_time=convert.timestamp(at), status=convert.session_status(status)
+        )
 
     @unary
-    async def ArchiveSession(self, request: pb.ArchiveSessionRequest, context: Context
-                             ) -> pb.ArchiveSessionResponse:
+    async def ArchiveSession(
+        self, request: pb.ArchiveSessionRequest, context: Context
+    ) -> pb.ArchiveSessionResponse:
         at = await self._c.lifecycle.archive(require_user(), request.session_id)
         return pb.ArchiveSessionResponse(archived=True, archive_time=convert.timestamp(at))
 
     @unary
-    async def DeleteSession(self, request: pb.DeleteSessionRequest, context: Context
-                            ) -> pb.DeleteSessionResponse:
+    async def DeleteSession(
+        self, request: pb.DeleteSessionRequest, context: Context
+    ) -> pb.DeleteSessionResponse:
         left = await self._c.lifecycle.leave(require_user(), request.session_id)
         return pb.DeleteSessionResponse(
             deleted=True,
@@ -250,53 +220,70 @@ class SessionServicer(
         )
 
     @unary
-    async def UpdateNickname(self, request: pb.UpdateNicknameRequest, context: Context
-                             ) -> pb.UpdateNicknameResponse:
+    async def UpdateNickname(
+        self, request: pb.UpdateNicknameRequest, context: Context
+    ) -> pb.UpdateNicknameResponse:
         nickname = request.nickname if request.HasField("nickname") else None
-        stored = await self._c.people.set_nickname(require_user(), request.relationship_id,
-                                                   nickname)
+        stored = await self._c.people.set_nickname(
+            require_user(), request.relationship_id, nickname
+        )
         return pb.UpdateNicknameResponse(nickname=stored)
 
     @unary
-    async def ListPeople(self, request: pb.ListPeopleRequest, context: Context
-                         ) -> pb.ListPeopleResponse:
-        people, token = await self._c.people.list(require_user(), request.page_size,
-                                                  request.page_token)
-        return pb.ListPeopleResponse(people=[
-            pb.Person(
-                id=p.id or "",
-                relationship_id=p.relationship_id,
-                name=p.name or "",
-                nickname=p.nickname or "",
-                initials=p.initials,
-                connect_time=convert.timestamp(p.connected_since),
-                last_session=pb.SessionSummary(
-                    id=p.last_session.id,
-                    status=convert.session_status(p.last_session.status),
-                    update_time=convert.timestamp(p.last_session.updated_at),
-                ) if p.last_session else None,
-                active_session_count=p.active_session_count,
-            )
-            for p in people
-        ], next_page_token=token)
+    async def ListPeople(
+        self, request: pb.ListPeopleRequest, context: Context
+    ) -> pb.ListPeopleResponse:
+        people, token = await self._c.people.list(
+            require_user(), request.page_size, request.page_token
+        )
+        return pb.ListPeopleResponse(
+            people=[
+                pb.Person(
+                    id=p.id or "",
+                    relationship_id=p.relationship_id,
+                    name=p.name or "",
+                    nickname=p.nickname or "",
+                    initials=p.initials,
+                    connect_time=convert.timestamp(p.connected_since),
+                    last_session=pb.SessionSummary(
+                        id=p.last_session.id,
+                        status=convert.session_status(p.last_session.status),
+                        update_time=convert.timestamp(p.last_session.updated_at),
+                    )
+                    if p.last_session
+                    else None,
+                    active_session_count=p.active_session_count,
+                )
+                for p in people
+            ],
+            next_page_token=token,
+        )
 
     @unary
-    async def RecordEmotion(self, request: pb.RecordEmotionRequest, context: Context
-                            ) -> pb.RecordEmotionResponse:
+    async def RecordEmotion(
+        self, request: pb.RecordEmotionRequest, context: Context
+    ) -> pb.RecordEmotionResponse:
         recorded = await self._c.emotions.record(
-            require_user(), request.session_id, request.intensity, request.context,
+            require_user(),
+            request.session_id,
+            request.intensity,
+            request.context,
             request.request_id,
         )
-        return pb.RecordEmotionResponse(reading=convert.reading(recorded.reading),
-                                        suggest_exercise=recorded.suggest_exercise)
+        return pb.RecordEmotionResponse(
+            reading=convert.reading(recorded.reading), suggest_exercise=recorded.suggest_exercise
+        )
 
     @unary
-    async def ListEmotions(self, request: pb.ListEmotionsRequest, context: Context
-                           ) -> pb.ListEmotionsResponse:
-        readings, token = await self._c.emotions.list(require_user(), request.session_id,
-                                                      request.page_size, request.page_token)
-        return pb.ListEmotionsResponse(readings=[convert.reading(r) for r in readings],
-                                       next_page_token=token)
+    async def ListEmotions(
+        self, request: pb.ListEmotionsRequest, context: Context
+    ) -> pb.ListEmotionsResponse:
+        readings, token = await self._c.emotions.list(
+            require_user(), request.session_id, request.page_size, request.page_token
+        )
+        return pb.ListEmotionsResponse(
+            readings=[convert.reading(r) for r in readings], next_page_token=token
+        )
 
 
 def _compact(status: CompactStatus) -> types_pb2.CompactStatus:
@@ -308,8 +295,3 @@ def _compact(status: CompactStatus) -> types_pb2.CompactStatus:
         can_advance=status.can_advance,
         is_first_session=status.is_first_session,
     )
-
-
-def _member_invitation(view: MemberInvitation) -> types_pb2.Invitation:
-    return convert.invitation(view.invitation, view.status, is_inviter=view.is_inviter,
-                              inviter_name=view.inviter_name, session_record=view.session)

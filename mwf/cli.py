@@ -52,7 +52,7 @@ async def _serve(settings: Settings, *, with_grpc: bool, with_gateway: bool,
 
 async def _migrate(settings: Settings) -> None:
     from mwf_core.adapters.db.engine import stop_engine
-    from mwf_core.bootstrap import open_database
+    from mwf_core.adapters.db.open import open_database
 
     engine = await open_database(settings, migrate=True)
     await stop_engine(engine)

@@ -63,6 +63,18 @@ def _number(env: Mapping[str, str], name: str, default: float, *, minimum: float
     return value
 
 
+def _retention_days(env: Mapping[str, str]) -> float:
+    # The invitation email cap counts the outbox rows of the last 24 hours: rows deleted
+    # sooner would be forgotten and the cap exceeded.
+    days = _number(env, "MWF_OUTBOX_RETENTION_DAYS", 7.0, minimum=0.0)
+    if days < 1:
+        raise ValueError(
+            f"MWF_OUTBOX_RETENTION_DAYS must be at least 1 (the daily invitation email cap "
+            f"counts the last 24 hours of outbox rows), got {env['MWF_OUTBOX_RETENTION_DAYS']!r}"
+        )
+    return days
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     environment: str = "development"
@@ -118,7 +130,7 @@ class Settings:
     mwf_outbox_backoff_max_ms: int = 300_000
     mwf_outbox_lease_seconds: float = 15.0
     mwf_outbox_sweep_seconds: float = 2.0
-    mwf_outbox_retention_days: float = 7.0
+    mwf_outbox_retention_days: float = 7.0  # at least 1: the email cap reads a day of rows
     mwf_stream_poll_seconds: float = 5.0
 
     @property
@@ -152,15 +164,12 @@ class Settings:
             dev_secret_path=Path(env.get("MWF_DEV_TOKEN_SECRET_FILE", ".mwf/dev-token-secret")),
             mock_llm=_flag(env.get("MOCK_LLM")),
             e2e_fixture_id=env.get("E2E_FIXTURE_ID") or None,
-            e2e_fixtures_dir=Path(env["E2E_FIXTURES_DIR"]) if env.get("E2E_FIXTURES_DIR")
-            else None,
+            e2e_fixtures_dir=Path(env["E2E_FIXTURES_DIR"]) if env.get("E2E_FIXTURES_DIR") else None,
             aws_region=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1",
             aws_credentials=any(env.get(name) for name in _AWS_CREDENTIAL_VARIABLES),
             bedrock_endpoint_url=env.get("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") or None,
-            bedrock_sonnet_model_id=env.get("BEDROCK_SONNET_MODEL_ID")
-            or DEFAULT_SONNET,
-            bedrock_haiku_model_id=env.get("BEDROCK_HAIKU_MODEL_ID")
-            or DEFAULT_HAIKU,
+            bedrock_sonnet_model_id=env.get("BEDROCK_SONNET_MODEL_ID") or DEFAULT_SONNET,
+            bedrock_haiku_model_id=env.get("BEDROCK_HAIKU_MODEL_ID") or DEFAULT_HAIKU,
             # Prompts hold people's private words: stored only when asked for explicitly.
             log_prompts=_flag(env.get("MWF_LOG_PROMPTS"))
             and not _flag(env.get("DISABLE_PROMPT_LOGGING")),
@@ -183,9 +192,7 @@ class Settings:
             ),
             require_field_encryption=_flag(env.get("REQUIRE_FIELD_ENCRYPTION")),
             mwf_dispatcher=_flag_default(env, "MWF_DISPATCHER", True),
-            mwf_outbox_max_age_hours=_number(
-                env, "MWF_OUTBOX_MAX_AGE_HOURS", 24.0, minimum=0.0
-            ),
+            mwf_outbox_max_age_hours=_number(env, "MWF_OUTBOX_MAX_AGE_HOURS", 24.0, minimum=0.0),
             mwf_outbox_backoff_base_ms=int(
                 _number(env, "MWF_OUTBOX_BACKOFF_BASE_MS", 1000, minimum=1)
             ),
@@ -194,8 +201,6 @@ class Settings:
             ),
             mwf_outbox_lease_seconds=_number(env, "MWF_OUTBOX_LEASE_SECONDS", 15.0, minimum=0.1),
             mwf_outbox_sweep_seconds=_number(env, "MWF_OUTBOX_SWEEP_SECONDS", 2.0, minimum=0.01),
-            mwf_outbox_retention_days=_number(
-                env, "MWF_OUTBOX_RETENTION_DAYS", 7.0, minimum=0.0
-            ),
+            mwf_outbox_retention_days=_retention_days(env),
             mwf_stream_poll_seconds=_number(env, "MWF_STREAM_POLL_SECONDS", 5.0, minimum=0.01),
         )

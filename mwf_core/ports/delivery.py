@@ -9,6 +9,7 @@ channel (Ably for `session:`/`user:`, mail for `email:`, Expo for `push:`).
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -42,6 +43,10 @@ class DeliveryResult:
 class DeliveryContext:
     members: tuple[str, ...]  # the row's session members (empty when it has no session)
     attempt: int  # 1-based
+    # When the dispatcher stops waiting for this row (a time.monotonic() value; it may be less
+    # than the usual time limit near the end of a lease). A sink whose request cannot be called
+    # back once sent (Expo) starts none it could not finish by then.
+    deadline: float = math.inf
 
 
 class EventSink(Protocol):
@@ -86,10 +91,22 @@ class LoggedEvent:
     created_at: datetime
 
 
+@dataclass(frozen=True, slots=True)
+class LogPage:
+    """One read of the event log. `scanned_to` is the highest seq the read went through,
+    rows that could not be decoded included (they are left out of `events`): the next read
+    starts after it, so unreadable rows never hold a stream back. `more` says the read hit its
+    limit, so more rows may follow at once."""
+
+    events: tuple[LoggedEvent, ...]
+    scanned_to: int
+    more: bool
+
+
 class EventLog(Protocol):
     async def read(
         self, session_id: str, channels: Sequence[str], after_seq: int, limit: int
-    ) -> list[LoggedEvent]: ...
+    ) -> LogPage: ...
 
     async def oldest_seq(self, session_id: str) -> int | None: ...
 

@@ -52,6 +52,10 @@ class UserRepository(Protocol):
         """Write only these fields (and `updated_at`): two requests changing different fields
         of one user at once (push token, latest mood) never undo each other."""
 
+    async def lock(self, user_id: str) -> None:
+        """Serialise this user's capped actions (invitation emails) until the transaction
+        ends. Lock order: a relationship first, then a user."""
+
 
 class RelationshipRepository(Protocol):
     async def add(self, relationship: Relationship) -> None: ...
@@ -93,7 +97,8 @@ class InvitationRepository(Protocol):
     async def update(self, invitation: Invitation) -> None: ...
 
     async def emails_queued_by(self, inviter_id: str, since: datetime) -> int:
-        """`invitation.email` outbox rows queued since `since` for invitations by this user."""
+        """`invitation.email` outbox rows queued since `since` for invitations by this user
+        (one query, however many invitations they sent)."""
         ...
 
 
@@ -248,8 +253,12 @@ class ProposalRepository(Protocol):
         """Oldest first (created_at, then id)."""
 
     async def retire(
-        self, proposal_id: str, status: ProposalStatus, *,
-        removed_at: datetime | None = None, removed_by_user_id: str | None = None,
+        self,
+        proposal_id: str,
+        status: ProposalStatus,
+        *,
+        removed_at: datetime | None = None,
+        removed_by_user_id: str | None = None,
     ) -> bool:
         """Move an ACTIVE proposal to `status` (one conditional write, so of two partners
         retiring it at once only one wins); False (no write) when it is not ACTIVE."""
@@ -295,4 +304,7 @@ class UnitOfWork(Protocol):
 
 
 class UnitOfWorkFactory(Protocol):
-    def __call__(self) -> UnitOfWork: ...
+    def __call__(self, *, read_only: bool = False) -> UnitOfWork:
+        """A fresh unit of work. `read_only` for work that only reads (a watcher's access
+        check): it takes no write lock, and is never committed (leaving it ends it)."""
+        ...

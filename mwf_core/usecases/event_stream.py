@@ -15,9 +15,12 @@ Business rules:
 * When retention already removed events the client has not seen, a `StreamReset` comes first:
   the client refetches the session state, then carries on with the events that follow; the
   reset carries the cursor to resume from too.
-* Access is checked again at every heartbeat and before any event that can change who is in
-  the session: a viewer who left (or whose session is gone) gets the Forbidden/NotFound then,
-  and nothing after it.
+* Access is checked again every heartbeat interval, busy or idle, and before any event that
+  can change who is in the session: a viewer who left (or whose session is gone) gets the
+  Forbidden/NotFound then, and nothing after it. The checks only read (no write transaction),
+  so many long-lived viewers never hold up writers.
+* Rows the log cannot decode are skipped (the log warns once per stream): the cursor moves
+  past them however many come in a row.
 * Typing and presence events only matter live: replayed ones older than a few seconds are
   skipped.
 * A heartbeat comes first, once access is granted, then every 15 s while nothing happens.
@@ -38,9 +41,8 @@ from typing import Any, Protocol
 from mwf_core.domain import events
 from mwf_core.domain.records import User
 from mwf_core.ports.delivery import EventLog, LoggedEvent, Wakeups
-from mwf_core.ports.repositories import UnitOfWork
 
-from .runtime import Dependencies, in_transaction
+from .runtime import Dependencies
 from .session_view import load_context
 
 log = logging.getLogger("mwf.realtime")
@@ -55,7 +57,6 @@ MEMBERSHIP_EVENTS = frozenset(
     {
         events.SESSION_JOINED,
         events.SESSION_ABANDONED,
-        events.SESSION_UPDATED,
         events.INVITATION_DECLINED,
     }
 )
@@ -127,10 +128,8 @@ class EventStreamUseCases:
         self._renew = renew_seconds
 
     async def check_access(self, actor: User, session_id: str) -> None:
-        async def work(uow: UnitOfWork) -> None:
+        async with self._deps.uow(read_only=True) as uow:
             await load_context(uow, session_id, actor)
-
-        await in_transaction(self._deps.uow, work)
 
     async def watch(
         self, actor: User, session_id: str, after_seq: int | None
@@ -169,36 +168,48 @@ class EventStreamUseCases:
         woken: asyncio.Event,
     ) -> AsyncIterator[StreamItem]:
         loop = asyncio.get_running_loop()
-        last_sent = last_renewed = loop.time()
+        last_sent = last_renewed = last_checked = loop.time()
         while True:
             woken.clear()  # before reading: a poke during the read is not lost
-            rows = await self._log.read(session_id, channels, cursor, BATCH)
+            page = await self._log.read(session_id, channels, cursor, BATCH)
             now = self._deps.clock.now()
-            for row in rows:
-                cursor = row.seq
+            for row in page.events:
                 if row.name in events.TRANSIENT and now - row.created_at > TRANSIENT_MAX_AGE:
                     continue
                 if row.name in MEMBERSHIP_EVENTS:
                     # The event that took access away ends the stream: raised, not shown.
                     await self.check_access(actor, session_id)
+                    last_checked = loop.time()
                 yield _event(row)
                 last_sent = loop.time()
+            # Past unreadable and skipped rows too: they are never read again.
+            cursor = max(cursor, page.scanned_to)
+            if loop.time() - last_checked >= self._heartbeat:
+                # Also while events keep coming: some losses of access leave no event the
+                # viewer can read (the session was deleted, or the viewer left a session
+                # nobody else had joined).
+                await self.check_access(actor, session_id)
+                last_checked = loop.time()
             if loop.time() - last_renewed >= self._renew:
                 await self._renew_presence(session_id, actor.id)
                 last_renewed = loop.time()
-            if len(rows) >= BATCH:
+            if page.more:
                 continue  # more to catch up on
             idle = loop.time() - last_sent
             if idle >= self._heartbeat:
-                # Some losses of access leave no event the viewer can read (the session was
-                # deleted, or the viewer left a session nobody else had joined).
-                await self.check_access(actor, session_id)
                 yield StreamHeartbeat(self._deps.clock.now(), cursor)
                 last_sent = loop.time()
                 idle = 0.0
+            since_check = loop.time() - last_checked
+            since_renew = loop.time() - last_renewed
             wait = max(
                 0.0,
-                min(self._poll, self._heartbeat - idle, self._renew - (loop.time() - last_renewed)),
+                min(
+                    self._poll,
+                    self._heartbeat - idle,
+                    self._heartbeat - since_check,
+                    self._renew - since_renew,
+                ),
             )
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(woken.wait(), wait)

@@ -3,7 +3,10 @@
 Creating a session with `inviteEmail` and resending an invitation both queue an
 `invitation.email` row, and both count against one cap, read from the outbox itself: the rows
 this inviter's invitations queued in the last 24 hours. The cap is checked before anything is
-written, so a refused request leaves no trace.
+written, so a refused request leaves no trace. The inviter's user row is locked first, so two
+requests from one inviter cannot both count below the cap and both queue (the cap is exact).
+Outbox rows are kept at least a day (MWF_OUTBOX_RETENTION_DAYS >= 1), so none in the window
+has been deleted.
 """
 
 from __future__ import annotations
@@ -29,7 +32,11 @@ def invitation_url(deps: Dependencies, invitation_id: str) -> str:
 async def check_email_allowance(
     uow: UnitOfWork, deps: Dependencies, inviter_id: str, per_day: int
 ) -> None:
-    """RATE_LIMITED (429) when this inviter already queued `per_day` emails in 24 hours."""
+    """RATE_LIMITED (429) when this inviter already queued `per_day` emails in 24 hours.
+
+    Call it inside the transaction that queues the email: the lock it takes on the inviter
+    holds until that transaction ends."""
+    await uow.users.lock(inviter_id)
     since = deps.clock.now() - EMAIL_WINDOW
     if await uow.invitations.emails_queued_by(inviter_id, since) >= per_day:
         raise RateLimited(
@@ -43,7 +50,8 @@ def invitation_email_event(
 ) -> OutboxEvent:
     """A new `invitation.email` row. Its id is the Resend Idempotency-Key, so retries of this
     row send one email and a resend (a new row) sends another."""
-    assert invitation.invite_email
+    if not invitation.invite_email:
+        raise ValueError(f"invitation {invitation.id} has no email address to send to")
     return new_event(
         deps,
         events.email_channel(invitation.id),

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 from mwf_core.domain import events
 from mwf_core.domain.enums import InvitationStatus, SessionStatus, Stage, StageStatus
@@ -35,6 +37,7 @@ from .runtime import Dependencies, in_transaction, new_event
 from .session_view import SessionContext, load_context
 
 DECLINE_REASON_MAX = 500
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,11 +149,7 @@ class InvitationUseCases:
         """
 
         async def work(uow: UnitOfWork) -> JoinedSession | Expired:
-            invitation = await uow.invitations.get(invitation_id)
-            session = await uow.sessions.get(invitation.session_id) if invitation else None
-            if invitation is None or session is None:
-                raise NotFound("Invitation not found")
-            invitation, session = await self._locked(uow, invitation, session)
+            invitation, session = await self._load_locked(uow, invitation_id)
             members = await uow.relationships.members(session.relationship_id)
             if invitation.invited_by_id == actor.id:
                 raise ValidationFailed("You cannot accept your own invitation")
@@ -159,16 +158,9 @@ class InvitationUseCases:
                 return await self._joined(uow, session)
             if any(m.user_id not in (actor.id, invitation.invited_by_id) for m in members):
                 raise Forbidden("This invitation is for someone else")
-            now = self._deps.clock.now()
-            seen = invitation_status_as_seen(invitation, now)
-            if seen is InvitationStatus.EXPIRED:
-                if invitation.status is not InvitationStatus.EXPIRED:
-                    invitation.status = InvitationStatus.EXPIRED
-                    await uow.invitations.update(invitation)
-                # Returned, not raised, so the EXPIRED status is committed before the error.
-                return Expired("This invitation has expired")
-            if seen is not InvitationStatus.PENDING:
-                raise ValidationFailed("This invitation has already been processed")
+            expired = await self._require_pending(uow, invitation)
+            if expired is not None:
+                return expired
             ready = (
                 session.status is SessionStatus.INVITED
                 and invitation.message_confirmed
@@ -181,25 +173,51 @@ class InvitationUseCases:
             await self._join(uow, actor, invitation, session, is_member)
             return await self._joined(uow, session)
 
+        return await self._in_transaction(work)
+
+    async def _in_transaction(self, work: Callable[[UnitOfWork], Awaitable[_T | Expired]]) -> _T:
+        """Runs `work`; an Expired it returns (so the EXPIRED status it stored is committed)
+        is raised after the commit."""
         result = await in_transaction(self._deps.uow, work)
         if isinstance(result, Expired):
             raise result
         return result
 
-    async def _locked(
-        self, uow: UnitOfWork, invitation: Invitation, session: Session
-    ) -> tuple[Invitation, Session]:
-        """Lock the relationship, then read again: what was read before the lock may have been
-        changed by a transaction that held it (accept racing decline, leave racing accept)."""
-        await uow.relationships.lock(session.relationship_id)
-        fresh_invitation = await uow.invitations.get(invitation.id)
-        fresh_session = await uow.sessions.get(session.id)
-        if fresh_invitation is None or fresh_session is None:
+    async def _load_locked(self, uow: UnitOfWork, invitation_id: str) -> tuple[Invitation, Session]:
+        """The invitation and its session, read again once the relationship is locked: what
+        was read before the lock may have been changed by a transaction that held it (accept
+        racing decline, leave racing accept). Missing → 404."""
+        invitation = await uow.invitations.get(invitation_id)
+        session = await uow.sessions.get(invitation.session_id) if invitation else None
+        if invitation is None or session is None:
             raise NotFound("Invitation not found")
-        return fresh_invitation, fresh_session
+        await uow.relationships.lock(session.relationship_id)
+        invitation = await uow.invitations.get(invitation_id)
+        session = await uow.sessions.get(invitation.session_id) if invitation else None
+        if invitation is None or session is None:
+            raise NotFound("Invitation not found")
+        return invitation, session
+
+    async def _require_pending(self, uow: UnitOfWork, invitation: Invitation) -> Expired | None:
+        """None while the invitation is PENDING and unexpired. Past its expiry, EXPIRED is
+        stored and the error returned for the caller to hand back (410, raised after commit);
+        accepted or declined → 400."""
+        seen = invitation_status_as_seen(invitation, self._deps.clock.now())
+        if seen is InvitationStatus.EXPIRED:
+            if invitation.status is not InvitationStatus.EXPIRED:
+                invitation.status = InvitationStatus.EXPIRED
+                await uow.invitations.update(invitation)
+            return Expired("This invitation has expired")
+        if seen is not InvitationStatus.PENDING:
+            raise ValidationFailed("This invitation has already been processed")
+        return None
 
     async def _join(
-        self, uow: UnitOfWork, actor: User, invitation: Invitation, session: Session,
+        self,
+        uow: UnitOfWork,
+        actor: User,
+        invitation: Invitation,
+        session: Session,
         is_member: bool,
     ) -> None:
         ids, now = self._deps.ids, self._deps.clock.now()
@@ -214,48 +232,51 @@ class InvitationUseCases:
         session.updated_at = now
         await uow.sessions.update(session)
         await uow.progress.add(
-            StageProgress(ids.new_id(), session.id, actor.id, Stage.ONBOARDING,
-                          StageStatus.IN_PROGRESS, started_at=now)
+            StageProgress(
+                ids.new_id(),
+                session.id,
+                actor.id,
+                Stage.ONBOARDING,
+                StageStatus.IN_PROGRESS,
+                started_at=now,
+            )
         )
         await uow.vessels.add_user_vessel(UserVessel(ids.new_id(), session.id, actor.id, now))
         await uow.outbox.add(
-            new_event(self._deps, events.session_channel(session.id), events.SESSION_JOINED,
-                      session.id,
-                      {"joinedBy": actor.id, "userId": actor.id, "userName": _name(actor)})
+            new_event(
+                self._deps,
+                events.session_channel(session.id),
+                events.SESSION_JOINED,
+                session.id,
+                {"joinedBy": actor.id, "userId": actor.id, "userName": _name(actor)},
+            )
         )
 
     async def _joined(self, uow: UnitOfWork, session: Session) -> JoinedSession:
         members = await uow.relationships.members(session.relationship_id)
         users = await uow.users.get_many([m.user_id for m in members])
-        return JoinedSession(
-            session, [(m.user_id, _name(users.get(m.user_id))) for m in members]
-        )
+        return JoinedSession(session, [(m.user_id, _name(users.get(m.user_id))) for m in members])
 
     async def decline(self, actor: User, invitation_id: str, reason: str = "") -> None:
         """Declines an invitation: the session is ABANDONED and the inviter told.
 
-        - Not your own invitation; only a PENDING, unexpired one; reason at most 500 chars.
+        - Not your own invitation; only a PENDING, unexpired one (410 EXPIRED, stored on this
+          attempt); reason at most 500 chars.
         """
         if len(reason) > DECLINE_REASON_MAX:
             raise field_error("reason", f"reason must be at most {DECLINE_REASON_MAX} characters")
 
-        async def work(uow: UnitOfWork) -> None:
-            invitation = await uow.invitations.get(invitation_id)
-            session = await uow.sessions.get(invitation.session_id) if invitation else None
-            if invitation is None or session is None:
-                raise NotFound("Invitation not found")
-            invitation, session = await self._locked(uow, invitation, session)
+        async def work(uow: UnitOfWork) -> Expired | None:
+            invitation, session = await self._load_locked(uow, invitation_id)
             if invitation.invited_by_id == actor.id:
                 raise ValidationFailed("You cannot decline your own invitation")
             members = await uow.relationships.members(session.relationship_id)
             if any(m.user_id not in (actor.id, invitation.invited_by_id) for m in members):
                 raise Forbidden("This invitation is for someone else")
+            expired = await self._require_pending(uow, invitation)
+            if expired is not None:
+                return expired
             now = self._deps.clock.now()
-            seen = invitation_status_as_seen(invitation, now)
-            if seen is InvitationStatus.EXPIRED:
-                raise Expired("This invitation has expired")
-            if seen is not InvitationStatus.PENDING:
-                raise ValidationFailed("This invitation has already been processed")
             invitation.status = InvitationStatus.DECLINED
             invitation.declined_at = now
             invitation.decline_reason = reason.strip() or None
@@ -265,40 +286,40 @@ class InvitationUseCases:
             await uow.sessions.update(session)
             # The reason is addressed to the inviter, so it goes on their channel only.
             await uow.outbox.add(
-                new_event(self._deps, events.user_channel(invitation.invited_by_id),
-                          events.INVITATION_DECLINED, session.id,
-                          {"reason": invitation.decline_reason, "declinedBy": actor.id})
+                new_event(
+                    self._deps,
+                    events.user_channel(invitation.invited_by_id),
+                    events.INVITATION_DECLINED,
+                    session.id,
+                    {"reason": invitation.decline_reason, "declinedBy": actor.id},
+                )
             )
+            return None
 
-        await in_transaction(self._deps.uow, work)
+        await self._in_transaction(work)
 
     async def resend(self, actor: User, invitation_id: str) -> ResentInvitation:
         """Queues the invitation email again (a new outbox row, so a new Resend key).
 
-        - Missing → 404; anyone but the inviter → 403; expired → 410 EXPIRED; accepted or
-          declined → 400; no email address on the invitation → 400.
+        - Missing → 404; anyone but the inviter → 403; expired → 410 EXPIRED (stored on this
+          attempt); accepted or declined → 400; no email address on the invitation → 400.
         - Counts against the inviter's daily cap of invitation emails (429 RATE_LIMITED).
         - The expiry is not extended: the email carries the same link and date.
         """
 
-        async def work(uow: UnitOfWork) -> ResentInvitation:
-            invitation = await uow.invitations.get(invitation_id)
-            session = await uow.sessions.get(invitation.session_id) if invitation else None
-            if invitation is None or session is None:
-                raise NotFound("Invitation not found")
-            invitation, session = await self._locked(uow, invitation, session)
+        async def work(uow: UnitOfWork) -> ResentInvitation | Expired:
+            invitation, _ = await self._load_locked(uow, invitation_id)
             if invitation.invited_by_id != actor.id:
                 raise Forbidden("Only the person who sent this invitation can resend it")
-            now = self._deps.clock.now()
-            seen = invitation_status_as_seen(invitation, now)
-            if seen is InvitationStatus.EXPIRED:
-                raise Expired("This invitation has expired")
-            if seen is not InvitationStatus.PENDING:
-                raise ValidationFailed("This invitation has already been processed")
+            expired = await self._require_pending(uow, invitation)
+            if expired is not None:
+                return expired
             if not invitation.invite_email:
                 raise ValidationFailed("This invitation has no email address to send to")
             await check_email_allowance(uow, self._deps, actor.id, self._emails_per_day)
             await uow.outbox.add(invitation_email_event(self._deps, invitation, actor))
-            return ResentInvitation(sent_at=now, expires_at=invitation.expires_at)
+            return ResentInvitation(
+                sent_at=self._deps.clock.now(), expires_at=invitation.expires_at
+            )
 
-        return await in_transaction(self._deps.uow, work)
+        return await self._in_transaction(work)

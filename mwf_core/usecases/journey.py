@@ -122,12 +122,13 @@ class JourneyUseCases:
         hides it sends nothing at all: a viewed event with blanked times would still say "now"
         (every event carries its timestamp). The original's `empathyStatuses` is left out:
         each status view holds its owner's own words and the session channel reaches both
-        devices."""
+        devices. Its `presenceVisible` is left out too: it could only be true here, and the
+        mobile app tests it as `presenceVisible !== false`, so a missing flag reads the same."""
         if not _shows_activity(context.viewer):
             return
         await uow.outbox.add(new_event(
             self._deps, events.session_channel(context.session.id), name, context.session.id,
-            {"viewedAt": js_iso(at), "activeAt": js_iso(at), "presenceVisible": True,
+            {"viewedAt": js_iso(at), "activeAt": js_iso(at),
              "excludeUserId": context.viewer.id}))
 
     async def mark_viewed(

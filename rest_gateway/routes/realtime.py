@@ -9,7 +9,8 @@ plain JSON without the envelope (`{"error": …}`), as on the message stream; af
 an `error` event ({code, message, retryable}) and the end of the stream. The stream ends after
 an hour (the gRPC deadline) and the client reconnects; a client that hangs up cancels the
 call; a client too slow to keep up gets a retryable error (it resumes with Last-Event-ID)
-instead of the gateway buffering without bound.
+instead of the gateway buffering without bound, and one that takes nothing at all for
+STALL_SECONDS has its connection closed.
 """
 
 from __future__ import annotations
@@ -39,7 +40,8 @@ WATCH_DEADLINE_SECONDS = 3600.0
 RETRY_MS = 3000
 # Replies buffered per stream for a client that reads slower than events come. When full, the
 # gateway stops reading (grpc flow control then holds the server back); a client that takes
-# nothing for STALL_SECONDS more is cut off with a retryable error.
+# nothing for STALL_SECONDS more is cut off with a retryable error. A write the client does not
+# take within STALL_SECONDS closes the connection: nothing could carry the error to it.
 QUEUE_LIMIT = 1000
 STALL_SECONDS = 30.0
 _SEQ = re.compile(r"\d{1,18}")
@@ -95,16 +97,33 @@ def _frame(reply: rt.WatchSessionResponse) -> bytes:
 def _stream_error(item: Exception | object) -> bytes:
     """The `error` event that ends a started stream (shaped as on the message stream)."""
     if item is _OVERFLOW:
-        return _sse("error", {"code": "SLOW_CONSUMER", "retryable": True,
-                              "message": "Events came faster than they were read: reconnect "
-                                         "with Last-Event-ID"})
+        return _sse(
+            "error",
+            {
+                "code": "SLOW_CONSUMER",
+                "retryable": True,
+                "message": "Events came faster than they were read: reconnect with Last-Event-ID",
+            },
+        )
     if isinstance(item, grpc.aio.AioRpcError):
         api = from_rpc_error(item)
         if api.code in ("FORBIDDEN", "NOT_FOUND", "UNAUTHORIZED"):
-            return _sse("error", {"code": api.code, "retryable": False,
-                                  "message": api.message or _EARLY[api.code][1]})
-    return _sse("error", {"code": "STREAM_ENDED", "retryable": True,
-                          "message": "The event stream ended: reconnect with Last-Event-ID"})
+            return _sse(
+                "error",
+                {
+                    "code": api.code,
+                    "retryable": False,
+                    "message": api.message or _EARLY[api.code][1],
+                },
+            )
+    return _sse(
+        "error",
+        {
+            "code": "STREAM_ENDED",
+            "retryable": True,
+            "message": "The event stream ended: reconnect with Last-Event-ID",
+        },
+    )
 
 
 def _early_error(err: grpc.aio.AioRpcError) -> web.Response:
@@ -124,11 +143,13 @@ async def session_events(request: web.Request) -> web.StreamResponse:
         return _plain_error(404, "Session not found")
     after = _after_seq(request)
     if after == _BAD:
-        return _plain_error(400, "Invalid request",
-                            {"lastEventId": ["Must be a non-negative integer"]})
+        return _plain_error(
+            400, "Invalid request", {"lastEventId": ["Must be a non-negative integer"]}
+        )
     rpc = realtime_stub(request).WatchSession(
         rt.WatchSessionRequest(session_id=session_id, after_seq=after),
-        metadata=outgoing_metadata(request), timeout=WATCH_DEADLINE_SECONDS,
+        metadata=outgoing_metadata(request),
+        timeout=WATCH_DEADLINE_SECONDS,
     )
     try:
         first = await rpc.read()  # the server answers at once: a heartbeat or an error
@@ -141,24 +162,29 @@ async def session_events(request: web.Request) -> web.StreamResponse:
     queue: asyncio.Queue[Any] = asyncio.Queue(QUEUE_LIMIT)
     reader = asyncio.create_task(_pump(rpc, queue))
     try:
-        await response.write(f"retry: {RETRY_MS}\n\n".encode() + _frame(first))
+        if not await _send(request, response, f"retry: {RETRY_MS}\n\n".encode() + _frame(first)):
+            return response
         while True:
             try:
                 item = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
             except TimeoutError:
-                await response.write(b": keep-alive\n\n")
+                if not await _send(request, response, b": keep-alive\n\n"):
+                    return response
                 continue
             if item is _END:
                 break
             if isinstance(item, grpc.aio.AioRpcError) and (
-                    item.code() == grpc.StatusCode.DEADLINE_EXCEEDED):
+                item.code() == grpc.StatusCode.DEADLINE_EXCEEDED
+            ):
                 break  # the hour is up: the client reconnects with Last-Event-ID
             if item is _OVERFLOW or isinstance(item, Exception):
                 if item is not _OVERFLOW and not _is_refusal(item):
                     log.warning("event stream ended after start: %r", item)
-                await response.write(_stream_error(item))
+                if not await _send(request, response, _stream_error(item)):
+                    return response
                 break
-            await response.write(_frame(item))
+            if not await _send(request, response, _frame(item)):
+                return response
     except ConnectionResetError:
         return response  # the client left; `finally` cancels the call
     finally:
@@ -171,9 +197,24 @@ async def session_events(request: web.Request) -> web.StreamResponse:
     return response
 
 
+async def _send(request: web.Request, response: web.StreamResponse, data: bytes) -> bool:
+    """Write one frame; False when the client took nothing for STALL_SECONDS, and its
+    connection is closed (aborted: a graceful close would wait for it to read the buffer)."""
+    try:
+        await asyncio.wait_for(response.write(data), STALL_SECONDS)
+    except TimeoutError:
+        log.info("event stream: client stalled, closing its connection")
+        if request.transport is not None:
+            request.transport.abort()
+        return False
+    return True
+
+
 def _is_refusal(item: object) -> bool:
     return isinstance(item, grpc.aio.AioRpcError) and item.code() in (
-        grpc.StatusCode.PERMISSION_DENIED, grpc.StatusCode.NOT_FOUND)
+        grpc.StatusCode.PERMISSION_DENIED,
+        grpc.StatusCode.NOT_FOUND,
+    )
 
 
 async def _pump(rpc: Any, queue: asyncio.Queue[Any]) -> None:
@@ -182,32 +223,48 @@ async def _pump(rpc: Any, queue: asyncio.Queue[Any]) -> None:
             try:
                 await asyncio.wait_for(queue.put(reply), STALL_SECONDS)
             except TimeoutError:
-                # Nothing is lost by dropping what the client has not read: its Last-Event-ID
-                # is the last event it got, and the log replays the rest on reconnect.
                 log.info("event stream: client stalled, cutting it off")
                 rpc.cancel()
-                while not queue.empty():
-                    queue.get_nowait()
-                queue.put_nowait(_OVERFLOW)
+                _last_word(queue, _OVERFLOW)
                 return
     except grpc.aio.AioRpcError as err:
-        await queue.put(err)
+        _last_word(queue, err)
         return
     except Exception as err:
         log.exception("reading the event stream failed")
-        await queue.put(err)
+        _last_word(queue, err)
         return
-    await queue.put(_END)
+    _last_word(queue, _END)
+
+
+def _last_word(queue: asyncio.Queue[Any], item: object) -> None:
+    """Queue how the stream ended without waiting for room: when the client has not made any,
+    what it has not read is dropped. Nothing is lost: its Last-Event-ID is the last event it
+    got, and the log replays the rest on reconnect."""
+    if queue.full():
+        while not queue.empty():
+            queue.get_nowait()
+    queue.put_nowait(item)
 
 
 async def ably_token(request: web.Request) -> web.Response:
-    resp = await call(request, realtime_stub(request).GetRealtimeToken,
-                      rt.GetRealtimeTokenRequest())
+    resp = await call(
+        request, realtime_stub(request).GetRealtimeToken, rt.GetRealtimeTokenRequest()
+    )
     t = resp.token_request
-    return ok({"tokenRequest": {
-        "keyName": t.key_name, "clientId": t.client_id, "ttl": t.ttl, "nonce": t.nonce,
-        "capability": t.capability, "timestamp": t.timestamp, "mac": t.mac,
-    }})
+    return ok(
+        {
+            "tokenRequest": {
+                "keyName": t.key_name,
+                "clientId": t.client_id,
+                "ttl": t.ttl,
+                "nonce": t.nonce,
+                "capability": t.capability,
+                "timestamp": t.timestamp,
+                "mac": t.mac,
+            }
+        }
+    )
 
 
 def _preferences(message: rt.NotificationPreferences) -> dict[str, bool]:
@@ -215,8 +272,11 @@ def _preferences(message: rt.NotificationPreferences) -> dict[str, bool]:
 
 
 async def get_notification_preferences(request: web.Request) -> web.Response:
-    resp = await call(request, realtime_stub(request).GetNotificationPreferences,
-                      rt.GetNotificationPreferencesRequest())
+    resp = await call(
+        request,
+        realtime_stub(request).GetNotificationPreferences,
+        rt.GetNotificationPreferencesRequest(),
+    )
     return ok({"preferences": _preferences(resp.preferences)})
 
 
@@ -225,7 +285,8 @@ async def update_notification_preferences(request: web.Request) -> web.Response:
     values = {field: fields.boolean(key) for key, field in PREFERENCES}
     fields.check()
     message = rt.UpdateNotificationPreferencesRequest(
-        **{field: value for field, value in values.items() if value is not None})
+        **{field: value for field, value in values.items() if value is not None}
+    )
     resp = await call(request, realtime_stub(request).UpdateNotificationPreferences, message)
     return ok({"preferences": _preferences(resp.preferences)})
 

@@ -52,6 +52,19 @@ async def stack(db_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
 
 
 @pytest.fixture
+async def rt_stack(db_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
+    """The stack with its realtime pieces wired (live events, Ably token, preferences)."""
+    from .realtime_helpers import close, wire  # imports this module: not at the top
+
+    opened = await open_stack(db_url, tmp_path)
+    started = await wire(opened)
+    try:
+        yield opened
+    finally:
+        await close(opened, started)
+
+
+@pytest.fixture
 async def sqlite_stack(sqlite_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
     """For gRPC mechanics that do not depend on the database."""
     opened = await open_stack(sqlite_url, tmp_path)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mwf_core.adapters.db.mapping import from_row
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.system import SystemClock, UuidIds
 from mwf_core.domain.records import OutboxEvent

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
+import socket
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
@@ -16,7 +18,8 @@ from aiohttp import ClientResponse
 
 from mwf.v1 import realtime_service_pb2 as rt
 from mwf.v1 import realtime_service_pb2_grpc
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.crypto import FieldCipher
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.outbox.store import OutboxStore
 from mwf_core.adapters.realtime.factory import RealtimeBundle, build_realtime
 from mwf_core.domain.records import OutboxEvent
@@ -122,6 +125,17 @@ async def sequence(stack: Stack) -> None:
             return
 
 
+async def make_unreadable(event_ids: list[str]) -> None:
+    """Replace the rows' payloads with well-formed envelopes sealed by a key nobody has (the
+    stack runs with field encryption on)."""
+    foreign = FieldCipher(os.urandom(32))
+    for event_id in event_ids:
+        sealed = foreign.encrypt(json.dumps({"words": "lost"}), "outbox.payload")
+        await OutboxTable.update({OutboxTable.payload: json.dumps(sealed)}).where(
+            OutboxTable.id == event_id
+        )
+
+
 async def logged(session_id: str) -> list[dict[str, Any]]:
     """The session stream's sequenced rows: seq, id, channel, name."""
     return await (
@@ -219,3 +233,34 @@ async def sse_rest(response: ClientResponse, seconds: float = 60) -> list[dict[s
 
 def sse_events(frames: list[dict[str, Any]]) -> list[tuple[int, str, dict[str, Any]]]:
     return [(int(f["id"]), f["event"], json.loads(f["data"])) for f in frames if is_event(f)]
+
+
+async def stalled_sse_client(stack: Stack, path: str, headers: dict[str, str]) -> socket.socket:
+    """An HTTP/1.1 (keep-alive) GET whose client never reads: a receive buffer as small as the
+    kernel allows, so the server's writes soon stop being taken."""
+    client = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1024)
+    client.setblocking(False)
+    loop = asyncio.get_running_loop()
+    server = stack.http.server
+    await loop.sock_connect(client, (server.host, server.port))
+    head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+    request = f"GET {path} HTTP/1.1\r\nHost: {server.host}\r\n{head}\r\n"
+    await loop.sock_sendall(client, request.encode())
+    return client
+
+
+async def read_until_closed(client: socket.socket, seconds: float = 30) -> bytes:
+    """Everything the server sent, once it closed the connection (fails after `seconds` when
+    it keeps the connection open)."""
+    loop = asyncio.get_running_loop()
+    received = bytearray()
+    async with asyncio.timeout(seconds):
+        while True:
+            try:
+                chunk = await loop.sock_recv(client, 65536)
+            except ConnectionResetError:
+                return bytes(received)
+            if not chunk:
+                return bytes(received)
+            received += chunk

@@ -4,10 +4,8 @@ API; a wrong key refuses to start; an undecryptable row fails the request, never
 
 from __future__ import annotations
 
-import base64
 import json
 import logging
-import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -22,13 +20,14 @@ from mwf_core.adapters.crypto import FieldCipher, is_encrypted
 from mwf_core.adapters.crypto.factory import WRONG_KEY, FieldKeyMismatch
 from mwf_core.adapters.db.encrypted_fields import ENCRYPTED_FIELDS, Kind, use_cipher
 
+from ..crypto_helpers import b64, new_key
 from .conftest import close_stack, open_stack
 from .empathy_helpers import reveal_both, share
 from .harness import Stack, both_at_stage1
 from .journey import Pair, both_at_stage2
 from .stage4_helpers import NOTE, all_willing_and_shared, seeded
 
-KEY = os.urandom(32)
+KEY = new_key()
 SAID = "Kestrel-42: I do all the chores and nobody notices."
 EMPATHY = "Lapwing-31: I imagine you felt alone when I kept working late."
 B_EMPATHY = "Bittern-64: I think you were worried we were drifting apart."
@@ -41,10 +40,6 @@ ENCRYPTED = [
     for spec in ENCRYPTED_FIELDS.values()
     for column, kind in spec.fields.items()
 ]
-
-
-def b64(key: bytes) -> str:
-    return base64.b64encode(key).decode()
 
 
 @pytest.fixture
@@ -217,7 +212,7 @@ async def test_a_wrong_key_refuses_to_start_and_the_right_one_reads(
         await close_stack(first)
         use_cipher(None)
     with pytest.raises(FieldKeyMismatch) as error:
-        await open_stack(db_url, tmp_path, field_encryption_key=b64(os.urandom(32)))
+        await open_stack(db_url, tmp_path, field_encryption_key=b64(new_key()))
     assert str(error.value) == WRONG_KEY
     use_cipher(None)
     with pytest.raises(RuntimeError, match="holds encrypted fields"):
@@ -228,7 +223,7 @@ async def test_a_wrong_key_refuses_to_start_and_the_right_one_reads(
     rotated = await open_stack(
         db_url,
         tmp_path,
-        field_encryption_key=b64(os.urandom(32)),
+        field_encryption_key=b64(new_key()),
         field_encryption_old_keys=(b64(KEY),),
     )
     try:
@@ -247,7 +242,7 @@ async def test_an_undecryptable_row_fails_the_request_instead_of_showing_nothing
     ids = await both_at_stage1(stack)
     sid = ids["session_id"]
     await send(stack, sid, "alice", SAID)
-    foreign = FieldCipher(os.urandom(32)).encrypt("written with another key", "messages.content")
+    foreign = FieldCipher(new_key()).encrypt("written with another key", "messages.content")
     await raw(stack, 'UPDATE "messages" SET "content" = {} WHERE "session_id" = {}', foreign, sid)
     code, body = await stack.call("GET", f"/api/sessions/{sid}/messages", "alice")
     assert code == 500 and body["success"] is False

@@ -7,16 +7,14 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 from aiohttp import ClientResponse
 
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.domain import events
 from mwf_core.usecases.event_stream import EventStreamUseCases
-from rest_gateway.routes import realtime as realtime_route
 
 from .conftest import open_stack
 from .harness import Stack, both_at_stage1
@@ -38,16 +36,6 @@ from .realtime_helpers import (
 from .rest_helpers import user_id
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def rt_stack(db_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
-    stack = await open_stack(db_url, tmp_path)
-    started = await wire(stack)
-    try:
-        yield stack
-    finally:
-        await close(stack, started)
 
 
 async def _session(stack: Stack) -> str:
@@ -287,45 +275,3 @@ async def test_leaving_ends_the_stream_with_an_error_event(rt_stack: Stack) -> N
     assert error["event"] == "error"
     assert json.loads(error["data"])["code"] == "FORBIDDEN"
     assert json.loads(error["data"])["retryable"] is False
-
-
-async def test_a_slow_client_is_cut_off_and_resumes_without_loss(
-    rt_stack: Stack, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # A small buffer and a short patience, so a few events stall the stream.
-    monkeypatch.setattr(realtime_route, "QUEUE_LIMIT", 5)
-    monkeypatch.setattr(realtime_route, "STALL_SECONDS", 0.5)
-    sid = await _session(rt_stack)
-    start = await last_seq(sid)
-    wakeups = rt_stack.container.realtime.wakeups
-    response = await _open(rt_stack, sid, headers={"Last-Event-ID": str(start)})
-    assert wakeups.watching() == 1  # the server's side of the stream
-    padding = "x" * 64_000
-    produced = 0
-    # The client reads nothing while events pile up, until the gateway gives up on it rather
-    # than buffering them all (its call to the server ends).
-    while wakeups.watching():
-        for _ in range(10):
-            await add_event(
-                rt_stack,
-                sid,
-                events.session_channel(sid),
-                "test.bulk",
-                {"n": produced, "padding": padding},
-            )
-            produced += 1
-        await sequence(rt_stack)
-        assert produced < 2000, "the gateway never stopped reading for a client that does not"
-    frames = await sse_rest(response)
-    error = json.loads(frames[-1]["data"])
-    assert frames[-1]["event"] == "error" and error["retryable"] is True
-    seen = sse_events(frames)
-    assert len(seen) < produced
-    response.close()
-    monkeypatch.undo()  # the reconnect reads at test speed: production patience
-    last_id = seen[-1][0] if seen else start
-    response = await _open(rt_stack, sid, headers={"Last-Event-ID": str(last_id)})
-    seen += sse_events(await sse_frames(response, events_wanted=produced - len(seen)))
-    response.close()
-    assert [s for s, _, _ in seen] == list(range(start + 1, start + produced + 1))
-    assert [d["n"] for _, _, d in seen] == list(range(produced))

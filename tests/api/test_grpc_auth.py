@@ -13,8 +13,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 
 from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.auth import ClerkTokenVerifier
-from mwf_core.bootstrap import build_verifier
 from mwf_core.config import Settings
+from mwf_core.wiring_adapters import build_verifier
 from tests.fakes.clerk import KID, forge_token
 
 from .conftest import close_stack, open_stack

@@ -4,6 +4,7 @@ RATE_LIMITED (429 / RESOURCE_EXHAUSTED) and nothing is written."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +14,7 @@ import grpc
 import pytest
 
 from mwf.v1 import sessions_pb2 as pb
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.config import Settings
 from mwf_core.domain import events
 
@@ -159,8 +160,49 @@ async def test_grpc_create_and_resend_over_the_cap(capped: Stack) -> None:
     assert len(await email_rows()) == CAP
 
 
+async def test_concurrent_emails_from_one_inviter_never_pass_the_cap(capped: Stack) -> None:
+    # One email short of the cap, several creates for different people and a resend race: each
+    # counts under a lock on the inviter, so exactly one of them gets through.
+    first = await capped.ok(
+        "POST", "/api/sessions", "alice", invite("Bob", "bob@example.test"), status=201
+    )
+    md = capped.metadata("alice")
+    names = ["Cy", "Dee", "Eve", "Fay", "Gus", "Hal", "Ivy"]
+    attempts = [
+        capped.stub.CreateSession(
+            pb.CreateSessionRequest(invite_name=name, invite_email=f"{name.lower()}@example.test"),
+            metadata=md,
+        )
+        for name in names
+    ]
+    attempts.append(
+        capped.stub.ResendInvitation(
+            pb.ResendInvitationRequest(invitation_id=first["invitationId"]), metadata=md
+        )
+    )
+
+    results = await asyncio.gather(*attempts, return_exceptions=True)
+
+    refused = [
+        r
+        for r in results
+        if isinstance(r, grpc.aio.AioRpcError) and r.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+    ]
+    through = [r for r in results if not isinstance(r, BaseException)]
+    assert (len(through), len(refused)) == (1, len(attempts) - 1), results
+    assert len(await email_rows()) == CAP
+    created = 1 if isinstance(through[0], pb.CreateSessionResponse) else 0
+    assert await sessions_of(capped, "alice") == 1 + created
+
+
 def test_the_cap_is_read_from_the_environment() -> None:
     assert Settings.from_env({}).invitation_emails_per_day == 20
     assert Settings.from_env({"MWF_INVITATION_EMAILS_PER_DAY": "5"}).invitation_emails_per_day == 5
     with pytest.raises(ValueError, match="MWF_INVITATION_EMAILS_PER_DAY"):
         Settings.from_env({"MWF_INVITATION_EMAILS_PER_DAY": "0"})
+
+
+def test_outbox_rows_are_kept_at_least_the_day_the_cap_reads() -> None:
+    assert Settings.from_env({"MWF_OUTBOX_RETENTION_DAYS": "1"}).mwf_outbox_retention_days == 1
+    with pytest.raises(ValueError, match="MWF_OUTBOX_RETENTION_DAYS must be at least 1"):
+        Settings.from_env({"MWF_OUTBOX_RETENTION_DAYS": "0.5"})

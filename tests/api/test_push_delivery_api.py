@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from mwf_core.adapters.ably.names import ably_channel
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.domain import events
 from mwf_core.domain.enums import OutboxStatus
 from tests.fakes.ably import FakeAbly, running_fake_ably

@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import grpc
 import pytest
@@ -13,11 +11,10 @@ import pytest
 from mwf.v1 import realtime_service_pb2 as rt
 from mwf_core.usecases.realtime_auth import RealtimeAuthUseCases
 
-from .conftest import open_stack
 from .grpc_helpers import fails
 from .harness import Stack, both_at_stage1
 from .journey import deps_of
-from .realtime_helpers import close, realtime, wire
+from .realtime_helpers import realtime
 from .rest_helpers import user_id
 
 PREFS = "/api/auth/me/notification-preferences"
@@ -28,16 +25,6 @@ DEFAULTS = {
     "partnerActions": True,
     "followUpReminders": True,
 }
-
-
-@pytest.fixture
-async def rt_stack(db_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
-    stack = await open_stack(db_url, tmp_path)
-    started = await wire(stack)
-    try:
-        yield stack
-    finally:
-        await close(stack, started)
 
 
 async def test_ably_token_in_development_without_a_key(rt_stack: Stack) -> None:

@@ -5,13 +5,12 @@ and the access matrix."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import grpc
 import pytest
 
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.domain import events
 
 from .conftest import open_stack
@@ -31,16 +30,6 @@ from .realtime_helpers import (
 from .rest_helpers import user_id
 
 pytestmark = pytest.mark.timeout(120)
-
-
-@pytest.fixture
-async def rt_stack(db_url: str, tmp_path: Path) -> AsyncIterator[Stack]:
-    stack = await open_stack(db_url, tmp_path)
-    started = await wire(stack)
-    try:
-        yield stack
-    finally:
-        await close(stack, started)
 
 
 async def _pair(stack: Stack) -> tuple[str, str, str]:

@@ -38,13 +38,15 @@ from mwf_core.adapters.db.encrypted_fields import active_cipher, use_cipher
 from mwf_core.config import Settings
 
 from ..conftest import run_async
-from .test_db_encryption import (
-    COLUMNS,
-    SECRETS,
-    Written,
+from ..crypto_helpers import (
+    ENCRYPTED_COLUMNS,
     b64,
     new_key,
     no_cipher_after,  # noqa: F401  (autouse: no cipher leaks between tests)
+)
+from .encryption_helpers import (
+    SECRETS,
+    Written,
     raw,
     read_back,
     stored_values,
@@ -187,7 +189,7 @@ async def test_reencrypt_reports_values_no_key_opens_and_keeps_the_canary(
     )
     canary = await read_canary(db_engine)
     report = await reencrypt(db_engine, cipher)
-    assert len(report.failed) == len(COLUMNS)
+    assert len(report.failed) == len(ENCRYPTED_COLUMNS)
     assert all("no configured key fits" in failure for failure in report.failed)
     assert not report.canary_rewritten and await read_canary(db_engine) == canary
 

@@ -17,8 +17,9 @@ from mwf_core.adapters.db import (
     engine_from_url,
 )
 from mwf_core.adapters.db.engine import is_postgres
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.db.repositories import PiccoloRelationshipRepository
-from mwf_core.adapters.db.tables import OutboxTable, UserTable
+from mwf_core.adapters.db.tables import UserTable
 from mwf_core.domain.errors import ConcurrencyConflict
 from mwf_core.domain.records import OutboxEvent, Relationship
 

@@ -12,7 +12,7 @@ from piccolo.engine.base import Engine
 
 from mwf_core.adapters.db import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.db.mapping import from_row
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.outbox.admin import OutboxAdmin
 from mwf_core.adapters.outbox.backoff import backoff_seconds
 from mwf_core.adapters.outbox.dispatcher import DispatcherConfig, OutboxDispatcher
@@ -209,7 +209,7 @@ async def test_a_crashed_dispatcher_s_rows_go_again_with_the_same_ids_after_its_
     async def killed_before_release(owner: str, key: str) -> None:
         return None  # a SIGKILLed process releases nothing
 
-    crashed.store.release = killed_before_release  # type: ignore[method-assign]
+    crashed.leases.store.release = killed_before_release  # type: ignore[method-assign]
     await crashed.sequence_all()
     task = asyncio.create_task(crashed.deliver_once())
     await gate.wait()
@@ -220,7 +220,7 @@ async def test_a_crashed_dispatcher_s_rows_go_again_with_the_same_ids_after_its_
     second = RecordingSink()
     fresh = dispatcher(db_engine, second, clock, lease_seconds=15)
     # Another instance takes the stream only once the dead one's lease has run out.
-    assert await crashed.store.claim("other", clock.now(), clock.now(), 8) == []
+    assert await crashed.leases.store.claim("other", clock.now(), clock.now(), 8) == []
     clock.advance(16)
     await fresh.run_once()
     assert second.delivered_ids == [r.id for r in rows]  # row 0 again: same id, vendor dedupes

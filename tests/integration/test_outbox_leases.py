@@ -1,7 +1,8 @@
 """One worker per stream, on both engines, when lease renewals fail: this process never starts a
 second worker for a stream it still works on, a worker that could not renew stops before its
 next row, and another process taking the stream over never delivers while the first still does.
-Each row is delivered exactly once and never two at a time."""
+Rows are never sent two at a time, and - no process dying, the write-backs well inside the
+leases - each exactly once."""
 
 from __future__ import annotations
 
@@ -43,7 +44,7 @@ class Overlap:
 
 
 class FailingRenewals:
-    """Stands in for `store.renew`: every renewal raises (the database hiccups for it)."""
+    """Stands in for `LeaseStore.renew`: every renewal raises (the database hiccups for it)."""
 
     def __init__(self) -> None:
         self.calls = 0
@@ -91,16 +92,16 @@ async def test_a_lapsed_lease_never_gets_a_second_worker_in_the_same_process(
         ),
     )
     renewals = FailingRenewals()
-    worker.store.renew = renewals  # type: ignore[method-assign]
+    worker.leases.store.renew = renewals  # type: ignore[method-assign]
     claims = 0
-    claim = worker.store.claim
+    claim = worker.leases.store.claim
 
     async def counted_claim(*args: object, **kwargs: object) -> list[str]:
         nonlocal claims
         claims += 1
         return await claim(*args, **kwargs)  # type: ignore[arg-type]
 
-    worker.store.claim = counted_claim  # type: ignore[method-assign]
+    worker.leases.store.claim = counted_claim  # type: ignore[method-assign]
     worker.start()
     try:
         await until(first_row_sent.is_set)
@@ -148,14 +149,17 @@ async def test_a_worker_that_cannot_renew_stops_before_another_process_takes_ove
             SystemClock(),
             DispatcherConfig(
                 sweep_seconds=0.05,
-                lease_seconds=1,
+                # Renewals every 0.75 s: a worker whose renewal failed stops after its row
+                # (0.15 s) and writes back long (2 s) before its lease could run out, even on
+                # a loaded machine, so the other process never sends a row a second time.
+                lease_seconds=3,
                 deliver_timeout=30,
                 backoff_base_ms=50,
                 backoff_max_ms=50,
             ),
         )
         if renew_fails:
-            dispatcher.store.renew = FailingRenewals()  # type: ignore[method-assign]
+            dispatcher.leases.store.renew = FailingRenewals()  # type: ignore[method-assign]
         return dispatcher, sink
 
     (cut_off, cut_off_sink), (healthy, healthy_sink) = process(True), process(False)
@@ -170,4 +174,4 @@ async def test_a_worker_that_cannot_renew_stops_before_another_process_takes_ove
     sent = cut_off_sink.delivered_ids + healthy_sink.delivered_ids
     assert sorted(sent) == sorted(r.id for r in rows)  # each row exactly once
     assert overlap.most == 1  # never two deliveries of the stream at the same time
-    assert cut_off.store.renew.calls >= 1  # type: ignore[attr-defined]
+    assert cut_off.leases.store.renew.calls >= 1  # type: ignore[attr-defined]

@@ -1,6 +1,7 @@
 """`mwf outbox retry` as an operator runs it (a real process) on both engines: a dead row that
 later rows of its stream overtook is only retried with --force, the command says how many would
-arrive out of order, and a retried row keeps its seq."""
+arrive out of order, and a retried row keeps its seq; a retried row that derived no push when
+it was sequenced (it could not be read then) gets its push."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 
 from piccolo.engine.base import Engine
 
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.outbox.store import DEAD, DELIVERED, OutboxStore, Outcome
+from mwf_core.adapters.push import push_row_id
 from mwf_core.domain import events
 from mwf_core.domain.enums import OutboxStatus
 from mwf_core.domain.records import OutboxEvent
@@ -92,3 +95,28 @@ async def test_retry_help_explains_the_order_and_force(db_url: str) -> None:
     code, said = await mwf(db_url, "outbox", "retry", "--help")
     assert code == 0
     assert "keep their seq" in said and "--force" in said
+
+
+async def test_retry_derives_the_push_a_row_never_derived(db_engine: Engine, db_url: str) -> None:
+    pair = await seed_pair(db_engine)
+    paused = make_event(
+        pair.session.id, name=events.SESSION_PAUSED, payload={"pausedBy": pair.a.id}
+    )
+    await add_events(db_engine, paused)
+    await settled(db_engine, (paused, DEAD))  # sequenced without deriving, as if unreadable
+
+    code, said = await mwf(db_url, "outbox", "retry", paused.id)
+    assert code == 0
+    assert "1 push row(s) created for retried rows that could not be read" in said
+    [push] = await OutboxTable.select(OutboxTable.id, OutboxTable.channel).where(
+        OutboxTable.parent_id == paused.id
+    )
+    assert push == {"id": push_row_id(paused.id, pair.b.id), "channel": f"push:{pair.b.id}"}
+
+    # Dead again (say Ably refused it): a second retry derives no second push.
+    await OutboxStore(db_engine).record([Outcome(paused.id, DEAD, 1, "ably: 400")], T0)
+    code, said = await mwf(db_url, "outbox", "retry", paused.id)
+    assert code == 0 and "1 row(s) back to PENDING" in said
+    assert "push row(s) created" not in said
+    children = await OutboxTable.select(OutboxTable.id).where(OutboxTable.parent_id == paused.id)
+    assert len(children) == 1

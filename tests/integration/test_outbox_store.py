@@ -16,9 +16,9 @@ from mwf_core.adapters.db import PiccoloUnitOfWorkFactory
 from mwf_core.adapters.db.engine import bind_tables, engine_from_url, start_engine, stop_engine
 from mwf_core.adapters.db.mapping import from_row
 from mwf_core.adapters.db.migrate import _apply_one, apply_migrations, discover
-from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxStreamTable, OutboxTable
 from mwf_core.adapters.outbox.admin import OutboxAdmin
+from mwf_core.adapters.outbox.leases import LeaseStore
 from mwf_core.adapters.outbox.store import OutboxStore, Outcome
 from mwf_core.domain import events
 from mwf_core.domain.enums import OutboxStatus
@@ -138,42 +138,42 @@ async def sequenced_streams(engine: Engine, count: int) -> list[str]:
 
 async def test_two_dispatchers_claim_disjoint_streams(db_engine: Engine) -> None:
     keys = await sequenced_streams(db_engine, 12)
-    store = OutboxStore(db_engine)
+    leases = LeaseStore(db_engine)
     until = T0 + timedelta(minutes=1)
 
     got_a, got_b = await asyncio.gather(
-        store.claim("A", T0, until, 8), store.claim("B", T0, until, 8)
+        leases.claim("A", T0, until, 8), leases.claim("B", T0, until, 8)
     )
 
     assert not set(got_a) & set(got_b)
     assert sorted(got_a + got_b) == keys  # 8 + 4, whoever came first
-    assert await store.claim("C", T0, until, 8) == []
+    assert await leases.claim("C", T0, until, 8) == []
 
 
 async def test_an_expired_lease_is_claimed_again_and_renewal_needs_ownership(
     db_engine: Engine,
 ) -> None:
     keys = await sequenced_streams(db_engine, 2)
-    store = OutboxStore(db_engine)
-    assert await store.claim("A", T0, T0 + timedelta(seconds=1), 10) == keys
+    leases = LeaseStore(db_engine)
+    assert await leases.claim("A", T0, T0 + timedelta(seconds=1), 10) == keys
     assert (
-        await store.claim("B", T0 + timedelta(milliseconds=500), T0 + timedelta(seconds=2), 10)
+        await leases.claim("B", T0 + timedelta(milliseconds=500), T0 + timedelta(seconds=2), 10)
         == []
     )
-    assert await store.renew("B", keys, T0 + timedelta(seconds=5)) == set()
+    assert await leases.renew("B", keys, T0 + timedelta(seconds=5)) == set()
 
-    assert await store.claim("B", T0 + timedelta(seconds=2), T0 + timedelta(seconds=3), 10) == keys
+    assert await leases.claim("B", T0 + timedelta(seconds=2), T0 + timedelta(seconds=3), 10) == keys
     # A lost them: its renewal and release change nothing.
-    assert await store.renew("A", keys, T0 + timedelta(seconds=60)) == set()
-    await store.release("A", keys[0])
+    assert await leases.renew("A", keys, T0 + timedelta(seconds=60)) == set()
+    await leases.release("A", keys[0])
     assert (
-        await store.claim(
+        await leases.claim(
             "C", T0 + timedelta(seconds=2, milliseconds=500), T0 + timedelta(seconds=9), 10
         )
         == []
     )
-    await store.release("B", keys[0])
-    assert await store.claim(
+    await leases.release("B", keys[0])
+    assert await leases.claim(
         "C", T0 + timedelta(seconds=2, milliseconds=500), T0 + timedelta(seconds=9), 10
     ) == [keys[0]]
 
@@ -183,11 +183,12 @@ async def test_a_stream_is_due_only_when_its_head_is(db_engine: Engine) -> None:
     rows = await stored(db_engine)
     (head,) = rows.values()
     store = OutboxStore(db_engine)
+    leases = LeaseStore(db_engine)
     await store.record([Outcome(head.id, "PENDING", 1, "503", None, at(5))], T0)
-    assert await store.claim("A", at(4), at(6), 10) == []
-    assert await store.claim("A", at(5), at(6), 10) == [key]
+    assert await leases.claim("A", at(4), at(6), 10) == []
+    assert await leases.claim("A", at(5), at(6), 10) == [key]
     await store.record([Outcome(head.id, "DELIVERED", 2, None, "ext-1")], at(5))
-    assert await store.claim("B", at(7), at(8), 10) == []  # nothing pending
+    assert await leases.claim("B", at(7), at(8), 10) == []  # nothing pending
     row = (await stored(db_engine))[head.id]
     assert (row.status, row.attempts, row.external_id, row.delivered_at) == (
         OutboxStatus.DELIVERED,
@@ -273,14 +274,15 @@ async def test_dead_letters_are_listed_and_retried(db_engine: Engine) -> None:
     keys = await sequenced_streams(db_engine, 3)
     rows = sorted((await stored(db_engine)).values(), key=lambda r: r.stream_key)
     store = OutboxStore(db_engine)
+    leases = LeaseStore(db_engine)
     await store.record([Outcome(r.id, "DEAD", 10, f"boom {i}") for i, r in enumerate(rows)], T0)
     admin = OutboxAdmin(db_engine)
     dead = await admin.dead()
     assert {(d.id, d.last_error) for d in dead} == {(r.id, f"boom {i}") for i, r in enumerate(rows)}
-    assert await store.claim("A", T0, at(1), 10) == []
+    assert await leases.claim("A", T0, at(1), 10) == []
 
     assert (await admin.retry([rows[0].id, "missing"])).retried == 1
-    assert await store.claim("A", T0, at(1), 10) == [keys[0]]
+    assert await leases.claim("A", T0, at(1), 10) == [keys[0]]
     assert (await admin.retry()).retried == 2
     assert (await admin.retry()).retried == 0
     again = await stored(db_engine)

@@ -18,7 +18,8 @@ from mwf_core.usecases.journey import JourneyUseCases
 from mwf_core.usecases.lifecycle import LifecycleUseCases
 from mwf_core.usecases.people import PeopleUseCases
 from mwf_core.usecases.runtime import Dependencies
-from mwf_core.usecases.sessions import CreateSessionRequest, SessionUseCases
+from mwf_core.usecases.session_creation import CreateSessionRequest
+from mwf_core.usecases.sessions import SessionUseCases
 from mwf_core.usecases.stage0 import Stage0UseCases
 
 from .fakes import FakeClock, InMemoryUnitOfWorkFactory, SequentialIds, Store

@@ -15,7 +15,7 @@ from mwf_core.adapters.realtime.wakeups import LocalWakeups
 from mwf_core.domain import events
 from mwf_core.domain.errors import Forbidden, NotFound
 from mwf_core.domain.records import User
-from mwf_core.ports.delivery import LoggedEvent
+from mwf_core.ports.delivery import LoggedEvent, LogPage
 from mwf_core.usecases.event_stream import (
     EventStreamUseCases,
     StreamEvent,
@@ -43,10 +43,11 @@ class FakeLog:
         return row
 
     async def read(self, session_id: str, channels: Sequence[str], after_seq: int, limit: int
-                   ) -> list[LoggedEvent]:
+                   ) -> LogPage:
         self.reads.append((session_id, tuple(channels), after_seq))
-        found = [r for r in self.rows if r.seq > after_seq and r.channel in channels]
-        return found[:limit]
+        found = [r for r in self.rows if r.seq > after_seq and r.channel in channels][:limit]
+        return LogPage(events=tuple(found), scanned_to=found[-1].seq if found else after_seq,
+                       more=len(found) >= limit)
 
     async def oldest_seq(self, session_id: str) -> int | None:
         return self.rows[0].seq if self.rows else None

@@ -1,8 +1,11 @@
 """The event-stream use case's cursor and mid-stream access checks, over in-memory fakes: the
 opening heartbeat says where to resume (also from an empty log), a reset says it too, and a
-viewer who leaves is refused at the membership event or at the next heartbeat."""
+viewer who leaves is refused at the membership event or within a heartbeat interval, busy or
+idle."""
 
 from __future__ import annotations
+
+import asyncio
 
 import pytest
 
@@ -101,3 +104,20 @@ async def test_leaving_without_an_event_is_refused_at_the_next_heartbeat(
         while True:
             assert isinstance(await _next(items), StreamHeartbeat)
     assert presence.calls[-1] == ("leave", sid, alice.id)  # the watch cleaned up after itself
+
+
+async def test_losing_access_while_events_keep_coming_is_noticed(
+    app: App, alice: User, active: tuple[str, str]
+) -> None:
+    sid = active[0]
+    log, wakeups = FakeLog(), LocalWakeups()
+    stream = _stream(app, log, wakeups, FakePresence(), heartbeat_seconds=0.2)
+    items = stream.watch(alice, sid, None)
+    assert isinstance(await _next(items), StreamHeartbeat)
+    await app.lifecycle.leave(alice, sid)  # nothing on this log says so
+    with pytest.raises(Forbidden):
+        async with asyncio.timeout(10):
+            while True:  # never idle long enough for a heartbeat
+                log.add(app, sid, events.session_channel(sid), "busy")
+                wakeups.poke(sid)
+                assert isinstance(await _next(items), StreamEvent)

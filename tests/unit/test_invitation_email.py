@@ -5,7 +5,7 @@ from __future__ import annotations
 from mwf_core.domain import events
 from mwf_core.domain.records import User
 from mwf_core.domain.timefmt import js_iso
-from mwf_core.usecases.sessions import CreateSessionRequest
+from mwf_core.usecases.session_creation import CreateSessionRequest
 
 from .conftest import APP_URL, App
 

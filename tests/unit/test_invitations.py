@@ -18,7 +18,7 @@ from mwf_core.domain.errors import (
     ValidationFailed,
 )
 from mwf_core.domain.records import User
-from mwf_core.usecases.sessions import CreateSessionRequest
+from mwf_core.usecases.session_creation import CreateSessionRequest
 
 from .conftest import BOB, App
 
@@ -26,8 +26,9 @@ from .conftest import BOB, App
 def all_values(value: Any) -> list[Any]:
     """Every leaf value inside nested dataclasses."""
     if dataclasses.is_dataclass(value):
-        return [leaf for f in dataclasses.fields(value)
-                for leaf in all_values(getattr(value, f.name))]
+        return [
+            leaf for f in dataclasses.fields(value) for leaf in all_values(getattr(value, f.name))
+        ]
     return [value]
 
 
@@ -62,15 +63,19 @@ async def test_unknown_invitation_is_not_found(app: App, bob: User) -> None:
 async def test_member_view(app: App, alice: User, bob: User, invited: tuple[str, str]) -> None:
     sid, invitation_id = invited
     mine = await app.invitations.for_session(alice, sid)
-    assert (mine.invitation.id, mine.is_inviter, mine.inviter_name) == (invitation_id, True,
-                                                                       "Alice")
+    assert (mine.invitation.id, mine.is_inviter, mine.inviter_name) == (
+        invitation_id,
+        True,
+        "Alice",
+    )
     await app.invitations.accept(bob, invitation_id)
     theirs = await app.invitations.for_session(bob, sid)
     assert theirs.is_inviter is False and theirs.status is InvitationStatus.ACCEPTED
 
 
-async def test_accept_joins_the_session(app: App, alice: User, bob: User,
-                                        invited: tuple[str, str]) -> None:
+async def test_accept_joins_the_session(
+    app: App, alice: User, bob: User, invited: tuple[str, str]
+) -> None:
     sid, invitation_id = invited
     app.clock.advance(hours=2)
     joined = await app.invitations.accept(bob, invitation_id)
@@ -87,8 +92,9 @@ async def test_accept_joins_the_session(app: App, alice: User, bob: User,
     assert (event.payload["joinedBy"], event.payload["userName"]) == (bob.id, "Bob")
 
 
-async def test_accepting_twice_returns_the_session(app: App, bob: User,
-                                                   invited: tuple[str, str]) -> None:
+async def test_accepting_twice_returns_the_session(
+    app: App, bob: User, invited: tuple[str, str]
+) -> None:
     first = await app.invitations.accept(bob, invited[1])
     again = await app.invitations.accept(bob, invited[1])
     assert again.session.id == first.session.id and again.members == first.members
@@ -96,8 +102,9 @@ async def test_accepting_twice_returns_the_session(app: App, bob: User,
     assert len([p for p in app.store.progress.values() if p.user_id == bob.id]) == 1
 
 
-async def test_cannot_accept_or_decline_your_own_invitation(app: App, alice: User,
-                                                            invited: tuple[str, str]) -> None:
+async def test_cannot_accept_or_decline_your_own_invitation(
+    app: App, alice: User, invited: tuple[str, str]
+) -> None:
     with pytest.raises(ValidationFailed):
         await app.invitations.accept(alice, invited[1])
     with pytest.raises(ValidationFailed):
@@ -113,7 +120,8 @@ async def test_not_ready_until_the_topic_is_confirmed(app: App, alice: User, bob
     assert app.store.invitations[created.invitation_id].status is InvitationStatus.PENDING
     await app.stage0.confirm_topic_frame(alice, created.view.session.id)
     assert (await app.invitations.accept(bob, created.invitation_id)).session.status is (
-        SessionStatus.ACTIVE)
+        SessionStatus.ACTIVE
+    )
 
 
 async def test_expired_invitation_is_refused_and_stored_expired(
@@ -132,14 +140,34 @@ async def test_expired_invitation_is_refused_and_stored_expired(
         await app.invitations.decline(bob, invitation_id)
 
 
-async def test_just_before_expiry_still_works(app: App, bob: User,
-                                              invited: tuple[str, str]) -> None:
+@pytest.mark.parametrize("attempt", ["decline", "resend"])
+async def test_declining_or_resending_an_expired_invitation_stores_expired(
+    app: App, alice: User, bob: User, invited: tuple[str, str], attempt: str
+) -> None:
+    # Whichever action finds it past its expiry records it, as accept does.
+    sid, invitation_id = invited
+    app.clock.advance(days=7)
+    queued_before = len(app.store.outbox)
+    with pytest.raises(Expired):
+        if attempt == "decline":
+            await app.invitations.decline(bob, invitation_id)
+        else:
+            await app.invitations.resend(alice, invitation_id)
+    assert app.store.invitations[invitation_id].status is InvitationStatus.EXPIRED
+    assert app.store.sessions[sid].status is SessionStatus.INVITED
+    assert len(app.store.outbox) == queued_before  # no decline event, no email
+
+
+async def test_just_before_expiry_still_works(
+    app: App, bob: User, invited: tuple[str, str]
+) -> None:
     app.clock.advance(days=7, seconds=-1)
     assert (await app.invitations.accept(bob, invited[1])).session.id == invited[0]
 
 
-async def test_privacy_settings_can_block_invites(app: App, bob: User,
-                                                  invited: tuple[str, str]) -> None:
+async def test_privacy_settings_can_block_invites(
+    app: App, bob: User, invited: tuple[str, str]
+) -> None:
     async with app.db() as uow:
         row = await uow.users.get(bob.id)
         assert row is not None
@@ -183,8 +211,9 @@ async def test_a_third_person_cannot_decline_for_the_partner(
     assert app.store.sessions[session_id].status is SessionStatus.INVITED
 
 
-async def test_once_accepted_nobody_else_can_accept(app: App, bob: User, carol: User,
-                                                   invited: tuple[str, str]) -> None:
+async def test_once_accepted_nobody_else_can_accept(
+    app: App, bob: User, carol: User, invited: tuple[str, str]
+) -> None:
     await app.invitations.accept(bob, invited[1])
     # Carol is not the invitee of a taken invitation: she may neither accept nor decline it.
     with pytest.raises(Forbidden):
@@ -201,8 +230,10 @@ async def test_decline_abandons_and_tells_only_the_inviter_why(
     await app.invitations.decline(bob, invitation_id, "  I need some space  ")
     invitation = app.store.invitations[invitation_id]
     assert invitation.status is InvitationStatus.DECLINED
-    assert (invitation.decline_reason, invitation.declined_at) == ("I need some space",
-                                                                  app.clock.now())
+    assert (invitation.decline_reason, invitation.declined_at) == (
+        "I need some space",
+        app.clock.now(),
+    )
     assert app.store.sessions[sid].status is SessionStatus.ABANDONED
     [event] = app.events(events.INVITATION_DECLINED)
     assert event.channel == f"user:{alice.id}"
@@ -215,8 +246,9 @@ async def test_decline_abandons_and_tells_only_the_inviter_why(
         await app.invitations.accept(bob, invitation_id)
 
 
-async def test_decline_without_reason_and_reason_limit(app: App, bob: User,
-                                                      invited: tuple[str, str]) -> None:
+async def test_decline_without_reason_and_reason_limit(
+    app: App, bob: User, invited: tuple[str, str]
+) -> None:
     with pytest.raises(ValidationFailed) as caught:
         await app.invitations.decline(bob, invited[1], "x" * 501)
     assert list(caught.value.details) == ["reason"]
@@ -224,15 +256,17 @@ async def test_decline_without_reason_and_reason_limit(app: App, bob: User,
     assert app.store.invitations[invited[1]].decline_reason is None
 
 
-async def test_accept_after_the_inviter_left_is_refused(app: App, alice: User, bob: User,
-                                                        invited: tuple[str, str]) -> None:
+async def test_accept_after_the_inviter_left_is_refused(
+    app: App, alice: User, bob: User, invited: tuple[str, str]
+) -> None:
     await app.lifecycle.leave(alice, invited[0])
     with pytest.raises(Expired):
         await app.invitations.accept(bob, invited[1])
 
 
-async def test_accept_is_idempotent_even_later(app: App, bob: User,
-                                               invited: tuple[str, str]) -> None:
+async def test_accept_is_idempotent_even_later(
+    app: App, bob: User, invited: tuple[str, str]
+) -> None:
     await app.invitations.accept(bob, invited[1])
     app.clock.advance(timedelta(days=30))
     assert (await app.invitations.accept(bob, invited[1])).session.id == invited[0]

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from mwf_core.bootstrap import build_container, check_app_url
+from mwf_core.bootstrap import build_container
 from mwf_core.config import Settings
+from mwf_core.wiring_adapters import check_app_url
 
 CLERK = {"MWF_ENV": "production", "CLERK_ISSUER": "https://clerk.example.test"}
 

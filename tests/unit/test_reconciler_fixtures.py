@@ -7,12 +7,12 @@ import pytest
 
 from mwf_core.adapters.llm.fixtures import FixtureLanguageModel
 from mwf_core.adapters.llm.offline import OfflineMediator
-from mwf_core.bootstrap import SHIPPED_FIXTURES
 from mwf_core.domain.empathy import EmpathyStatus
 from mwf_core.domain.records import User
 from mwf_core.ports.llm import LanguageModel
 from mwf_core.usecases.messages import MessageUseCases
 from mwf_core.usecases.reconciler import ReconcilerUseCases
+from mwf_core.wiring_adapters import SHIPPED_FIXTURES
 
 from .conftest import App
 from .test_reconciler import World

@@ -11,7 +11,7 @@ import pytest
 from mwf_core.domain.enums import InvitationStatus, SessionStatus, Stage, StageStatus
 from mwf_core.domain.errors import NotFound, ValidationFailed
 from mwf_core.domain.records import User
-from mwf_core.usecases.sessions import CreateSessionRequest
+from mwf_core.usecases.session_creation import CreateSessionRequest
 
 from .conftest import APP_URL, App
 

@@ -15,7 +15,7 @@ from mwf_core.domain.errors import (
 )
 from mwf_core.domain.records import User
 from mwf_core.domain.timefmt import js_iso
-from mwf_core.usecases.sessions import CreateSessionRequest
+from mwf_core.usecases.session_creation import CreateSessionRequest
 
 from .conftest import App
 

@@ -163,20 +163,13 @@ async def reencrypt(
 
 
 async def reencrypt_command(settings: Any, batch_size: int = BATCH_SIZE) -> int:
-    """`mwf reencrypt`: open the database, check the keys, rewrite; the exit status."""
+    """`mwf reencrypt`: open the database, check the keys, rewrite; the exit status. Refused
+    keys raise FieldEncryptionConfigError, which `mwf` prints as one line."""
     from mwf_core.adapters.db.engine import stop_engine
-    from mwf_core.bootstrap import open_database
+    from mwf_core.adapters.db.open import open_encrypted_database
 
-    from .factory import configure_field_encryption
-    from .field_cipher import FieldEncryptionConfigError
-
-    engine = await open_database(settings, migrate=settings.database_url is None)
+    engine, cipher = await open_encrypted_database(settings, migrate=settings.database_url is None)
     try:
-        try:
-            cipher = await configure_field_encryption(settings, engine)
-        except FieldEncryptionConfigError as error:
-            print(f"mwf reencrypt: {error}", file=sys.stderr)
-            return 2
         if cipher is None:
             print(
                 "mwf reencrypt: FIELD_ENCRYPTION_KEY is unset: nothing to encrypt with",

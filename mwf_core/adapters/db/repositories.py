@@ -1,4 +1,7 @@
-"""Piccolo implementations of the repository Protocols in mwf_core.ports.repositories.
+"""Piccolo implementations of the repository Protocols in mwf_core.ports.repositories: users,
+relationships, sessions, invitations, stage progress and vessels. Messages, turns, readings and
+consents are in conversation_repositories; the outbox and idempotency keys in
+outbox_repositories.
 
 Each method runs on the engine's current transaction when called inside a PiccoloUnitOfWork
 (Piccolo tracks it in a context variable), and in autocommit mode otherwise.
@@ -10,49 +13,52 @@ from datetime import datetime
 from typing import Any
 
 from piccolo.custom_types import Combinable
+from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from mwf_core.domain import events
-from mwf_core.domain.enums import ConsentDecision, OutboxStatus, SessionStatus, TurnStatus
+from mwf_core.domain.enums import SessionStatus
 from mwf_core.domain.errors import DuplicateKey
 from mwf_core.domain.records import (
-    ConsentRecord,
-    EmotionalReading,
-    IdempotencyRecord,
     Invitation,
-    Message,
-    OutboxEvent,
     Relationship,
     RelationshipMember,
     Session,
     SharedVessel,
     StageProgress,
-    Turn,
     User,
     UserVessel,
 )
 
 from .engine import is_postgres
-from .journey_repositories import PiccoloConsentedContent
 from .mapping import TableRepository, run, to_row, to_utc
+from .outbox_tables import OutboxTable
 from .tables import (
-    ConsentRecordTable,
-    EmotionalReadingTable,
     EmpathyDraftTable,
-    IdempotencyKeyTable,
     InvitationTable,
-    MessageTable,
-    OutboxTable,
     RelationshipMemberTable,
     RelationshipTable,
     SessionTable,
     SharedVesselTable,
     StageProgressTable,
-    TurnTable,
     UserTable,
     UserVesselTable,
-    idempotency_key,
     member_key,
 )
+
+
+async def _lock_row(table: type[Table], row_id: str, what: str) -> None:
+    """SELECT ... FOR UPDATE on PostgreSQL, held until the unit of work ends."""
+    engine = table._meta.db
+    if engine.current_transaction.get() is None:
+        raise RuntimeError(f"{what}.lock() only works inside a unit of work")
+    if not is_postgres(engine):
+        # SQLite: the unit of work's BEGIN IMMEDIATE already holds the database's single
+        # write lock, so writers are serialised before they get here.
+        return
+    await run(
+        table.select(table._meta.primary_key).where(table._meta.primary_key == row_id).lock_rows()
+    )
 
 
 class PiccoloUserRepository(TableRepository):
@@ -89,10 +95,14 @@ class PiccoloUserRepository(TableRepository):
         await self._update(user)
 
     async def patch(self, user_id: str, at: datetime, **changes: Any) -> None:
-        values = {UserTable._meta.get_column_by_name(name): value
-                  for name, value in changes.items()}
+        values = {
+            UserTable._meta.get_column_by_name(name): value for name, value in changes.items()
+        }
         values[UserTable.updated_at] = to_utc(at)
         await run(UserTable.update(values).where(UserTable.id == user_id))
+
+    async def lock(self, user_id: str) -> None:
+        await _lock_row(UserTable, user_id, "users")
 
 
 class PiccoloRelationshipRepository(TableRepository):
@@ -124,18 +134,7 @@ class PiccoloRelationshipRepository(TableRepository):
         await _Members()._update_row(where, _member_row(member), "relationship member")
 
     async def lock(self, relationship_id: str) -> None:
-        engine = RelationshipTable._meta.db
-        if engine.current_transaction.get() is None:
-            raise RuntimeError("relationships.lock() only works inside a unit of work")
-        if not is_postgres(engine):
-            # SQLite: the unit of work's BEGIN IMMEDIATE already holds the database's single
-            # write lock, so writers are serialised before they get here.
-            return
-        await run(
-            RelationshipTable.select(RelationshipTable.id)
-            .where(RelationshipTable.id == relationship_id)
-            .lock_rows()
-        )
+        await _lock_row(RelationshipTable, relationship_id, "relationships")
 
 
 class _Members(TableRepository):
@@ -200,23 +199,22 @@ class PiccoloInvitationRepository(TableRepository):
         await self._update(invitation)
 
     async def emails_queued_by(self, inviter_id: str, since: datetime) -> int:
-        # The email row's channel is `email:<invitation id>` (events.email_channel).
-        invitations = await run(
-            InvitationTable.select(InvitationTable.id).where(
-                (InvitationTable.invited_by_id == inviter_id)
-                & InvitationTable.invite_email.is_not_null()
+        # An email row's channel is `email:<invitation id>` (events.email_channel): one COUNT
+        # over the outbox with this inviter's invitations as a subquery.
+        channels = QueryString(
+            "SELECT CAST({} AS TEXT) || id FROM invitations WHERE invited_by_id = {}",
+            events.email_channel(""),
+            inviter_id,
+        )
+        return int(
+            await run(
+                OutboxTable.count().where(
+                    (OutboxTable.name == events.INVITATION_EMAIL)
+                    & (OutboxTable.created_at >= to_utc(since))
+                    & OutboxTable.channel.is_in(channels)
+                )
             )
         )
-        channels = [events.email_channel(row["id"]) for row in invitations]
-        if not channels:
-            return 0
-        return int(await run(
-            OutboxTable.count().where(
-                (OutboxTable.name == events.INVITATION_EMAIL)
-                & (OutboxTable.created_at >= to_utc(since))
-                & OutboxTable.channel.is_in(channels)
-            )
-        ))
 
 
 class PiccoloStageProgressRepository(TableRepository):
@@ -267,10 +265,12 @@ class PiccoloVesselRepository(TableRepository):
         the owner's empathy draft (keyed by session and user, not vessel) is deleted here."""
         vessel = await self._first(UserVesselTable.id == vessel_id)
         if vessel is not None:
-            await run(EmpathyDraftTable.delete().where(
-                (EmpathyDraftTable.session_id == vessel.session_id)
-                & (EmpathyDraftTable.user_id == vessel.user_id)
-            ))
+            await run(
+                EmpathyDraftTable.delete().where(
+                    (EmpathyDraftTable.session_id == vessel.session_id)
+                    & (EmpathyDraftTable.user_id == vessel.user_id)
+                )
+            )
         return await self._delete(UserVesselTable.id == vessel_id)
 
     async def add_shared_vessel(self, vessel: SharedVessel) -> None:
@@ -280,184 +280,3 @@ class PiccoloVesselRepository(TableRepository):
 class _SharedVessels(TableRepository):
     table = SharedVesselTable
     record = SharedVessel
-
-
-def _lane(session_id: str, user_id: str) -> Combinable:
-    mine = (MessageTable.sender_id == user_id) & MessageTable.for_user_id.is_null()
-    return (MessageTable.session_id == session_id) & (mine | (MessageTable.for_user_id == user_id))
-
-
-class PiccoloMessageRepository(TableRepository):
-    table = MessageTable
-    record = Message
-
-    async def add(self, message: Message) -> None:
-        await self._insert(message)
-
-    async def get(self, message_id: str) -> Message | None:
-        return await self._first(MessageTable.id == message_id)
-
-    async def lane(
-        self,
-        session_id: str,
-        user_id: str,
-        limit: int,
-        before: datetime | None = None,
-        after: datetime | None = None,
-        oldest_first: bool = False,
-    ) -> list[Message]:
-        where = _lane(session_id, user_id)
-        if before is not None:
-            where = where & (MessageTable.timestamp < to_utc(before))
-        if after is not None:
-            where = where & (MessageTable.timestamp > to_utc(after))
-        page = await self._select(
-            where,
-            order_by=(MessageTable.timestamp, MessageTable.id),
-            ascending=oldest_first,
-            limit=max(limit, 0),
-        )
-        # Whichever end the page was taken from, it is read chronologically.
-        return page if oldest_first else list(reversed(page))
-
-    async def delete_lane(self, session_id: str, user_id: str) -> int:
-        return await self._delete(_lane(session_id, user_id))
-
-
-class PiccoloConsentRepository(PiccoloConsentedContent, TableRepository):
-    table = ConsentRecordTable
-    record = ConsentRecord
-
-    async def add(self, record: ConsentRecord) -> None:
-        await self._insert(record)
-
-    async def get(self, record_id: str) -> ConsentRecord | None:
-        return await self._first(ConsentRecordTable.id == record_id)
-
-    async def for_user(self, user_id: str) -> list[ConsentRecord]:
-        return await self._select(
-            ConsentRecordTable.user_id == user_id,
-            order_by=(ConsentRecordTable.created_at, ConsentRecordTable.id),
-        )
-
-    async def for_session(self, session_id: str, user_id: str) -> list[ConsentRecord]:
-        return await self._select(
-            (ConsentRecordTable.session_id == session_id)
-            & (ConsentRecordTable.user_id == user_id),
-            order_by=(ConsentRecordTable.created_at, ConsentRecordTable.id),
-        )
-
-    async def decide(self, record_id: str, decision: ConsentDecision, at: datetime) -> bool:
-        updated = await run(
-            ConsentRecordTable.update({ConsentRecordTable.decision: decision.value,
-                                       ConsentRecordTable.decided_at: to_utc(at)})
-            .where((ConsentRecordTable.id == record_id)
-                   & ConsentRecordTable.decision.is_null())
-            .returning(ConsentRecordTable.id)
-        )
-        return bool(updated)
-
-    async def revoke(self, record_id: str, at: datetime) -> bool:
-        updated = await run(
-            ConsentRecordTable.update({ConsentRecordTable.decision: ConsentDecision.REVOKED.value,
-                                       ConsentRecordTable.revoked_at: to_utc(at)})
-            .where((ConsentRecordTable.id == record_id)
-                   & (ConsentRecordTable.decision == ConsentDecision.GRANTED.value))
-            .returning(ConsentRecordTable.id)
-        )
-        return bool(updated)
-
-
-class PiccoloEmotionRepository(TableRepository):
-    table = EmotionalReadingTable
-    record = EmotionalReading
-
-    async def add(self, reading: EmotionalReading) -> None:
-        await self._insert(reading)
-
-    async def get(self, reading_id: str) -> EmotionalReading | None:
-        return await self._first(EmotionalReadingTable.id == reading_id)
-
-    async def for_vessel(self, vessel_id: str, limit: int) -> list[EmotionalReading]:
-        return await self._select(
-            EmotionalReadingTable.vessel_id == vessel_id,
-            order_by=(EmotionalReadingTable.timestamp, EmotionalReadingTable.id),
-            ascending=False,
-            limit=max(limit, 0),
-        )
-
-
-class PiccoloOutboxRepository(TableRepository):
-    table = OutboxTable
-    record = OutboxEvent
-
-    async def add(self, event: OutboxEvent) -> None:
-        if not event.stream_key:
-            # Filled in place, so the caller's record (handed to on_commit) matches the row.
-            event.stream_key = events.stream_key(event.channel, event.session_id)
-        await self._insert(event)
-
-    async def pending(self, limit: int) -> list[OutboxEvent]:
-        return await self._select(
-            OutboxTable.status == OutboxStatus.PENDING.value,
-            order_by=(OutboxTable.created_at, OutboxTable.id),
-            limit=max(limit, 0),
-        )
-
-    async def for_session(self, session_id: str) -> list[OutboxEvent]:
-        return await self._select(
-            OutboxTable.session_id == session_id,
-            order_by=(OutboxTable.created_at, OutboxTable.id),
-        )
-
-
-class PiccoloIdempotencyRepository(TableRepository):
-    table = IdempotencyKeyTable
-    record = IdempotencyRecord
-
-    async def get(self, user_id: str, request_id: str) -> IdempotencyRecord | None:
-        return await self._first(IdempotencyKeyTable.id == idempotency_key(user_id, request_id))
-
-    async def add(self, record: IdempotencyRecord) -> None:
-        await self._insert_row(
-            {"id": idempotency_key(record.user_id, record.request_id), **to_row(record)}
-        )
-
-
-class PiccoloTurnRepository(TableRepository):
-    table = TurnTable
-    record = Turn
-
-    async def add(self, turn: Turn) -> None:
-        await self._insert(turn)
-
-    async def get(self, turn_id: str) -> Turn | None:
-        return await self._first(TurnTable.id == turn_id)
-
-    async def by_request(self, user_id: str, request_id: str) -> Turn | None:
-        return await self._first(
-            (TurnTable.user_id == user_id) & (TurnTable.request_id == request_id)
-        )
-
-    async def claim(self, turn_id: str, now: datetime, lease_until: datetime) -> bool:
-        # One conditional UPDATE: the database decides which of two racing claims wins.
-        claimable = (TurnTable.status == TurnStatus.FAILED.value) | (
-            (TurnTable.status == TurnStatus.RUNNING.value)
-            & (TurnTable.lease_expires_at < to_utc(now))
-        )
-        claimed = await run(
-            TurnTable.update(
-                {
-                    TurnTable.status: TurnStatus.RUNNING.value,
-                    TurnTable.lease_expires_at: to_utc(lease_until),
-                    TurnTable.attempts: TurnTable.attempts + 1,
-                    TurnTable.updated_at: to_utc(now),
-                }
-            )
-            .where((TurnTable.id == turn_id) & claimable)
-            .returning(TurnTable.id)
-        )
-        return bool(claimed)
-
-    async def update(self, turn: Turn) -> None:
-        await self._update(turn)

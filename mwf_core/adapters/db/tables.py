@@ -171,26 +171,6 @@ class EmotionalReadingTable(Table, tablename="emotional_readings"):
     context = Text(null=True, default=None)
 
 
-class OutboxTable(Table, tablename="outbox"):
-    id = _id()
-    # No foreign key: an event announcing a session's deletion must outlive the session row.
-    session_id = Varchar(length=ID_LENGTH, null=True, default=None)
-    channel = Varchar(length=255, default=None)
-    name = Varchar(length=255, default=None)
-    payload = JSONB(default={})
-    created_at = _at()
-    status = Varchar(length=32, default=None)
-    attempts = Integer(default=0)
-    last_error = Text(null=True, default=None)
-    delivered_at = _at(null=True)
-    # Delivery (m0014): rows are ordered per stream_key; seq is stamped by the sequencer.
-    stream_key = Varchar(length=128, default="")
-    seq = BigInt(null=True, default=None)
-    next_attempt_at = _at(null=True)
-    external_id = Varchar(length=255, null=True, default=None)
-    parent_id = Varchar(length=ID_LENGTH, null=True, default=None)
-
-
 class IdempotencyKeyTable(Table, tablename="idempotency_keys"):
     # A hash of (user_id, request_id): a fixed-length key whatever the client sent.
     id = _id()
@@ -284,7 +264,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     MessageTable,
     ConsentRecordTable,
     EmotionalReadingTable,
-    OutboxTable,
     IdempotencyKeyTable,
     TurnTable,
     EmpathyDraftTable,

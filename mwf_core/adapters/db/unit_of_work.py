@@ -12,6 +12,8 @@ Transactions:
 * PostgreSQL: READ COMMITTED, with `relationships.lock()` taking `SELECT ... FOR UPDATE` on the
   relationship row, so two partners deciding at the same instant run one after the other and
   the second sees the first's committed rows.
+* Read-only (`factory(read_only=True)`, never committed): on SQLite a deferred transaction
+  without the writer lock, so a long-lived watcher's periodic checks never queue writers.
 
 Outbox events added through `uow.outbox.add` are handed to `on_commit` once the transaction has
 committed and its connection is released - never before, never after a rollback.
@@ -31,6 +33,12 @@ from piccolo.engine.sqlite import TransactionType
 from mwf_core.domain.records import OutboxEvent
 
 from .agreement_repositories import PiccoloAgreementRepository, PiccoloRankingRepository
+from .conversation_repositories import (
+    PiccoloConsentRepository,
+    PiccoloEmotionRepository,
+    PiccoloMessageRepository,
+    PiccoloTurnRepository,
+)
 from .empathy_repositories import (
     PiccoloEmpathyAttemptRepository,
     PiccoloEmpathyValidationRepository,
@@ -39,18 +47,13 @@ from .engine import is_postgres
 from .errors import mapped_errors
 from .journey_repositories import PiccoloExerciseRepository
 from .memory_repository import PiccoloMemoryRepository
+from .outbox_repositories import PiccoloIdempotencyRepository, PiccoloOutboxRepository
 from .reconciler_repositories import PiccoloReconcilerRepository
 from .repositories import (
-    PiccoloConsentRepository,
-    PiccoloEmotionRepository,
-    PiccoloIdempotencyRepository,
     PiccoloInvitationRepository,
-    PiccoloMessageRepository,
-    PiccoloOutboxRepository,
     PiccoloRelationshipRepository,
     PiccoloSessionRepository,
     PiccoloStageProgressRepository,
-    PiccoloTurnRepository,
     PiccoloUserRepository,
     PiccoloVesselRepository,
 )
@@ -105,8 +108,11 @@ def _writer_lock(engine: Engine) -> asyncio.Lock:
 
 
 class PiccoloUnitOfWork:
-    def __init__(self, engine: Engine, on_commit: OnCommit | None = None) -> None:
+    def __init__(
+        self, engine: Engine, on_commit: OnCommit | None = None, *, read_only: bool = False
+    ) -> None:
         self._engine = engine
+        self._read_only = read_only
         self._writer: asyncio.Lock | None = None
         self._on_commit = on_commit
         self._events: list[OutboxEvent] = []
@@ -148,6 +154,12 @@ class PiccoloUnitOfWork:
         _check_bound(self._engine)
         if is_postgres(self._engine):
             transaction = self._engine.transaction(allow_nested=False)
+        elif self._read_only:
+            # Reads only: a deferred transaction takes no write lock, and under WAL readers
+            # and the writer never wait for each other.
+            transaction = self._engine.transaction(
+                transaction_type=TransactionType.deferred, allow_nested=False
+            )
         else:
             self._writer = _writer_lock(self._engine)
             await self._writer.acquire()
@@ -170,6 +182,8 @@ class PiccoloUnitOfWork:
             raise RuntimeError("commit() must be called inside `async with`")
         if self._committed:
             raise RuntimeError("this unit of work is already committed")
+        if self._read_only:
+            raise RuntimeError("a read-only unit of work is never committed")
         with mapped_errors():
             await self._transaction.commit()
         self._committed = True
@@ -229,5 +243,5 @@ class PiccoloUnitOfWorkFactory:
         self._engine = engine
         self._on_commit = on_commit
 
-    def __call__(self) -> PiccoloUnitOfWork:
-        return PiccoloUnitOfWork(self._engine, self._on_commit)
+    def __call__(self, *, read_only: bool = False) -> PiccoloUnitOfWork:
+        return PiccoloUnitOfWork(self._engine, self._on_commit, read_only=read_only)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC
-
-from mwf_core.adapters.db.mapping import run
-from mwf_core.adapters.db.tables import InvitationTable
+from mwf_core.adapters.db.repositories import PiccoloInvitationRepository
 from mwf_core.domain.enums import InvitationStatus
+from mwf_core.domain.stage0 import invitation_status_as_seen
 from mwf_core.ports.system import Clock
 
 
@@ -15,16 +13,12 @@ class DatabaseInvitationStatus:
 
     def __init__(self, clock: Clock) -> None:
         self._clock = clock
+        self._invitations = PiccoloInvitationRepository()
 
     async def is_pending(self, invitation_id: str) -> bool:
-        rows = await run(
-            InvitationTable.select(InvitationTable.status, InvitationTable.expires_at)
-            .where(InvitationTable.id == invitation_id)
-            .limit(1)
-        )
-        if not rows or rows[0]["status"] != InvitationStatus.PENDING.value:
+        invitation = await self._invitations.get(invitation_id)
+        if invitation is None:
             return False
-        expires_at = rows[0]["expires_at"]
-        # SQLite hands back naive UTC; PostgreSQL an aware time (as in db.mapping.from_row).
-        expires_at = expires_at.replace(tzinfo=UTC) if expires_at.tzinfo is None else expires_at
-        return self._clock.now() < expires_at
+        # The same rule the use cases apply: PENDING past its expiry reads as EXPIRED.
+        seen = invitation_status_as_seen(invitation, self._clock.now())
+        return seen is InvitationStatus.PENDING

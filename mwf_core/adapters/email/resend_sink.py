@@ -13,16 +13,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import datetime
 from typing import Any
 
 import resend
 from resend.exceptions import ResendError
 from resend.http_client_httpx import HTTPXClient
 
+from mwf_core.adapters.system import SystemClock
 from mwf_core.domain import events
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.delivery import DeliveryContext, DeliveryResult
 from mwf_core.ports.invitation_status import InvitationStatusReader
+from mwf_core.ports.system import Clock
 
 from .templates import RenderedEmail, invitation_email
 
@@ -33,9 +36,9 @@ REQUEST_TIMEOUT_S = 8
 SKIPPED_NOT_PENDING = "skipped: invitation no longer pending"
 
 
-def render(event: OutboxEvent) -> RenderedEmail | None:
+def render(event: OutboxEvent, now: datetime) -> RenderedEmail | None:
     if event.name == events.INVITATION_EMAIL:
-        return invitation_email(event.payload)
+        return invitation_email(event.payload, now)
     return None
 
 
@@ -108,6 +111,7 @@ class ResendEmailSink:
         api_url: str,
         from_email: str,
         invitations: InvitationStatusReader | None = None,
+        clock: Clock | None = None,
     ) -> None:
         # The SDK keeps its key, base URL and HTTP client in module globals (and reads
         # RESEND_API_URL at import): set them explicitly, once, here.
@@ -116,12 +120,13 @@ class ResendEmailSink:
         resend.default_async_http_client = HTTPXClient(timeout=REQUEST_TIMEOUT_S)
         self._from = from_email
         self._invitations = invitations
+        self._clock = clock or SystemClock()
 
     def accepts(self, event: OutboxEvent) -> bool:
         return event.channel.startswith("email:")
 
     async def deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
-        email = render(event)
+        email = render(event, self._clock.now())
         to = event.payload.get("to")
         if email is None or not to:
             why = "no recipient" if not to else "no template"
@@ -143,9 +148,7 @@ class ResendEmailSink:
                 params,
                 {"idempotency_key": event.id},  # type: ignore[arg-type]
             )
-        except asyncio.CancelledError:
-            raise
-        except BaseException as error:  # noqa: BLE001 - a sink reports, it never raises
+        except Exception as error:  # noqa: BLE001 - a sink reports, it never raises
             result = classify(error)
             log.warning("email %s not sent: %s", event.id, result.error)
             return result

@@ -18,23 +18,31 @@ class RenderedEmail:
     text: str
 
 
-def _expiry_line(expires_at: Any) -> str:
-    line = f"This invitation expires in {INVITATION_DAYS} days"
-    if isinstance(expires_at, str) and expires_at:
-        try:
-            when = datetime.fromisoformat(expires_at.replace("Z", "+00:00")).astimezone(UTC)
-        except ValueError:
-            return line + "."
-        return f"{line} ({when:%B} {when.day}, {when:%Y})."
-    return line + "."
+def _expiry_line(expires_at: Any, now: datetime) -> str:
+    """Days left counted in UTC calendar days, like the date shown beside them: a resend keeps
+    the original expiry, so it usually has fewer than seven left."""
+    if not isinstance(expires_at, str) or not expires_at:
+        return f"This invitation expires in {INVITATION_DAYS} days."
+    try:
+        when = datetime.fromisoformat(expires_at.replace("Z", "+00:00")).astimezone(UTC)
+    except ValueError:
+        return f"This invitation expires in {INVITATION_DAYS} days."
+    days_left = (when.date() - now.astimezone(UTC).date()).days
+    if days_left <= 0:
+        left = "today"
+    elif days_left == 1:
+        left = "tomorrow"
+    else:
+        left = f"in {days_left} days"
+    return f"This invitation expires {left} ({when:%B} {when.day}, {when:%Y})."
 
 
-def invitation_email(payload: dict[str, Any]) -> RenderedEmail:
+def invitation_email(payload: dict[str, Any], now: datetime) -> RenderedEmail:
     """Subject, HTML and plain text for an `invitation.email` row's payload
-    ({to, inviterName, invitationId, invitationUrl, expiresAt})."""
+    ({to, inviterName, invitationId, invitationUrl, expiresAt}), as sent at `now`."""
     inviter = str(payload.get("inviterName") or "").strip() or _FALLBACK_INVITER
     url = str(payload.get("invitationUrl") or "")
-    expiry = _expiry_line(payload.get("expiresAt"))
+    expiry = _expiry_line(payload.get("expiresAt"), now)
     subject = f"{inviter} invited you to Meet Without Fear"
     intro = f"{inviter} would like to work through something with you on Meet Without Fear."
     about = (

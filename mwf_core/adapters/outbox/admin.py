@@ -1,12 +1,16 @@
 """What `mwf outbox` shows and does for an operator: row counts, dead letters, retries.
 
-Only bookkeeping columns are read (never the payload), so a row whose payload cannot be
+Only bookkeeping columns are listed (never the payload), so a row whose payload cannot be
 decrypted is listed like any other.
 
 Retrying keeps a row's original `seq`. Clients that read the sequenced log (SSE, WatchSession)
 already had the row in its place; a vendor (Ably, Expo, Resend) receives it only now, after
 any later rows of its stream that were delivered meanwhile. `retry` therefore counts those
 out-of-order rows and, unless forced, changes nothing when there are any.
+
+A realtime row that could not be read when it was sequenced (its key was missing) derived no
+push rows then. Once it can be read, `retry` derives them (for rows with no push row yet): the
+pushes join the end of their recipient's push stream, as new pushes do.
 """
 
 from __future__ import annotations
@@ -21,10 +25,14 @@ from piccolo.engine.base import Engine
 from piccolo.querystring import QueryString
 
 from mwf_core.adapters.db.mapping import run, to_utc
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWork
+from mwf_core.domain import events
+from mwf_core.ports.delivery import PushPlanner
 
-from .store import DEAD, DELIVERED, PENDING
+from .store import DEAD, DELIVERED, PENDING, OutboxStore
+
+ID_CHUNK = 500  # ids per IN (...) list
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,11 +50,13 @@ class DeadRow:
 @dataclass(frozen=True, slots=True)
 class RetryReport:
     """`matched` DEAD rows were selected; `out_of_order` of them have a later row of their
-    stream already DELIVERED; `retried` went back to PENDING (0 when refused)."""
+    stream already DELIVERED; `retried` went back to PENDING (0 when refused); `derived` push
+    rows were created for retried rows that had derived none when they were sequenced."""
 
     matched: int
     out_of_order: int
     retried: int
+    derived: int = 0
 
     @property
     def refused(self) -> bool:
@@ -54,8 +64,9 @@ class RetryReport:
 
 
 class OutboxAdmin:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, planner: PushPlanner | None = None) -> None:
         self._engine = engine
+        self._planner = planner  # None: retries derive no push rows
 
     async def _sql(self, sql: str, *args: Any) -> list[dict[str, Any]]:
         return await self._engine.run_querystring(QueryString(sql, *args)) or []
@@ -135,5 +146,28 @@ class OutboxAdmin:
                 .where(where)
                 .returning(OutboxTable.id)
             )
+            derived = await self._derive_missing([str(row["id"]) for row in rows])
             await uow.commit()
-        return RetryReport(matched, behind, len(rows))
+        return RetryReport(matched, behind, len(rows), derived)
+
+    async def _derive_missing(self, ids: list[str]) -> int:
+        """Derive the push rows of the realtime rows among `ids` that have none (they could not
+        be read when sequenced). Rows still unreadable derive nothing (delivery makes them DEAD
+        again). The sequencer orders the new rows by their source's created_at."""
+        if self._planner is None:
+            return 0
+        orphans: list[str] = []
+        for start in range(0, len(ids), ID_CHUNK):
+            chunk = ids[start : start + ID_CHUNK]
+            found = await self._sql(
+                'SELECT "o"."id" AS "id", "o"."channel" AS "channel" FROM "outbox" AS "o" '
+                f'WHERE "o"."id" IN ({", ".join("{}" for _ in chunk)}) '
+                'AND NOT EXISTS (SELECT 1 FROM "outbox" AS "c" WHERE "c"."parent_id" = "o"."id")',
+                *chunk,
+            )
+            orphans += [
+                str(row["id"]) for row in found if events.is_realtime_channel(str(row["channel"]))
+            ]
+        if not orphans:
+            return 0
+        return await OutboxStore(self._engine).derive(self._planner, orphans)

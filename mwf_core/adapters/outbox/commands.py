@@ -9,18 +9,17 @@ import signal
 from collections.abc import Sequence
 from typing import Any
 
+from mwf_core.adapters.push.planner import RulePushPlanner
 from mwf_core.config import Settings
 
 from .admin import OutboxAdmin, RetryReport
 
 
 async def _open(settings: Settings) -> Any:
-    from mwf_core.bootstrap import _optional, open_database
+    from mwf_core.adapters.db.open import open_encrypted_database
 
-    engine = await open_database(settings, migrate=settings.database_url is None)
-    configure = _optional("mwf_core.adapters.crypto.factory", "configure_field_encryption")
-    if configure is not None:
-        await configure(settings, engine)  # payloads may be encrypted at rest
+    # Payloads may be encrypted at rest; a refused key closes the engine (and `mwf` says why).
+    engine, _ = await open_encrypted_database(settings, migrate=settings.database_url is None)
     return engine
 
 
@@ -39,7 +38,8 @@ async def outbox_command(
         return await _run(settings)
     engine = await _open(settings)
     try:
-        admin = OutboxAdmin(engine)
+        # The planner derives the pushes of rows unreadable when sequenced, once retried.
+        admin = OutboxAdmin(engine, RulePushPlanner())
         if action == "dead":
             rows = await admin.dead(limit)
             for row in rows:
@@ -74,6 +74,11 @@ def _print_retry(report: RetryReport) -> int:
         )
         return 1
     print(f"{report.retried} row(s) back to PENDING (a running dispatcher delivers them)")
+    if report.derived:
+        print(
+            f"{report.derived} push row(s) created for retried rows that could not be read "
+            "when they were sequenced"
+        )
     if report.out_of_order:
         print(
             f"{report.out_of_order} of them arrive after later rows of their stream (they keep "
@@ -86,7 +91,7 @@ async def _run(settings: Settings) -> int:
     """Sequence and deliver until SIGINT/SIGTERM (API processes may run MWF_DISPATCHER=off)."""
     from mwf_core.adapters.db.engine import stop_engine
     from mwf_core.adapters.system import SystemClock
-    from mwf_core.bootstrap import Delivery, _start_delivery, build_delivery
+    from mwf_core.wiring_delivery import Delivery, build_delivery, start_delivery
 
     settings = dataclasses.replace(settings, mwf_dispatcher=True)
     engine = await _open(settings)
@@ -98,7 +103,7 @@ async def _run(settings: Settings) -> int:
     delivery: Delivery | None = None
     try:
         delivery = await build_delivery(settings, engine, SystemClock())
-        await _start_delivery(delivery)
+        await start_delivery(delivery)
         print(f"outbox dispatcher {delivery.dispatcher.instance_id} running", flush=True)
         await stop.wait()
     finally:

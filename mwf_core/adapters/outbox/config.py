@@ -1,33 +1,48 @@
-"""The dispatcher's knobs, from the MWF_OUTBOX_* settings (see the README's outbox section)."""
+"""The dispatcher's knobs. Those an operator sets (MWF_DISPATCHER, MWF_OUTBOX_*; see the
+README's outbox section) take their defaults from `Settings`, the one place they are written."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any
+
+from mwf_core.config import Settings
+
+# DispatcherConfig field -> the Settings field it comes from.
+FROM_SETTINGS = {
+    "max_age_hours": "mwf_outbox_max_age_hours",
+    "backoff_base_ms": "mwf_outbox_backoff_base_ms",
+    "backoff_max_ms": "mwf_outbox_backoff_max_ms",
+    "lease_seconds": "mwf_outbox_lease_seconds",
+    "sweep_seconds": "mwf_outbox_sweep_seconds",
+    "retention_days": "mwf_outbox_retention_days",
+    "deliver": "mwf_dispatcher",
+}
+_SETTINGS_DEFAULTS = {f.name: f.default for f in fields(Settings)}
+
+
+def _default(name: str) -> Any:
+    return _SETTINGS_DEFAULTS[FROM_SETTINGS[name]]
 
 
 @dataclass(frozen=True, slots=True)
 class DispatcherConfig:
-    max_age_hours: float = 24.0  # transient failures retry until the row is this old, then DEAD
-    backoff_base_ms: int = 1000
-    backoff_max_ms: int = 300_000
-    lease_seconds: float = 15.0
-    sweep_seconds: float = 2.0
-    retention_days: float = 7.0
+    # Transient failures retry until the row is this old, then it is DEAD.
+    max_age_hours: float = _default("max_age_hours")
+    backoff_base_ms: int = _default("backoff_base_ms")
+    backoff_max_ms: int = _default("backoff_max_ms")
+    lease_seconds: float = _default("lease_seconds")
+    sweep_seconds: float = _default("sweep_seconds")
+    retention_days: float = _default("retention_days")
+    deliver: bool = _default("deliver")  # False: sequence only (another process delivers)
     deliver_timeout: float = 10.0
-    max_streams: int = 8
+    max_streams: int = 8  # streams delivered at once (and the Expo sink's threads)
     batch: int = 50
-    deliver: bool = True  # False: sequence only (another process delivers)
 
     @classmethod
-    def from_settings(cls, settings: object, **overrides: object) -> DispatcherConfig:
-        values: dict[str, object] = {
-            "max_age_hours": settings.mwf_outbox_max_age_hours,  # type: ignore[attr-defined]
-            "backoff_base_ms": settings.mwf_outbox_backoff_base_ms,  # type: ignore[attr-defined]
-            "backoff_max_ms": settings.mwf_outbox_backoff_max_ms,  # type: ignore[attr-defined]
-            "lease_seconds": settings.mwf_outbox_lease_seconds,  # type: ignore[attr-defined]
-            "sweep_seconds": settings.mwf_outbox_sweep_seconds,  # type: ignore[attr-defined]
-            "retention_days": settings.mwf_outbox_retention_days,  # type: ignore[attr-defined]
-            "deliver": settings.mwf_dispatcher,  # type: ignore[attr-defined]
+    def from_settings(cls, settings: Settings, **overrides: Any) -> DispatcherConfig:
+        values: dict[str, Any] = {
+            name: getattr(settings, setting) for name, setting in FROM_SETTINGS.items()
         }
         values.update(overrides)
-        return cls(**values)  # type: ignore[arg-type]
+        return cls(**values)

@@ -13,14 +13,18 @@ and kick):
   permanent failure, a row past that age, or a row that cannot be read (its payload cannot be
   decrypted) becomes DEAD and the stream goes on.
 
-One stream, one worker: this process never starts a worker for a stream it still works on, and
-a worker only starts a row that, with its write-back, ends before the lease it holds does (the
-row's timeout is cut to fit). A worker whose lease was not renewed (taken over, or the renewal
-failed) stops before its next row. So another process, which can take the stream only once the
-lease ran out, never delivers while this one still does.
+One stream, one worker: this process never starts a worker for a stream it still works on; a
+worker starts a row only if the row can end WRITE_BACK_SECONDS before its lease does (the row's
+time limit is cut to fit, and the sink is told that deadline), and a worker whose lease was not
+renewed (taken over, or the renewal failed) stops before its next row. Another process takes a
+stream only once its lease ran out, so two processes do not send one stream's rows at the same
+time (leases.py).
 
-Delivery is at least once: a process killed between a vendor's ok and the write-back sends the
-row again (same id) once its lease runs out; Ably and Resend dedupe by that id.
+Delivery is at least once, and a repeat carries the same id. The write-back is not bound to the
+lease: a process killed between a vendor's ok and the write-back, or a write-back slower than
+that margin (a stalled database), lets another process send the row again once the lease has
+run out. Ably drops a message id it has accepted, Resend an Idempotency-Key it has seen; Expo
+has no such key, so a push carries `data.eventId` for the app to drop a repeat.
 """
 
 from __future__ import annotations
@@ -31,7 +35,6 @@ import logging
 import random
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from piccolo.engine.base import Engine
@@ -41,6 +44,7 @@ from mwf_core.ports.delivery import EventSink, PushPlanner, Wakeups
 from mwf_core.ports.system import Clock
 
 from .config import DispatcherConfig
+from .leases import LeaseKeeper, LeaseStore, StreamLease
 from .rows import RowSender
 from .store import DELIVERED, PENDING, OutboxStore, Outcome, UnreadableRow
 
@@ -52,20 +56,6 @@ RECHECK_SKIPPED_SECONDS = 0.1
 STOP_GRACE_SECONDS = 2.0  # stop() lets current database work finish this long before cancelling
 FLUSH_EVERY = 20  # results written back at least every this many rows
 PRUNE_EVERY_SECONDS = 60.0
-# A row's delivery must end this long (at most a tenth of the lease) before the lease does, so
-# its result is written back while the stream is still ours.
-WRITE_BACK_SECONDS = 1.0
-
-
-@dataclass(slots=True)
-class StreamLease:
-    """This process's hold on one stream: `until` is never later than the lease end stored in
-    the database (it is set from the same value, and only after a renewal committed); `lost`
-    once a renewal did not keep it."""
-
-    key: str
-    until: datetime
-    lost: bool = False
 
 
 class OutboxDispatcher:
@@ -81,16 +71,17 @@ class OutboxDispatcher:
         instance_id: str | None = None,
         uniform: Callable[[float, float], float] = random.uniform,
     ) -> None:
+        config = config or DispatcherConfig()
         self.store = OutboxStore(engine)
         self.clock = clock
-        self._rows = RowSender(sinks, clock, config or DispatcherConfig(), uniform)
+        self._rows = RowSender(sinks, clock, config, uniform)
         self.planner = planner
         self.wakeups = wakeups
         self.instance_id = instance_id or secrets.token_hex(8)
+        self.leases = LeaseKeeper(LeaseStore(engine), clock, self.instance_id, config)
         self._sequence_wake = asyncio.Event()
         self._deliver_wake = asyncio.Event()
         self._active: dict[str, asyncio.Task[None]] = {}  # stream key -> its worker
-        self._leases: dict[str, StreamLease] = {}  # stream key -> the lease its worker holds
         self._tasks: list[asyncio.Task[None]] = []
         self._last_prune: datetime | None = None
         self._running = False
@@ -103,6 +94,7 @@ class OutboxDispatcher:
     @config.setter
     def config(self, value: DispatcherConfig) -> None:
         self._rows.config = value
+        self.leases.config = value
 
     # ---- lifecycle ----
     def start(self) -> None:
@@ -114,7 +106,7 @@ class OutboxDispatcher:
         if self.config.deliver:
             self._tasks += [
                 asyncio.create_task(self._deliver_loop(), name="outbox-deliverer"),
-                asyncio.create_task(self._renew_loop(), name="outbox-leases"),
+                asyncio.create_task(self.leases.renew_until(self._stopping), name="outbox-leases"),
             ]
         self._sequence_wake.set()  # whatever is waiting since the last run
 
@@ -142,7 +134,8 @@ class OutboxDispatcher:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        self._tasks, self._active, self._leases = [], {}, {}
+        self._tasks, self._active = [], {}
+        self.leases.clear()
 
     async def close(self) -> None:
         """stop(), then close every sink."""
@@ -180,15 +173,11 @@ class OutboxDispatcher:
     async def deliver_once(self) -> int:
         """Claim what is due and work it to the end (tests; the loop uses workers)."""
         delivered = 0
-        leases = await self._claim(self.config.max_streams)
+        leases = await self.leases.claim(self.config.max_streams)
         while leases:
             for lease in leases:
-                self._leases[lease.key] = lease
-                try:
-                    delivered += await self._work_stream(lease)
-                finally:
-                    self._leases.pop(lease.key, None)
-            leases = await self._claim(self.config.max_streams)
+                delivered += await self._work_stream(lease)
+            leases = await self.leases.claim(self.config.max_streams)
         return delivered
 
     async def run_once(self) -> int:
@@ -220,8 +209,7 @@ class OutboxDispatcher:
                 return
             try:
                 free = self.config.max_streams - len(self._active)
-                for lease in await self._claim(free):
-                    self._leases[lease.key] = lease
+                for lease in await self.leases.claim(free, exclude=list(self._active)):
                     self._active[lease.key] = asyncio.create_task(
                         self._worker(lease), name=f"outbox:{lease.key}"
                     )
@@ -229,33 +217,6 @@ class OutboxDispatcher:
                 raise
             except Exception:
                 log.exception("outbox: claiming streams failed (retried at the next sweep)")
-
-    async def _renew_loop(self) -> None:
-        # Every quarter lease: a renewed lease has at least 3/4 of its time left, so a row's
-        # timeout is rarely cut below `deliver_timeout`.
-        period = max(self.config.lease_seconds / 4, 0.05)
-        while self._running:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(period):
-                    await self._stopping.wait()
-            if not self._running:
-                return
-            held = list(self._leases.values())
-            if not held:
-                continue
-            until = self._lease_until()
-            try:
-                kept = await self.store.renew(self.instance_id, [h.key for h in held], until)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox: renewing leases failed; their workers stop at the next row")
-                kept = set()
-            for lease in held:
-                if lease.key in kept:
-                    lease.until = until
-                else:
-                    lease.lost = True
 
     async def _wait(self, wake: asyncio.Event) -> None:
         with contextlib.suppress(TimeoutError):
@@ -275,16 +236,6 @@ class OutboxDispatcher:
             log.info("outbox: removed %d delivered/dead rows past retention", removed)
 
     # ---- delivery ----
-    def _lease_until(self) -> datetime:
-        return self.clock.now() + timedelta(seconds=self.config.lease_seconds)
-
-    async def _claim(self, limit: int) -> list[StreamLease]:
-        until = self._lease_until()
-        keys = await self.store.claim(
-            self.instance_id, self.clock.now(), until, limit, exclude=list(self._active)
-        )
-        return [StreamLease(key, until) for key in keys]
-
     async def _worker(self, lease: StreamLease) -> None:
         try:
             await self._work_stream(lease)
@@ -295,17 +246,11 @@ class OutboxDispatcher:
         finally:
             # Released (in _work_stream) before it leaves _active: only then may it be claimed.
             self._active.pop(lease.key, None)
-            self._leases.pop(lease.key, None)
             self._deliver_wake.set()  # rows may have arrived while the lease was held
 
     def _row_time(self, lease: StreamLease) -> float | None:
-        """How long the next row may take so that it and its write-back end inside the lease;
-        None: stop before it (lease lost or ending, or stop() called)."""
-        if lease.lost or self._stopping.is_set():
-            return None
-        margin = min(WRITE_BACK_SECONDS, self.config.lease_seconds / 10)
-        left = (lease.until - self.clock.now()).total_seconds() - margin
-        return min(self.config.deliver_timeout, left) if left > 0 else None
+        """How long the next row may take (leases.py); None: stop before it."""
+        return None if self._stopping.is_set() else self.leases.row_time(lease)
 
     async def _work_stream(self, lease: StreamLease) -> int:
         """Deliver the stream's due rows in seq order; returns how many were delivered."""
@@ -345,6 +290,5 @@ class OutboxDispatcher:
                 if stop:
                     break
         finally:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self.store.release(self.instance_id, lease.key))
+            await self.leases.release(lease)
         return delivered

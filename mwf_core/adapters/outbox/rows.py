@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import time
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -58,7 +59,9 @@ class RowSender:
                 ok=False, error=f"no sink accepts channel {event.channel!r}", permanent=True
             )
         else:
-            result = await self._call(sink, event, DeliveryContext(members, attempt), time_limit)
+            # The sink is told when the dispatcher will stop waiting (the deadline comes first).
+            ctx = DeliveryContext(members, attempt, deadline=time.monotonic() + time_limit)
+            result = await self._call(sink, event, ctx, time_limit)
         if result.ok:
             return Outcome(
                 event.id, DELIVERED, attempt, error=result.note, external_id=result.external_id

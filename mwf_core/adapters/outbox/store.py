@@ -1,15 +1,18 @@
-"""The dispatcher's SQL: sequencing, stream leases, marking results, retention.
+"""The dispatcher's SQL: sequencing, push derivation, marking results, retention (stream
+leases: leases.py).
 
 Every write runs in a `PiccoloUnitOfWork` transaction, so on SQLite it queues on the same
-per-engine writer lock (and `BEGIN IMMEDIATE`) as the requests; on PostgreSQL the stream rows
-are taken with `FOR UPDATE SKIP LOCKED`, so several processes share the work without waiting on
-each other. Outbox rows are read and written through `mapping.to_row/from_row` only (which is
-where field encryption happens); the status updates below touch bookkeeping columns only.
+per-engine writer lock (and `BEGIN IMMEDIATE`) as the requests; on PostgreSQL the stream
+counters are taken with `FOR UPDATE SKIP LOCKED`, so several processes share the work without
+waiting on each other. Outbox rows are read and written through `mapping.to_row/from_row` only
+(which is where field encryption happens); the status updates below touch bookkeeping columns
+only.
 
 Sequencing stamps seqs from bookkeeping columns only (id, stream, channel, created_at), and
 push derivation and delivery (`pending_rows`) decode row by row: a row whose payload cannot be
 decrypted still gets its seq, derives nothing, and becomes DEAD on its own instead of stalling
-sequencing for every stream.
+sequencing for every stream. Its pushes are derived when an operator retries it once it can be
+read (admin.py).
 """
 
 from __future__ import annotations
@@ -25,8 +28,7 @@ from piccolo.querystring import QueryString
 from mwf_core.adapters.db.encrypted_fields import FieldDecryptionError
 from mwf_core.adapters.db.engine import is_postgres
 from mwf_core.adapters.db.mapping import from_row, run, to_row, to_utc
-from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxStreamTable, OutboxTable
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWork
 from mwf_core.domain import events
 from mwf_core.domain.enums import OutboxStatus
@@ -168,7 +170,7 @@ class OutboxStore:
                 realtime = [
                     str(row["id"]) for row in rows if events.is_realtime_channel(row["channel"])
                 ]
-                derived = await self._derive(planner, realtime)
+                derived = await self.derive(planner, realtime)
             if self._postgres:
                 for key, seq in advanced.items():
                     await self._sql("SELECT pg_notify({}, {})", NOTIFY_CHANNEL, f"{key}:{seq}")
@@ -176,8 +178,9 @@ class OutboxStore:
         more = len(rows) >= SEQUENCE_ROWS or len(keys) >= SEQUENCE_STREAMS or derived > 0
         return Sequenced(advanced, derived, more=more, skipped=len(last_seq) < len(keys))
 
-    async def _derive(self, planner: PushPlanner, ids: list[str]) -> int:
-        """Insert the push rows the just-sequenced realtime rows `ids` cause (in `ids` order)."""
+    async def derive(self, planner: PushPlanner, ids: list[str]) -> int:
+        """Insert the push rows the realtime rows `ids` cause (in `ids` order), inside the
+        caller's transaction; returns how many are new (push ids are deterministic)."""
         if not ids:
             return 0
         found = await run(
@@ -215,71 +218,6 @@ class OutboxStore:
             session_id,
         )
         return tuple(str(row["user_id"]) for row in rows)
-
-    # ---- leases ----
-    async def claim(
-        self,
-        owner: str,
-        now: datetime,
-        lease_until: datetime,
-        limit: int,
-        exclude: Sequence[str] = (),
-    ) -> list[str]:
-        """Lease up to `limit` streams whose head row is due and whose lease is free or ran
-        out, except `exclude` (streams this process still works on, whatever their lease says).
-        Atomic per stream: two dispatchers never hold the same stream."""
-        if limit <= 0:
-            return []
-        now, lease_until = to_utc(now), to_utc(lease_until)
-        lock = " FOR UPDATE SKIP LOCKED" if self._postgres else ""
-        skip = ""
-        if exclude:
-            skip = f'AND "s"."key" NOT IN ({", ".join("{}" for _ in exclude)}) '
-        async with self._transaction() as uow:
-            rows = await self._sql(
-                'UPDATE "outbox_streams" SET "lease_owner" = {}, "lease_until" = {} '
-                'WHERE "key" IN (SELECT "s"."key" FROM "outbox_streams" AS "s" '
-                'WHERE ("s"."lease_until" IS NULL OR "s"."lease_until" < {}) '
-                f"{skip}"
-                'AND "s"."key" IN (SELECT "o"."stream_key" FROM "outbox" AS "o" '
-                """WHERE "o"."status" = 'PENDING' AND "o"."seq" IS NOT NULL """
-                'GROUP BY "o"."stream_key" HAVING MAX("o"."next_attempt_at") IS NULL '
-                'OR MAX("o"."next_attempt_at") <= {}) '
-                f'ORDER BY "s"."key" LIMIT {{}}{lock}) RETURNING "key"',
-                owner,
-                lease_until,
-                now,
-                *exclude,
-                now,
-                limit,
-            )
-            await uow.commit()
-        return sorted(str(row["key"]) for row in rows)
-
-    async def renew(self, owner: str, keys: Sequence[str], lease_until: datetime) -> set[str]:
-        """Extend the leases still ours; returns the keys renewed."""
-        if not keys:
-            return set()
-        async with self._transaction() as uow:
-            rows = await run(
-                OutboxStreamTable.update({OutboxStreamTable.lease_until: to_utc(lease_until)})
-                .where(OutboxStreamTable.key.is_in(list(keys)))
-                .where(OutboxStreamTable.lease_owner == owner)
-                .returning(OutboxStreamTable.key)
-            )
-            await uow.commit()
-        return {str(row["key"]) for row in rows}
-
-    async def release(self, owner: str, key: str) -> None:
-        async with self._transaction() as uow:
-            await run(
-                OutboxStreamTable.update(
-                    {OutboxStreamTable.lease_owner: None, OutboxStreamTable.lease_until: None}
-                )
-                .where(OutboxStreamTable.key == key)
-                .where(OutboxStreamTable.lease_owner == owner)
-            )
-            await uow.commit()
 
     # ---- delivery ----
     async def pending_rows(self, key: str, limit: int) -> list[OutboxEvent | UnreadableRow]:

@@ -20,7 +20,7 @@ from mwf_core.adapters.db.tables import (
     UserTable,
 )
 from mwf_core.adapters.db.unit_of_work import PiccoloUnitOfWorkFactory
-from mwf_core.domain import push_rules
+from mwf_core.domain import push_text
 from mwf_core.domain.enums import StageStatus
 
 
@@ -30,7 +30,7 @@ class PushRecipient:
     push_token: str | None
     preferences: dict[str, Any]
     actor_name: str
-    context: push_rules.RecipientContext = field(default_factory=push_rules.RecipientContext)
+    context: push_text.RecipientContext = field(default_factory=push_text.RecipientContext)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +67,11 @@ class PushDirectory:
             if me is None:
                 return None
             nickname = None
-            context = push_rules.RecipientContext()
+            context = push_text.RecipientContext()
             if session_id is not None:
                 nickname, context = await self._session_view(user_id, session_id)
             actor = by_id.get(actor_id) if actor_id and actor_id != user_id else None
-            name = push_rules.actor_display_name(
+            name = push_text.actor_display_name(
                 nickname if actor_id else None,
                 actor["first_name"] if actor else None,
                 actor["name"] if actor else None,
@@ -83,7 +83,7 @@ class PushDirectory:
 
     async def _session_view(
         self, user_id: str, session_id: str
-    ) -> tuple[str | None, push_rules.RecipientContext]:
+    ) -> tuple[str | None, push_text.RecipientContext]:
         sessions = await run(
             SessionTable.select(SessionTable.relationship_id).where(SessionTable.id == session_id)
         )
@@ -109,7 +109,7 @@ class PushDirectory:
             .output(load_json=True)
         )
         stages = {
-            int(row["stage"]): push_rules.StageView(
+            int(row["stage"]): push_text.StageView(
                 StageStatus(row["status"]),
                 row["gates_satisfied"] if isinstance(row["gates_satisfied"], dict) else {},
             )
@@ -121,7 +121,7 @@ class PushDirectory:
             )
         )
         is_inviter = any(row["invited_by_id"] == user_id for row in invitations)
-        return nickname, push_rules.RecipientContext(is_inviter=is_inviter, stages=stages)
+        return nickname, push_text.RecipientContext(is_inviter=is_inviter, stages=stages)
 
     async def clear_token(self, user_id: str, token: str) -> bool:
         """Forget a dead token, unless the person registered another one meanwhile."""

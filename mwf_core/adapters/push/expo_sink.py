@@ -1,7 +1,10 @@
 """Expo push through the real `exponent-server-sdk` (on its own threads: transport.py).
 
 A row has DELIVERY_BUDGET_S from the moment the sink gets it, the database reads and the send
-included, so the sink answers before the dispatcher's 10 s cut. Outcomes, per the row's push:
+included, so the sink answers before the dispatcher's 10 s cut - or less: never beyond the
+deadline the dispatcher gives the row (`DeliveryContext.deadline`, earlier near the end of its
+lease), so no request is started that the dispatcher would give up on while it is on the wire
+(and send again on the retry). Outcomes, per the row's push:
 - ticket ok → delivered, the ticket id kept in `push_receipts` for the receipt check;
 - DeviceNotRegistered → the token is cleared (only if it is still the one we sent to), ok;
 - MessageRateExceeded, 429, 5xx, timeouts, connection errors → retried by the dispatcher;
@@ -20,7 +23,7 @@ from typing import Any
 import requests
 from exponent_server_sdk import PushMessage, PushServerError, PushTicket
 
-from mwf_core.domain import push_rules
+from mwf_core.domain import push_rules, push_text
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.delivery import DeliveryContext, DeliveryResult, PresenceChecker
 
@@ -34,8 +37,8 @@ DEVICE_NOT_REGISTERED = "DeviceNotRegistered"
 INVALID_CREDENTIALS = "InvalidCredentials"
 MESSAGE_RATE_EXCEEDED = "MessageRateExceeded"
 RECEIPT_DELAY = timedelta(minutes=15)
-# Below the dispatcher's 10 s cut (DispatcherConfig.deliver_timeout), so the sink answers, and
-# keeps the ticket, before it is cancelled.
+# Below the dispatcher's usual 10 s cut (DispatcherConfig.deliver_timeout), so the sink answers,
+# and keeps the ticket, before it is cancelled; a row's own deadline may leave less.
 DELIVERY_BUDGET_S = 8.0
 # HTTP answers that a retry cannot fix.
 _PERMANENT_STATUSES = frozenset({400, 404, 405, 413, 422})
@@ -132,7 +135,7 @@ class ExpoPushSink:
             return failure_result(exc)
 
     async def _deliver(self, event: OutboxEvent, ctx: DeliveryContext) -> DeliveryResult:
-        deadline = time.monotonic() + self._budget
+        deadline = min(time.monotonic() + self._budget, ctx.deadline)
         recipient = recipient_of(event)
         actor = actor_for(event, recipient, ctx.members)
         person = await self._directory.recipient(recipient, event.session_id, actor)
@@ -148,13 +151,13 @@ class ExpoPushSink:
             return DeliveryResult(True, note="skipped: not an Expo push token")
         if event.session_id and await self._present(event.session_id, recipient):
             return DeliveryResult(True, note="partner present")
-        text = push_rules.render(event.name, event.payload, person.actor_name, person.context)
+        text = push_text.render(event.name, event.payload, person.actor_name, person.context)
         message = ExpoMessage(
             to=token,
             title=text.title,
             body=text.body,
             sound="default",
-            data=push_rules.push_data(event.name, event.id, event.session_id, event.payload),
+            data=push_text.push_data(event.name, event.id, event.session_id, event.payload),
         )
         try:
             ticket = await self._transport.publish(message, deadline)

@@ -8,6 +8,7 @@ from typing import Any
 
 from piccolo.engine.base import Engine
 
+from mwf_core.adapters.outbox.config import DispatcherConfig
 from mwf_core.config import Settings
 from mwf_core.ports.delivery import EventSink, PresenceChecker
 
@@ -61,7 +62,9 @@ def build_push(s: Settings, engine: Engine, presence: PresenceChecker | None) ->
         )
         return PushBundle(LogPushSink(), planner, NoReceipts())
     directory = PushDirectory(engine)
-    transport = ExpoTransport(s.expo_push_host, s.expo_access_token)
+    # A send thread per stream the dispatcher delivers at once: a push never waits for a thread.
+    workers = DispatcherConfig.from_settings(s).max_streams
+    transport = ExpoTransport(s.expo_push_host, s.expo_access_token, workers=workers)
     log.info(
         "push: Expo (%s%s)",
         s.expo_push_host or "https://exp.host",

@@ -2,16 +2,19 @@
 
 `exponent-server-sdk` is synchronous (requests), so each call runs on a dedicated pool with a
 `requests.Session` per thread and a finite timeout (the SDK's default is to wait forever); the
-event loop never blocks on Expo.
+event loop never blocks on Expo. Sends get one thread per stream the dispatcher delivers at once
+(`workers`, from DispatcherConfig.max_streams: push/factory.py), so a push never queues behind
+others from the same dispatcher; the receipt check has a thread of its own, so a slow receipt
+call never holds up a send.
 
 A call carries a deadline: the time left in the caller's budget, which starts when the sink is
-handed the row and ends before the dispatcher's 10 s cut. A job that waited in the queue starts
-only if its caller still waits and has time left, and its request may take only that time. A
-caller that gives up (its deadline, or the dispatcher cancelling it) abandons the job; a job not
-yet started then never starts. Without that, a push queued behind slow ones would go out after
-the dispatcher had counted it as failed, and again on the retry: twice on the phone. Only a
-request already on the wire when the caller gives up can still reach Expo (Expo has no
-idempotency key; the push carries `data.eventId` for the app to drop a repeat).
+handed the row and ends no later than the dispatcher's deadline for it. A job that waited in the
+queue starts only if its caller still waits and has time left, and its request may take only
+that time. A caller that gives up (its deadline, or the dispatcher cancelling it) abandons the
+job; a job not yet started then never starts. Without that, a push queued behind slow ones would
+go out after the dispatcher had counted it as failed, and again on the retry: twice on the
+phone. Only a request already on the wire when the caller gives up can still reach Expo (Expo
+has no idempotency key; the push carries `data.eventId` for the app to drop a repeat).
 """
 
 from __future__ import annotations
@@ -31,9 +34,6 @@ log = logging.getLogger("mwf.push")
 
 # The longest one request may take (the deadline may leave it less).
 DEFAULT_TIMEOUT_S = 8.0
-# One thread per stream the dispatcher delivers at once (DispatcherConfig.max_streams), so a
-# push never queues behind others from the same dispatcher; the receipt check shares them.
-DEFAULT_WORKERS = 8
 # A job with less time than this left is not started: an Expo send usually answers well within
 # it, so a request begun later would likely be cut off by the deadline after Expo had sent it.
 MIN_REQUEST_S = 1.0
@@ -86,13 +86,15 @@ class ExpoTransport:
         self,
         host: str | None,
         access_token: str | None,
+        *,
+        workers: int,
         timeout: float = DEFAULT_TIMEOUT_S,
-        workers: int = DEFAULT_WORKERS,
     ) -> None:
         self._host = host
         self._token = access_token
         self._timeout = timeout
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="expo")
+        self._receipt_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="expo-receipts")
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
@@ -128,10 +130,12 @@ class ExpoTransport:
         finally:
             job.finish()
 
-    async def _call(self, call: Callable[[PushClient], T], deadline: float) -> T:
+    async def _call(
+        self, pool: ThreadPoolExecutor, call: Callable[[PushClient], T], deadline: float
+    ) -> T:
         job = _Job(deadline)
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._pool, self._run_job, job, call)
+        future = loop.run_in_executor(pool, self._run_job, job, call)
         try:
             async with asyncio.timeout(max(deadline - time.monotonic(), 0.0)):
                 return await future
@@ -143,18 +147,28 @@ class ExpoTransport:
 
     async def publish(self, message: PushMessage, deadline: float) -> PushTicket:
         """Send one push, or raise (TimeoutError once `deadline`, a time.monotonic(), passes)."""
-        return await self._call(lambda client: client.publish(message), deadline)
+        return await self._call(self._pool, lambda client: client.publish(message), deadline)
 
     async def receipts(self, tickets: Sequence[Any]) -> list[PushReceipt]:
         deadline = time.monotonic() + self._timeout
         return await self._call(
-            lambda client: client.check_receipts_multiple(list(tickets)), deadline
+            self._receipt_pool,
+            lambda client: client.check_receipts_multiple(list(tickets)),
+            deadline,
         )
 
     async def close(self) -> None:
         """Drop the jobs not started and let requests in flight finish (within their timeout),
         so a push being sent is not cut off half-way; then close the HTTP sessions."""
-        shutdown = asyncio.to_thread(self._pool.shutdown, wait=True, cancel_futures=True)
+
+        def shutdown_pools() -> None:
+            pools = (self._pool, self._receipt_pool)
+            for pool in pools:
+                pool.shutdown(wait=False, cancel_futures=True)
+            for pool in pools:
+                pool.shutdown(wait=True)
+
+        shutdown = asyncio.to_thread(shutdown_pools)
         try:
             async with asyncio.timeout(self._timeout + CLOSE_GRACE_S):
                 await shutdown

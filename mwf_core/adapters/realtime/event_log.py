@@ -5,7 +5,9 @@ client resuming after seq N gets exactly the rows after N, whichever process wro
 the channels asked for are read: a viewer asks for the session channel and their own user
 channel, so the partner's private rows never leave the database. Payloads are decoded row by
 row (decrypted when field encryption is on); a row that cannot be read is left out with a
-warning, so one bad row never stops a session's stream (the dispatcher makes it DEAD).
+warning, so one bad row never stops a session's stream (the dispatcher makes it DEAD). Each read
+says how far it scanned, bad rows included: a stream moves past them (and logs each once)
+however many come in a row.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ from collections.abc import Sequence
 from piccolo.query.functions.aggregate import Max, Min
 
 from mwf_core.adapters.db.mapping import run
-from mwf_core.adapters.db.outbox_tables import OutboxStreamTable
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxStreamTable, OutboxTable
 from mwf_core.adapters.outbox.store import UnreadableRow, decode
-from mwf_core.ports.delivery import LoggedEvent
+from mwf_core.ports.delivery import LoggedEvent, LogPage
 
 log = logging.getLogger("mwf.realtime")
 
@@ -27,9 +28,9 @@ log = logging.getLogger("mwf.realtime")
 class PiccoloEventLog:
     async def read(
         self, session_id: str, channels: Sequence[str], after_seq: int, limit: int
-    ) -> list[LoggedEvent]:
+    ) -> LogPage:
         if not channels:
-            return []
+            return LogPage(events=(), scanned_to=after_seq, more=False)
         query = (
             OutboxTable.select()
             .where(
@@ -42,24 +43,25 @@ class PiccoloEventLog:
             .limit(limit)
             .output(load_json=True)
         )
+        rows = await run(query)
         events = []
-        for row in await run(query):
+        for row in rows:
             event = decode(row)
             if isinstance(event, UnreadableRow):
                 log.warning("event log: row %s left out of the stream: %s", event.id, event.error)
                 continue
-            events.append(event)
-        return [
-            LoggedEvent(
-                seq=int(e.seq or 0),
-                id=e.id,
-                channel=e.channel,
-                name=e.name,
-                payload=dict(e.payload or {}),
-                created_at=e.created_at,
+            events.append(
+                LoggedEvent(
+                    seq=int(event.seq or 0),
+                    id=event.id,
+                    channel=event.channel,
+                    name=event.name,
+                    payload=dict(event.payload or {}),
+                    created_at=event.created_at,
+                )
             )
-            for e in events
-        ]
+        scanned_to = int(rows[-1]["seq"]) if rows else after_seq
+        return LogPage(events=tuple(events), scanned_to=scanned_to, more=len(rows) >= limit)
 
     async def oldest_seq(self, session_id: str) -> int | None:
         """The oldest seq still kept; when retention removed every row, the next one to come

@@ -103,7 +103,7 @@ async def open_world(db_engine: Engine) -> AsyncIterator[World]:
         await uow.sessions.add(session)
         await uow.commit()
     async with running_fake_expo() as expo:
-        transport = ExpoTransport(expo.url, ACCESS_TOKEN, timeout=30)
+        transport = ExpoTransport(expo.url, ACCESS_TOKEN, workers=8, timeout=30)
         directory = PushDirectory(db_engine)
         presence = FakePresence()
         sink = ExpoPushSink(transport, directory, presence, now=lambda: NOW)

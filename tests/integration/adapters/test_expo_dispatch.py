@@ -12,7 +12,7 @@ import pytest
 from piccolo.engine.base import Engine
 
 from mwf_core.adapters.db import PiccoloUnitOfWorkFactory
-from mwf_core.adapters.db.tables import OutboxTable
+from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.adapters.outbox.dispatcher import DispatcherConfig, OutboxDispatcher
 from mwf_core.adapters.push import RulePushPlanner, push_row_id
 from mwf_core.adapters.push.directory import PushDirectory
@@ -89,7 +89,7 @@ async def rig(db_engine: Engine) -> AsyncIterator[Rig]:
     async with running_fake_expo() as expo:
         presence = _Presence()
         sink = ExpoPushSink(
-            ExpoTransport(expo.url, "tok", timeout=5), PushDirectory(db_engine), presence
+            ExpoTransport(expo.url, "tok", workers=8, timeout=5), PushDirectory(db_engine), presence
         )
         realtime = RecordingSink(name="realtime", prefixes=("session:", "user:"))
         dispatcher = OutboxDispatcher(

@@ -1,6 +1,8 @@
 """The Expo SDK's threads and time limits (both engines): a hanging or refusing Expo is a retry
-and never blocks the loop; a push whose caller gave up while it waited for a thread is never
-sent late (its retry sends it once); closing lets a push in flight finish."""
+and never blocks the loop; a push left too little time - by the sink's budget or by the
+dispatcher's deadline for its row - is not started, so it never reaches Expo after the
+dispatcher counted it as failed (its retry sends it once); closing lets a push in flight
+finish."""
 
 from __future__ import annotations
 
@@ -11,12 +13,16 @@ from collections.abc import AsyncIterator, Callable
 import pytest
 from piccolo.engine.base import Engine
 
+from mwf_core.adapters.outbox.config import DispatcherConfig
+from mwf_core.adapters.outbox.rows import RowSender
+from mwf_core.adapters.outbox.store import DELIVERED, PENDING
 from mwf_core.adapters.push.expo_sink import DELIVERY_BUDGET_S, ExpoPushSink
 from mwf_core.adapters.push.transport import ExpoTransport
 from mwf_core.domain import events
 from mwf_core.domain.records import OutboxEvent
 from mwf_core.ports.delivery import DeliveryContext
 
+from ..test_outbox_dispatcher import FakeClock
 from .expo_world import ACCESS_TOKEN, BOB_TOKEN, NOW, World, open_world
 
 ALICE_TOKEN = "ExponentPushToken[alice-device]"
@@ -54,7 +60,7 @@ async def test_refused_connection_is_retried(world: World) -> None:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    transport = ExpoTransport(f"http://127.0.0.1:{port}", ACCESS_TOKEN, timeout=5)
+    transport = ExpoTransport(f"http://127.0.0.1:{port}", ACCESS_TOKEN, workers=1, timeout=5)
     sink = ExpoPushSink(transport, world.directory, world.presence, now=lambda: NOW)
     [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
     try:
@@ -88,7 +94,7 @@ async def test_the_loop_stays_responsive_while_expo_hangs(world: World) -> None:
 
 async def test_sdk_timeout_is_a_transient_failure(world: World) -> None:
     world.expo.hang_next(1)
-    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, timeout=0.5)
+    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, workers=1, timeout=0.5)
     sink = ExpoPushSink(transport, world.directory, world.presence, now=lambda: NOW)
     [row] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
     try:
@@ -99,27 +105,31 @@ async def test_sdk_timeout_is_a_transient_failure(world: World) -> None:
     assert not result.ok and not result.permanent and "Timeout" in (result.error or "")
 
 
-async def test_a_push_whose_dispatcher_gave_up_in_the_queue_is_never_sent(world: World) -> None:
-    """One SDK thread, busy with a slow send: the dispatcher gives up on the push queued behind
-    it. When the thread frees up that push must not go out; its retry sends it once."""
+async def test_a_push_is_not_started_when_the_dispatcher_would_give_up_on_it_on_the_wire(
+    world: World,
+) -> None:
+    """One SDK thread, busy with a slow send (1.5 s). The dispatcher gives the next push only
+    1.8 s (its lease is ending), less than the sink's own 8 s budget. When the thread frees up
+    that push has ~0.3 s left: it is not started, so the dispatcher's cut never lands on a
+    request Expo may already have acted on. The row is retried and reaches the phone once."""
     to_bob, to_alice = await pushes_to_both(world)
-    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, timeout=30, workers=1)
+    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, workers=1, timeout=30)
     sink = sink_on(world, transport)
-    world.expo.send_delay = 1.0
+    dispatcher_rows = RowSender([sink], FakeClock(NOW), DispatcherConfig())
+    world.expo.send_delay = 1.5
     try:
         first = asyncio.create_task(sink.deliver(to_bob, DeliveryContext(world.members, 1)))
         await until(lambda: world.expo.sends)  # Bob's send holds the only thread
-        with pytest.raises(TimeoutError):
-            async with asyncio.timeout(0.3):  # the dispatcher's cut (10 s), shortened
-                await sink.deliver(to_alice, DeliveryContext(world.members, 1))
+        late = await dispatcher_rows.send(to_alice, world.members, time_limit=1.8)
+        assert late.status == PENDING
         assert (await first).ok
+        assert [m["to"] for m in world.expo.messages] == [BOB_TOKEN]
         world.expo.send_delay = 0.0
-        # The retry queues behind the abandoned job, so that job has had its turn by now.
-        assert (await sink.deliver(to_alice, DeliveryContext(world.members, 2))).ok
+        retried = await dispatcher_rows.send(to_alice, world.members, time_limit=10)
+        assert retried.status == DELIVERED
     finally:
         await sink.close()
     assert [m["to"] for m in world.expo.messages] == [BOB_TOKEN, ALICE_TOKEN]
-    assert [m["data"]["eventId"] for m in world.expo.messages] == [to_bob.id, to_alice.id]
 
 
 async def test_a_push_left_too_little_time_by_the_queue_is_not_sent_but_retried(
@@ -128,7 +138,7 @@ async def test_a_push_left_too_little_time_by_the_queue_is_not_sent_but_retried(
     """The sink's own budget (below the dispatcher's cut) counts the wait for a thread: a push
     that gets one with too little time left is not started, and the row is retried."""
     to_bob, to_alice = await pushes_to_both(world)
-    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, timeout=30, workers=1)
+    transport = ExpoTransport(world.expo.url, ACCESS_TOKEN, workers=1, timeout=30)
     patient, hurried = sink_on(world, transport), sink_on(world, transport, budget=1.8)
     world.expo.send_delay = 1.5
     try:
@@ -148,7 +158,7 @@ async def test_a_push_left_too_little_time_by_the_queue_is_not_sent_but_retried(
 
 async def test_closing_lets_a_push_in_flight_finish(world: World) -> None:
     [to_bob] = world.push_rows(world.source(events.SESSION_PAUSED, {"pausedBy": world.alice.id}))
-    sink = sink_on(world, ExpoTransport(world.expo.url, ACCESS_TOKEN, timeout=30))
+    sink = sink_on(world, ExpoTransport(world.expo.url, ACCESS_TOKEN, workers=1, timeout=30))
     world.expo.send_delay = 0.5
     delivery = asyncio.create_task(sink.deliver(to_bob, DeliveryContext(world.members, 1)))
     await until(lambda: world.expo.sends)

@@ -24,6 +24,28 @@ from tests.fakes.resend import TEST_API_KEY, FakeResend, running_fake_resend
 
 CTX = DeliveryContext(members=(), attempt=1)
 URL = "https://app.example.test/invitation/inv_1"
+SENT_AT = datetime(2026, 1, 1, 0, 0, 5, tzinfo=UTC)  # the invitation expires 2026-01-08
+
+
+class FixedClock:
+    def __init__(self, now: datetime = SENT_AT) -> None:
+        self.moment = now
+
+    def now(self) -> datetime:
+        return self.moment
+
+
+def resend_sink(fake: FakeResend, now: datetime = SENT_AT) -> ResendEmailSink:
+    built = build_email_sink(
+        Settings(
+            resend_api_key=TEST_API_KEY,
+            resend_api_url=fake.url,
+            from_email="Meet Without Fear <hello@example.test>",
+        ),
+        clock=FixedClock(now),
+    )
+    assert isinstance(built, ResendEmailSink)
+    return built
 
 
 @pytest.fixture
@@ -37,15 +59,7 @@ async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeResend]:
 
 @pytest.fixture
 def sink(fake: FakeResend) -> ResendEmailSink:
-    built = build_email_sink(
-        Settings(
-            resend_api_key=TEST_API_KEY,
-            resend_api_url=fake.url,
-            from_email="Meet Without Fear <hello@example.test>",
-        )
-    )
-    assert isinstance(built, ResendEmailSink)
-    return built
+    return resend_sink(fake)
 
 
 def invitation_row(row_id: str = "evt_mail_1", **overrides: object) -> OutboxEvent:
@@ -91,6 +105,40 @@ async def test_invitation_email_goes_out_with_the_row_id_as_idempotency_key(
         assert "expires in 7 days" in part
         assert "January 8, 2026" in part
     assert f'href="{URL}"' in body["html"]
+
+
+@pytest.mark.parametrize(
+    ("sent_at", "expires_at", "expiry_words"),
+    [
+        (
+            datetime(2026, 1, 5, 9, tzinfo=UTC),
+            "2026-01-08T00:00:00.000Z",
+            "expires in 3 days (January 8, 2026)",
+        ),
+        (
+            datetime(2026, 1, 7, 23, tzinfo=UTC),
+            "2026-01-08T00:00:00.000Z",
+            "expires tomorrow (January 8, 2026)",
+        ),
+        (
+            datetime(2026, 1, 8, 9, tzinfo=UTC),
+            "2026-01-08T18:00:00.000Z",
+            "expires today (January 8, 2026)",
+        ),
+    ],
+)
+async def test_a_resent_email_counts_the_days_left_to_the_original_expiry(
+    fake: FakeResend, sent_at: datetime, expires_at: str, expiry_words: str
+) -> None:
+    # A resend keeps the invitation's expiry, so its email must not promise seven more days.
+    row = invitation_row("evt_resent", expiresAt=expires_at)
+    result = await resend_sink(fake, sent_at).deliver(row, CTX)
+
+    assert result.ok
+    [request] = fake.requests
+    for part in (request.body["html"], request.body["text"]):
+        assert expiry_words in part
+        assert "7 days" not in part
 
 
 async def test_a_repeated_row_sends_one_email(fake: FakeResend, sink: ResendEmailSink) -> None:

@@ -67,6 +67,9 @@ class InMemoryUserRepository(_Table):
         row.updated_at = at
         self._uow.dirty = True
 
+    async def lock(self, user_id: str) -> None:
+        """A no-op: one in-memory transaction runs at a time (the race runs on real databases)."""
+
     def _check_unique(self, user: User) -> None:
         self._unique(self._s.users.values(), user, "auth_subject")
         self._unique(self._s.users.values(), user, "email")
@@ -111,7 +114,8 @@ class InMemorySessionRepository(_Table):
         self, relationship_ids: list[str], statuses: frozenset[SessionStatus] | None = None
     ) -> list[Session]:
         rows = [
-            s for s in self._s.sessions.values()
+            s
+            for s in self._s.sessions.values()
             if s.relationship_id in relationship_ids and (statuses is None or s.status in statuses)
         ]
         return _copy(sorted(rows, key=lambda s: (s.created_at, s.id), reverse=True))
@@ -121,8 +125,15 @@ class InMemorySessionRepository(_Table):
         s = self._s
         self._drop(s.sessions, lambda row: row.id != session_id)
         vessels = {v.id for v in s.user_vessels.values() if v.session_id == session_id}
-        for table in (s.invitations, s.progress, s.user_vessels, s.shared_vessels, s.messages,
-                      s.empathy_drafts, s.proposals):
+        for table in (
+            s.invitations,
+            s.progress,
+            s.user_vessels,
+            s.shared_vessels,
+            s.messages,
+            s.empathy_drafts,
+            s.proposals,
+        ):
             self._drop(table, lambda row: row.session_id != session_id)
         self._drop(s.emotions, lambda row: row.vessel_id not in vessels)
         self._drop(s.needs, lambda row: row.vessel_id not in vessels)
@@ -143,11 +154,16 @@ class InMemoryInvitationRepository(_Table):
         self._replace(self._s.invitations, invitation.id, invitation)
 
     async def emails_queued_by(self, inviter_id: str, since: datetime) -> int:
-        channels = {f"email:{i.id}" for i in self._s.invitations.values()
-                    if i.invited_by_id == inviter_id and i.invite_email}
-        return sum(1 for e in self._s.outbox.values()
-                   if e.channel in channels and e.name == "invitation.email"
-                   and e.created_at >= since)
+        channels = {
+            f"email:{i.id}"
+            for i in self._s.invitations.values()
+            if i.invited_by_id == inviter_id and i.invite_email
+        }
+        return sum(
+            1
+            for e in self._s.outbox.values()
+            if e.channel in channels and e.name == "invitation.email" and e.created_at >= since
+        )
 
 
 class InMemoryStageProgressRepository(_Table):
@@ -175,11 +191,16 @@ class InMemoryVesselRepository(_Table):
         self._insert(self._s.user_vessels, vessel.id, vessel)
 
     async def user_vessel(self, session_id: str, user_id: str) -> UserVessel | None:
-        return _copy(next(
-            (v for v in self._s.user_vessels.values()
-             if v.session_id == session_id and v.user_id == user_id),
-            None,
-        ))
+        return _copy(
+            next(
+                (
+                    v
+                    for v in self._s.user_vessels.values()
+                    if v.session_id == session_id and v.user_id == user_id
+                ),
+                None,
+            )
+        )
 
     async def user_vessels_of(self, user_id: str) -> list[UserVessel]:
         rows = [v for v in self._s.user_vessels.values() if v.user_id == user_id]
@@ -193,8 +214,10 @@ class InMemoryVesselRepository(_Table):
         CASCADE), and so does its owner's empathy draft."""
         vessel = self._s.user_vessels.get(vessel_id)
         if vessel is not None:
-            self._drop(self._s.empathy_drafts, lambda d: (d.session_id, d.user_id)
-                       != (vessel.session_id, vessel.user_id))
+            self._drop(
+                self._s.empathy_drafts,
+                lambda d: (d.session_id, d.user_id) != (vessel.session_id, vessel.user_id),
+            )
         self._drop(self._s.emotions, lambda r: r.vessel_id != vessel_id)
         self._drop(self._s.needs, lambda n: n.vessel_id != vessel_id)
         return self._drop(self._s.user_vessels, lambda v: v.id != vessel_id)
@@ -217,11 +240,17 @@ class InMemoryMessageRepository(_Table):
         return _copy(self._s.messages.get(message_id))
 
     async def lane(
-        self, session_id: str, user_id: str, limit: int, before: datetime | None = None,
-        after: datetime | None = None, oldest_first: bool = False,
+        self,
+        session_id: str,
+        user_id: str,
+        limit: int,
+        before: datetime | None = None,
+        after: datetime | None = None,
+        oldest_first: bool = False,
     ) -> list[Message]:
         rows = [
-            m for m in self._s.messages.values()
+            m
+            for m in self._s.messages.values()
             if _in_lane(m, session_id, user_id)
             and (before is None or m.timestamp < before)
             and (after is None or m.timestamp > after)
@@ -247,8 +276,11 @@ class InMemoryConsentRepository(InMemoryConsentedContent):
         return _copy(sorted(rows, key=lambda c: (c.created_at, c.id)))
 
     async def for_session(self, session_id: str, user_id: str) -> list[ConsentRecord]:
-        rows = [c for c in self._s.consents.values()
-                if c.user_id == user_id and c.session_id == session_id]
+        rows = [
+            c
+            for c in self._s.consents.values()
+            if c.user_id == user_id and c.session_id == session_id
+        ]
         return _copy(sorted(rows, key=lambda c: (c.created_at, c.id)))
 
     async def decide(self, record_id: str, decision: ConsentDecision, at: datetime) -> bool:
@@ -311,8 +343,10 @@ class InMemoryIdempotencyRepository(_Table):
 
 class InMemoryTurnRepository(_Table):
     async def add(self, turn: Turn) -> None:
-        if any(t.user_id == turn.user_id and t.request_id == turn.request_id
-               for t in self._s.turns.values()):
+        if any(
+            t.user_id == turn.user_id and t.request_id == turn.request_id
+            for t in self._s.turns.values()
+        ):
             raise DuplicateKey(f"turn for request {turn.request_id!r} already exists")
         self._insert(self._s.turns, turn.id, turn)
 
@@ -320,14 +354,17 @@ class InMemoryTurnRepository(_Table):
         return _copy(self._s.turns.get(turn_id))
 
     async def by_request(self, user_id: str, request_id: str) -> Turn | None:
-        found = [t for t in self._s.turns.values()
-                 if t.user_id == user_id and t.request_id == request_id]
+        found = [
+            t for t in self._s.turns.values() if t.user_id == user_id and t.request_id == request_id
+        ]
         return _copy(found[0]) if found else None
 
     async def claim(self, turn_id: str, now: datetime, lease_until: datetime) -> bool:
         turn = self._s.turns.get(turn_id)
-        expired = turn is not None and turn.status is TurnStatus.RUNNING and (
-            turn.lease_expires_at is None or turn.lease_expires_at < now
+        expired = (
+            turn is not None
+            and turn.status is TurnStatus.RUNNING
+            and (turn.lease_expires_at is None or turn.lease_expires_at < now)
         )
         if turn is None or not (turn.status is TurnStatus.FAILED or expired):
             return False

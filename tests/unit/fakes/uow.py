@@ -40,8 +40,9 @@ from .store import Store
 class InMemoryUnitOfWork:
     """`UnitOfWork` over an `InMemoryUnitOfWorkFactory`'s committed store."""
 
-    def __init__(self, factory: InMemoryUnitOfWorkFactory) -> None:
+    def __init__(self, factory: InMemoryUnitOfWorkFactory, *, read_only: bool = False) -> None:
         self._factory = factory
+        self.read_only = read_only
         self._entered = False
         self._start_version = -1
         self.working = Store()
@@ -101,6 +102,8 @@ class InMemoryUnitOfWork:
     async def commit(self) -> None:
         if not self._entered or self.committed:
             raise RuntimeError("commit() only once, inside `async with`")
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work is never committed")
         if self._factory.fail_commits > 0:
             self._factory.fail_commits -= 1
             raise ConcurrencyConflict("injected serialization failure")
@@ -130,8 +133,8 @@ class InMemoryUnitOfWorkFactory:
         # Set to run another transaction while the next `relationships.lock()` waits (once).
         self.on_lock: Callable[[], Awaitable[Any]] | None = None
 
-    def __call__(self) -> InMemoryUnitOfWork:
-        return InMemoryUnitOfWork(self)
+    def __call__(self, *, read_only: bool = False) -> InMemoryUnitOfWork:
+        return InMemoryUnitOfWork(self, read_only=read_only)
 
     def published_names(self) -> list[str]:
         return [event.name for event in self.published]
