@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import grpc
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf.v1 import types_pb2
 from mwf_core.bootstrap import Container
@@ -42,11 +43,11 @@ class InvitationRpcs:
 
     @unary
     async def GetInvitation(
-        self, request: pb.GetInvitationRequest, context: Context
-    ) -> pb.GetInvitationResponse:
+        self, request: inv_pb.GetInvitationRequest, context: Context
+    ) -> inv_pb.GetInvitationResponse:
         view = await self._c.invitations.public(request.invitation_id)
         viewer = current_user.get()
-        return pb.GetInvitationResponse(
+        return inv_pb.GetInvitationResponse(
             invitation=convert.invitation(
                 view.invitation,
                 view.status,
@@ -59,29 +60,29 @@ class InvitationRpcs:
 
     @unary
     async def AcceptInvitation(
-        self, request: pb.AcceptInvitationRequest, context: Context
-    ) -> pb.AcceptInvitationResponse:
+        self, request: inv_pb.AcceptInvitationRequest, context: Context
+    ) -> inv_pb.AcceptInvitationResponse:
         joined = await self._c.invitations.accept(require_user(), request.invitation_id)
-        return pb.AcceptInvitationResponse(
+        return inv_pb.AcceptInvitationResponse(
             session_id=joined.session.id,
             status=convert.session_status(joined.session.status),
             create_time=convert.timestamp(joined.session.created_at),
-            members=[pb.SessionMember(id=uid, name=name or "") for uid, name in joined.members],
+            members=[inv_pb.SessionMember(id=uid, name=name or "") for uid, name in joined.members],
         )
 
     @unary
     async def DeclineInvitation(
-        self, request: pb.DeclineInvitationRequest, context: Context
-    ) -> pb.DeclineInvitationResponse:
+        self, request: inv_pb.DeclineInvitationRequest, context: Context
+    ) -> inv_pb.DeclineInvitationResponse:
         await self._c.invitations.decline(require_user(), request.invitation_id, request.reason)
-        return pb.DeclineInvitationResponse(declined=True)
+        return inv_pb.DeclineInvitationResponse(declined=True)
 
     @unary
     async def ResendInvitation(
-        self, request: pb.ResendInvitationRequest, context: Context
-    ) -> pb.ResendInvitationResponse:
+        self, request: inv_pb.ResendInvitationRequest, context: Context
+    ) -> inv_pb.ResendInvitationResponse:
         resent = await self._c.invitations.resend(require_user(), request.invitation_id)
-        return pb.ResendInvitationResponse(
+        return inv_pb.ResendInvitationResponse(
             sent=True,
             send_time=convert.timestamp(resent.sent_at),
             expire_time=convert.timestamp(resent.expires_at),

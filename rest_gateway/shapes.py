@@ -6,6 +6,7 @@ live in `convert`.
 
 from __future__ import annotations
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as svc
 from mwf.v1 import types_pb2 as t
 from rest_gateway.convert import (
@@ -260,7 +261,7 @@ def confirmed_invitation(resp: svc.ConfirmInvitationResponse) -> Json:
     }
 
 
-def public_invitation(resp: svc.GetInvitationResponse) -> Json:
+def public_invitation(resp: inv_pb.GetInvitationResponse) -> Json:
     inv = resp.invitation
     return {
         "invitation": {
@@ -275,7 +276,7 @@ def public_invitation(resp: svc.GetInvitationResponse) -> Json:
     }
 
 
-def accepted_invitation(resp: svc.AcceptInvitationResponse) -> Json:
+def accepted_invitation(resp: inv_pb.AcceptInvitationResponse) -> Json:
     return {
         "session": {
             "id": resp.session_id,

@@ -1,4 +1,5 @@
 from mwf.v1 import empathy_pb2 as _empathy_pb2
+from mwf.v1 import invitations_pb2 as _invitations_pb2
 from mwf.v1 import journey_pb2 as _journey_pb2
 from mwf.v1 import needs_pb2 as _needs_pb2
 from mwf.v1 import reconciler_pb2 as _reconciler_pb2

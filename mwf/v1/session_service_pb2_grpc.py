@@ -4,6 +4,7 @@ import grpc
 import warnings
 
 from mwf.v1 import empathy_pb2 as mwf_dot_v1_dot_empathy__pb2
+from mwf.v1 import invitations_pb2 as mwf_dot_v1_dot_invitations__pb2
 from mwf.v1 import journey_pb2 as mwf_dot_v1_dot_journey__pb2
 from mwf.v1 import needs_pb2 as mwf_dot_v1_dot_needs__pb2
 from mwf.v1 import reconciler_pb2 as mwf_dot_v1_dot_reconciler__pb2
@@ -112,23 +113,23 @@ class SessionServiceStub:
                 _registered_method=True)
         self.GetInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/GetInvitation',
-                request_serializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_invitations__pb2.GetInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_invitations__pb2.GetInvitationResponse.FromString,
                 _registered_method=True)
         self.AcceptInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/AcceptInvitation',
-                request_serializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_invitations__pb2.AcceptInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_invitations__pb2.AcceptInvitationResponse.FromString,
                 _registered_method=True)
         self.DeclineInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/DeclineInvitation',
-                request_serializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_invitations__pb2.DeclineInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_invitations__pb2.DeclineInvitationResponse.FromString,
                 _registered_method=True)
         self.ResendInvitation = channel.unary_unary(
                 '/mwf.v1.SessionService/ResendInvitation',
-                request_serializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationRequest.SerializeToString,
-                response_deserializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationResponse.FromString,
+                request_serializer=mwf_dot_v1_dot_invitations__pb2.ResendInvitationRequest.SerializeToString,
+                response_deserializer=mwf_dot_v1_dot_invitations__pb2.ResendInvitationResponse.FromString,
                 _registered_method=True)
         self.PauseSession = channel.unary_unary(
                 '/mwf.v1.SessionService/PauseSession',
@@ -446,7 +447,7 @@ class SessionServiceServicer:
     """
 
     def GetMe(self, request, context):
-        """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+        """---- Stages 0-1: sessions, invitations, people, emotions (sessions.proto, invitations.proto)
         The caller's profile and counters (REST: GET /auth/me).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -1084,23 +1085,23 @@ def add_SessionServiceServicer_to_server(servicer, server):
             ),
             'GetInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.GetInvitation,
-                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_sessions__pb2.GetInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_invitations__pb2.GetInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_invitations__pb2.GetInvitationResponse.SerializeToString,
             ),
             'AcceptInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.AcceptInvitation,
-                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_sessions__pb2.AcceptInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_invitations__pb2.AcceptInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_invitations__pb2.AcceptInvitationResponse.SerializeToString,
             ),
             'DeclineInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.DeclineInvitation,
-                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_invitations__pb2.DeclineInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_invitations__pb2.DeclineInvitationResponse.SerializeToString,
             ),
             'ResendInvitation': grpc.unary_unary_rpc_method_handler(
                     servicer.ResendInvitation,
-                    request_deserializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationRequest.FromString,
-                    response_serializer=mwf_dot_v1_dot_sessions__pb2.ResendInvitationResponse.SerializeToString,
+                    request_deserializer=mwf_dot_v1_dot_invitations__pb2.ResendInvitationRequest.FromString,
+                    response_serializer=mwf_dot_v1_dot_invitations__pb2.ResendInvitationResponse.SerializeToString,
             ),
             'PauseSession': grpc.unary_unary_rpc_method_handler(
                     servicer.PauseSession,
@@ -1789,8 +1790,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/GetInvitation',
-            mwf_dot_v1_dot_sessions__pb2.GetInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_sessions__pb2.GetInvitationResponse.FromString,
+            mwf_dot_v1_dot_invitations__pb2.GetInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_invitations__pb2.GetInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1816,8 +1817,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/AcceptInvitation',
-            mwf_dot_v1_dot_sessions__pb2.AcceptInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_sessions__pb2.AcceptInvitationResponse.FromString,
+            mwf_dot_v1_dot_invitations__pb2.AcceptInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_invitations__pb2.AcceptInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1843,8 +1844,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/DeclineInvitation',
-            mwf_dot_v1_dot_sessions__pb2.DeclineInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_sessions__pb2.DeclineInvitationResponse.FromString,
+            mwf_dot_v1_dot_invitations__pb2.DeclineInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_invitations__pb2.DeclineInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -1870,8 +1871,8 @@ class SessionService:
             request,
             target,
             '/mwf.v1.SessionService/ResendInvitation',
-            mwf_dot_v1_dot_sessions__pb2.ResendInvitationRequest.SerializeToString,
-            mwf_dot_v1_dot_sessions__pb2.ResendInvitationResponse.FromString,
+            mwf_dot_v1_dot_invitations__pb2.ResendInvitationRequest.SerializeToString,
+            mwf_dot_v1_dot_invitations__pb2.ResendInvitationResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -6,6 +6,7 @@ isort:skip_file
 from collections import abc as _abc
 from grpc import aio as _aio
 from mwf.v1 import empathy_pb2 as _empathy_pb2
+from mwf.v1 import invitations_pb2 as _invitations_pb2
 from mwf.v1 import journey_pb2 as _journey_pb2
 from mwf.v1 import needs_pb2 as _needs_pb2
 from mwf.v1 import reconciler_pb2 as _reconciler_pb2
@@ -45,7 +46,7 @@ class SessionServiceStub:
     @_typing.overload
     def __new__(cls, channel: _aio.Channel) -> SessionServiceAsyncStub: ...
     GetMe: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetMeRequest, _sessions_pb2.GetMeResponse]
-    """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+    """---- Stages 0-1: sessions, invitations, people, emotions (sessions.proto, invitations.proto)
     The caller's profile and counters (REST: GET /auth/me).
     """
     RegisterPushToken: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.RegisterPushTokenRequest, _sessions_pb2.RegisterPushTokenResponse]
@@ -72,13 +73,13 @@ class SessionServiceStub:
     """Confirms the proposed topic frame; creator only (REST: POST /sessions/{id}/topic-frame/confirm)."""
     ConfirmInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ConfirmInvitationRequest, _sessions_pb2.ConfirmInvitationResponse]
     """The inviter finishes stage 0 (REST: POST /sessions/{id}/invitation/confirm)."""
-    GetInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.GetInvitationRequest, _sessions_pb2.GetInvitationResponse]
+    GetInvitation: _grpc.UnaryUnaryMultiCallable[_invitations_pb2.GetInvitationRequest, _invitations_pb2.GetInvitationResponse]
     """Public view of an invitation; no token needed (REST: GET /invitations/{id})."""
-    AcceptInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.AcceptInvitationRequest, _sessions_pb2.AcceptInvitationResponse]
+    AcceptInvitation: _grpc.UnaryUnaryMultiCallable[_invitations_pb2.AcceptInvitationRequest, _invitations_pb2.AcceptInvitationResponse]
     """Joins the session (REST: POST /invitations/{id}/accept)."""
-    DeclineInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.DeclineInvitationRequest, _sessions_pb2.DeclineInvitationResponse]
+    DeclineInvitation: _grpc.UnaryUnaryMultiCallable[_invitations_pb2.DeclineInvitationRequest, _invitations_pb2.DeclineInvitationResponse]
     """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
-    ResendInvitation: _grpc.UnaryUnaryMultiCallable[_sessions_pb2.ResendInvitationRequest, _sessions_pb2.ResendInvitationResponse]
+    ResendInvitation: _grpc.UnaryUnaryMultiCallable[_invitations_pb2.ResendInvitationRequest, _invitations_pb2.ResendInvitationResponse]
     """Emails a pending invitation again; the inviter only, within the daily email cap
     (REST: POST /invitations/{id}/resend).
     """
@@ -251,7 +252,7 @@ class SessionServiceAsyncStub(SessionServiceStub):
 
     def __init__(self, channel: _aio.Channel) -> None: ...
     GetMe: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetMeRequest, _sessions_pb2.GetMeResponse]  # type: ignore[assignment]
-    """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+    """---- Stages 0-1: sessions, invitations, people, emotions (sessions.proto, invitations.proto)
     The caller's profile and counters (REST: GET /auth/me).
     """
     RegisterPushToken: _aio.UnaryUnaryMultiCallable[_sessions_pb2.RegisterPushTokenRequest, _sessions_pb2.RegisterPushTokenResponse]  # type: ignore[assignment]
@@ -278,13 +279,13 @@ class SessionServiceAsyncStub(SessionServiceStub):
     """Confirms the proposed topic frame; creator only (REST: POST /sessions/{id}/topic-frame/confirm)."""
     ConfirmInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ConfirmInvitationRequest, _sessions_pb2.ConfirmInvitationResponse]  # type: ignore[assignment]
     """The inviter finishes stage 0 (REST: POST /sessions/{id}/invitation/confirm)."""
-    GetInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.GetInvitationRequest, _sessions_pb2.GetInvitationResponse]  # type: ignore[assignment]
+    GetInvitation: _aio.UnaryUnaryMultiCallable[_invitations_pb2.GetInvitationRequest, _invitations_pb2.GetInvitationResponse]  # type: ignore[assignment]
     """Public view of an invitation; no token needed (REST: GET /invitations/{id})."""
-    AcceptInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.AcceptInvitationRequest, _sessions_pb2.AcceptInvitationResponse]  # type: ignore[assignment]
+    AcceptInvitation: _aio.UnaryUnaryMultiCallable[_invitations_pb2.AcceptInvitationRequest, _invitations_pb2.AcceptInvitationResponse]  # type: ignore[assignment]
     """Joins the session (REST: POST /invitations/{id}/accept)."""
-    DeclineInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.DeclineInvitationRequest, _sessions_pb2.DeclineInvitationResponse]  # type: ignore[assignment]
+    DeclineInvitation: _aio.UnaryUnaryMultiCallable[_invitations_pb2.DeclineInvitationRequest, _invitations_pb2.DeclineInvitationResponse]  # type: ignore[assignment]
     """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
-    ResendInvitation: _aio.UnaryUnaryMultiCallable[_sessions_pb2.ResendInvitationRequest, _sessions_pb2.ResendInvitationResponse]  # type: ignore[assignment]
+    ResendInvitation: _aio.UnaryUnaryMultiCallable[_invitations_pb2.ResendInvitationRequest, _invitations_pb2.ResendInvitationResponse]  # type: ignore[assignment]
     """Emails a pending invitation again; the inviter only, within the daily email cap
     (REST: POST /invitations/{id}/resend).
     """
@@ -460,7 +461,7 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
         request: _sessions_pb2.GetMeRequest,
         context: _ServicerContext,
     ) -> _typing.Union[_sessions_pb2.GetMeResponse, _abc.Awaitable[_sessions_pb2.GetMeResponse]]:
-        """---- Stages 0-1: sessions, invitations, people, emotions (messages in sessions.proto) ----
+        """---- Stages 0-1: sessions, invitations, people, emotions (sessions.proto, invitations.proto)
         The caller's profile and counters (REST: GET /auth/me).
         """
 
@@ -563,33 +564,33 @@ class SessionServiceServicer(metaclass=_abc_1.ABCMeta):
     @_abc_1.abstractmethod
     def GetInvitation(
         self,
-        request: _sessions_pb2.GetInvitationRequest,
+        request: _invitations_pb2.GetInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_sessions_pb2.GetInvitationResponse, _abc.Awaitable[_sessions_pb2.GetInvitationResponse]]:
+    ) -> _typing.Union[_invitations_pb2.GetInvitationResponse, _abc.Awaitable[_invitations_pb2.GetInvitationResponse]]:
         """Public view of an invitation; no token needed (REST: GET /invitations/{id})."""
 
     @_abc_1.abstractmethod
     def AcceptInvitation(
         self,
-        request: _sessions_pb2.AcceptInvitationRequest,
+        request: _invitations_pb2.AcceptInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_sessions_pb2.AcceptInvitationResponse, _abc.Awaitable[_sessions_pb2.AcceptInvitationResponse]]:
+    ) -> _typing.Union[_invitations_pb2.AcceptInvitationResponse, _abc.Awaitable[_invitations_pb2.AcceptInvitationResponse]]:
         """Joins the session (REST: POST /invitations/{id}/accept)."""
 
     @_abc_1.abstractmethod
     def DeclineInvitation(
         self,
-        request: _sessions_pb2.DeclineInvitationRequest,
+        request: _invitations_pb2.DeclineInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_sessions_pb2.DeclineInvitationResponse, _abc.Awaitable[_sessions_pb2.DeclineInvitationResponse]]:
+    ) -> _typing.Union[_invitations_pb2.DeclineInvitationResponse, _abc.Awaitable[_invitations_pb2.DeclineInvitationResponse]]:
         """Declines the invitation; the session is abandoned (REST: POST /invitations/{id}/decline)."""
 
     @_abc_1.abstractmethod
     def ResendInvitation(
         self,
-        request: _sessions_pb2.ResendInvitationRequest,
+        request: _invitations_pb2.ResendInvitationRequest,
         context: _ServicerContext,
-    ) -> _typing.Union[_sessions_pb2.ResendInvitationResponse, _abc.Awaitable[_sessions_pb2.ResendInvitationResponse]]:
+    ) -> _typing.Union[_invitations_pb2.ResendInvitationResponse, _abc.Awaitable[_invitations_pb2.ResendInvitationResponse]]:
         """Emails a pending invitation again; the inviter only, within the daily email cap
         (REST: POST /invitations/{id}/resend).
         """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mwf.v1 import sessions_pb2 as svc
+from mwf.v1 import invitations_pb2 as inv_pb
 from rest_gateway import shapes
 from rest_gateway.convert import when
 from rest_gateway.errors import ok
@@ -16,13 +16,13 @@ from rest_gateway.validation import Fields, json_object, path_id
 async def get_invitation(request: web.Request) -> web.Response:
     # Public: an invitee opens the link before signing in. Auth headers are forwarded only
     # when the client sent them, which is what `call` does for every route.
-    message = svc.GetInvitationRequest(invitation_id=path_id(request))
+    message = inv_pb.GetInvitationRequest(invitation_id=path_id(request))
     resp = await call(request, stub(request).GetInvitation, message)
     return ok(shapes.public_invitation(resp))
 
 
 async def accept_invitation(request: web.Request) -> web.Response:
-    message = svc.AcceptInvitationRequest(invitation_id=path_id(request))
+    message = inv_pb.AcceptInvitationRequest(invitation_id=path_id(request))
     resp = await call(request, stub(request).AcceptInvitation, message)
     return ok(shapes.accepted_invitation(resp))
 
@@ -32,7 +32,7 @@ async def decline_invitation(request: web.Request) -> web.Response:
     fields = Fields(await json_object(request))
     reason = fields.string("reason", max_len=500)
     fields.check()
-    message = svc.DeclineInvitationRequest(invitation_id=invitation_id, reason=reason or "")
+    message = inv_pb.DeclineInvitationRequest(invitation_id=invitation_id, reason=reason or "")
     resp = await call(request, stub(request).DeclineInvitation, message)
     return ok({"declined": resp.declined})
 
@@ -40,7 +40,7 @@ async def decline_invitation(request: web.Request) -> web.Response:
 async def resend_invitation(request: web.Request) -> web.Response:
     # Called by the mobile app (partner-journey.md §6.4); the shape is the shared contract's
     # ResendInvitationResponse.
-    message = svc.ResendInvitationRequest(invitation_id=path_id(request))
+    message = inv_pb.ResendInvitationRequest(invitation_id=path_id(request))
     resp = await call(request, stub(request).ResendInvitation, message)
     return ok(
         {

@@ -13,6 +13,7 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.db.tables import InvitationTable, UserTable
 from tests.fakes.clerk import FakeClerk as BaseFakeClerk
@@ -121,8 +122,8 @@ async def frame_confirmed(stack: Stack, inviter: str = "alice") -> Ids:
 async def joined(stack: Stack, inviter: str = "alice", invitee: str = "bob") -> Ids:
     """Both are members of an ACTIVE session; neither has signed the compact."""
     ids = await frame_confirmed(stack, inviter)
-    await stack.stub.AcceptInvitation(pb.AcceptInvitationRequest(invitation_id=ids.invitation_id),
-                                      metadata=stack.metadata(invitee))
+    accept = inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id)
+    await stack.stub.AcceptInvitation(accept, metadata=stack.metadata(invitee))
     return ids
 
 
@@ -142,8 +143,8 @@ async def invited(stack: Stack, inviter: str = "alice") -> Ids:
 async def at_stage1(stack: Stack, inviter: str = "alice", invitee: str = "bob") -> Ids:
     ids = await invited(stack, inviter)
     md = stack.metadata(invitee)
-    await stack.stub.AcceptInvitation(pb.AcceptInvitationRequest(invitation_id=ids.invitation_id),
-                                      metadata=md)
+    accept = inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id)
+    await stack.stub.AcceptInvitation(accept, metadata=md)
     await stack.stub.SignCompact(pb.SignCompactRequest(session_id=ids.session_id, agreed=True),
                                  metadata=md)
     return ids

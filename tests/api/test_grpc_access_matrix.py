@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf.v1 import types_pb2 as t
 
@@ -97,18 +98,19 @@ CASES = [
          lambda i: pb.UpdateNicknameRequest(relationship_id=i.relationship_id, nickname="Pal"),
          lambda r, i: r.nickname == "Pal"),
     # An invitation link is the capability: anyone may look at it, even signed out.
-    Case("GetInvitation", lambda i: pb.GetInvitationRequest(invitation_id=i.invitation_id),
+    Case("GetInvitation", lambda i: inv_pb.GetInvitationRequest(invitation_id=i.invitation_id),
          lambda r, i: r.invitation.id == i.invitation_id and r.invitation.topic_frame == "",
          expect={"owner": OK, "partner": OK, "stranger": OK, "anonymous": OK}),
     # The inviter cannot answer their own invitation; once the partner has joined, a third
     # person is refused (the stranger cells run after bob accepted).
-    Case("AcceptInvitation", lambda i: pb.AcceptInvitationRequest(invitation_id=i.invitation_id),
+    Case("AcceptInvitation",
+         lambda i: inv_pb.AcceptInvitationRequest(invitation_id=i.invitation_id),
          lambda r, i: r.session_id == i.session_id and r.status == t.SESSION_STATUS_ACTIVE,
          setup_for={"partner": frame_confirmed},
          expect={"owner": INVALID, "partner": OK, "stranger": FORBIDDEN,
                  "anonymous": UNAUTHENTICATED}),
     Case("DeclineInvitation",
-         lambda i: pb.DeclineInvitationRequest(invitation_id=i.invitation_id),
+         lambda i: inv_pb.DeclineInvitationRequest(invitation_id=i.invitation_id),
          lambda r, i: r.declined, setup_for={"partner": frame_confirmed},
          expect={"owner": INVALID, "partner": OK, "stranger": FORBIDDEN,
                  "anonymous": UNAUTHENTICATED}),
@@ -119,7 +121,7 @@ CELLS = [pytest.param(case, role, id=f"{case.rpc}-{role}") for case in CASES for
 
 async def _status(stack: Stack, ids: Ids) -> int:
     return (await stack.stub.GetInvitation(
-        pb.GetInvitationRequest(invitation_id=ids.invitation_id))).session_status
+        inv_pb.GetInvitationRequest(invitation_id=ids.invitation_id))).session_status
 
 
 @pytest.mark.parametrize(("case", "role"), CELLS)

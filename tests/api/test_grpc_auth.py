@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.auth import ClerkTokenVerifier
 from mwf_core.config import Settings
@@ -170,7 +171,7 @@ async def test_public_invitation_ignores_a_bad_token(clerk_stack: Stack, clerk: 
     inviter = bearer(clerk.token("user_2inviter"))
     made = await clerk_stack.stub.CreateSession(pb.CreateSessionRequest(invite_name="Bob"),
                                                 metadata=inviter)
-    request = pb.GetInvitationRequest(invitation_id=made.invitation_id)
+    request = inv_pb.GetInvitationRequest(invitation_id=made.invitation_id)
     assert (await clerk_stack.stub.GetInvitation(request)).invitation.id == made.invitation_id
     status, _ = await clerk_stack.call(
         "GET", f"/api/invitations/{made.invitation_id}",

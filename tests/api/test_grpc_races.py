@@ -8,6 +8,7 @@ from typing import Any
 
 import grpc
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf.v1 import types_pb2 as t
 
@@ -37,7 +38,7 @@ async def test_two_people_accept_the_same_invitation(stack: Stack) -> None:
     ids = await frame_confirmed(stack)
     for user in ("bob", "carol"):
         await stack.stub.GetMe(pb.GetMeRequest(), metadata=stack.metadata(user))
-    request = pb.AcceptInvitationRequest(invitation_id=ids.invitation_id)
+    request = inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id)
     results = await _settle(*(stack.stub.AcceptInvitation(request, metadata=stack.metadata(u))
                               for u in ("bob", "carol")))
     refused = _refusals(results)
@@ -56,15 +57,15 @@ async def test_accept_racing_decline(stack: Stack) -> None:
     for user in ("bob", "carol"):
         await stack.stub.GetMe(pb.GetMeRequest(), metadata=stack.metadata(user))
     results = await _settle(
-        stack.stub.AcceptInvitation(pb.AcceptInvitationRequest(invitation_id=ids.invitation_id),
+        stack.stub.AcceptInvitation(inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id),
                                     metadata=stack.metadata("bob")),
         stack.stub.DeclineInvitation(
-            pb.DeclineInvitationRequest(invitation_id=ids.invitation_id),
+            inv_pb.DeclineInvitationRequest(invitation_id=ids.invitation_id),
             metadata=stack.metadata("carol")),
     )
     assert len(_refusals(results)) == 1, results
     public = await stack.stub.GetInvitation(
-        pb.GetInvitationRequest(invitation_id=ids.invitation_id))
+        inv_pb.GetInvitationRequest(invitation_id=ids.invitation_id))
     if _refusals(results)[0] is results[1]:
         assert (public.invitation.status, public.session_status) == (
             t.INVITATION_STATUS_ACCEPTED, t.SESSION_STATUS_ACTIVE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import grpc
 import pytest
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf.v1 import types_pb2 as t
 from mwf_core.adapters.db.tables import UserTable
@@ -55,12 +56,12 @@ async def test_two_people_reach_stage_one_over_grpc(stack: Stack) -> None:
     assert confirmed.advanced_to_stage == t.STAGE_WITNESS
     assert confirmed.invitation.message_confirmed
 
-    public = await s.GetInvitation(pb.GetInvitationRequest(invitation_id=inv_id))
+    public = await s.GetInvitation(inv_pb.GetInvitationRequest(invitation_id=inv_id))
     assert public.invitation.status == t.INVITATION_STATUS_PENDING
     assert public.invitation.invited_by.name == "Alice"
     assert public.session_status == t.SESSION_STATUS_INVITED
 
-    accepted = await s.AcceptInvitation(pb.AcceptInvitationRequest(invitation_id=inv_id),
+    accepted = await s.AcceptInvitation(inv_pb.AcceptInvitationRequest(invitation_id=inv_id),
                                         metadata=bob)
     assert accepted.session_id == sid and accepted.status == t.SESSION_STATUS_ACTIVE
     assert sorted(m.name for m in accepted.members) == ["Alice", "Bob"]
@@ -202,7 +203,7 @@ async def test_session_state_carries_invitation_and_compact(stack: Stack) -> Non
 async def test_compact_status_hides_the_partner_until_signed(sqlite_stack: Stack) -> None:
     ids = await invited(sqlite_stack)
     await sqlite_stack.stub.AcceptInvitation(
-        pb.AcceptInvitationRequest(invitation_id=ids.invitation_id),
+        inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id),
         metadata=sqlite_stack.metadata("bob"))
     status = await sqlite_stack.stub.GetCompactStatus(
         pb.GetCompactStatusRequest(session_id=ids.session_id),
@@ -239,7 +240,7 @@ async def test_confirm_invitation_gates(sqlite_stack: Stack) -> None:
 async def test_closed_session_refuses_stage0_actions(sqlite_stack: Stack) -> None:
     ids = await frame_confirmed(sqlite_stack)
     await sqlite_stack.stub.DeclineInvitation(
-        pb.DeclineInvitationRequest(invitation_id=ids.invitation_id, reason="Not now"),
+        inv_pb.DeclineInvitationRequest(invitation_id=ids.invitation_id, reason="Not now"),
         metadata=sqlite_stack.metadata("bob"))
     md = sqlite_stack.metadata("alice")
     await fails(sqlite_stack.stub.ConfirmTopicFrame(
@@ -254,23 +255,23 @@ async def test_closed_session_refuses_stage0_actions(sqlite_stack: Stack) -> Non
 async def test_public_invitation_hides_the_frame(sqlite_stack: Stack) -> None:
     ids = await frame_confirmed(sqlite_stack)
     public = await sqlite_stack.stub.GetInvitation(
-        pb.GetInvitationRequest(invitation_id=ids.invitation_id))
+        inv_pb.GetInvitationRequest(invitation_id=ids.invitation_id))
     assert public.invitation.id == ids.invitation_id and not public.invitation.is_inviter
     assert public.invitation.topic_frame == "" and public.invitation.invited_by.id == ""
     mine = await sqlite_stack.stub.GetInvitation(
-        pb.GetInvitationRequest(invitation_id=ids.invitation_id),
+        inv_pb.GetInvitationRequest(invitation_id=ids.invitation_id),
         metadata=sqlite_stack.metadata("alice"))
     assert mine.invitation.is_inviter
-    await fails(sqlite_stack.stub.GetInvitation(pb.GetInvitationRequest(invitation_id=MISSING)),
+    await fails(sqlite_stack.stub.GetInvitation(inv_pb.GetInvitationRequest(invitation_id=MISSING)),
                 *NOT_FOUND)
 
 
 async def test_accept_refusals(sqlite_stack: Stack) -> None:
     ids, accept = await created(sqlite_stack), sqlite_stack.stub.AcceptInvitation
-    request = pb.AcceptInvitationRequest(invitation_id=ids.invitation_id)
+    request = inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id)
     await fails(accept(request, metadata=sqlite_stack.metadata("bob")), *INVALID)  # not ready
     await fails(accept(request, metadata=sqlite_stack.metadata("alice")), *INVALID)  # own
-    await fails(accept(pb.AcceptInvitationRequest(invitation_id=MISSING),
+    await fails(accept(inv_pb.AcceptInvitationRequest(invitation_id=MISSING),
                        metadata=sqlite_stack.metadata("bob")), *NOT_FOUND)
 
 
@@ -278,10 +279,10 @@ async def test_accept_refusals(sqlite_stack: Stack) -> None:
 async def test_expired_invitation(stack: Stack, rpc: str) -> None:
     ids = await frame_confirmed(stack)
     await expire_invitation(ids.invitation_id)
-    request = getattr(pb, f"{rpc}Request")(invitation_id=ids.invitation_id)
+    request = getattr(inv_pb, f"{rpc}Request")(invitation_id=ids.invitation_id)
     await fails(getattr(stack.stub, rpc)(request, metadata=stack.metadata("bob")), *EXPIRED)
     public = await stack.stub.GetInvitation(
-        pb.GetInvitationRequest(invitation_id=ids.invitation_id))
+        inv_pb.GetInvitationRequest(invitation_id=ids.invitation_id))
     assert public.invitation.status == t.INVITATION_STATUS_EXPIRED
 
 
@@ -292,7 +293,7 @@ async def test_invites_blocked_by_privacy(sqlite_stack: Stack) -> None:
     await UserTable.update({UserTable.privacy_preferences: {"allowSessionInvites": False}}).where(
         UserTable.auth_subject == "bob")
     failure = await fails(sqlite_stack.stub.AcceptInvitation(
-        pb.AcceptInvitationRequest(invitation_id=ids.invitation_id), metadata=md),
+        inv_pb.AcceptInvitationRequest(invitation_id=ids.invitation_id), metadata=md),
         grpc.StatusCode.PERMISSION_DENIED, "VALIDATION_ERROR")
     assert failure.metadata == {"http_status": "403"}
 
@@ -300,16 +301,16 @@ async def test_invites_blocked_by_privacy(sqlite_stack: Stack) -> None:
 async def test_decline(sqlite_stack: Stack) -> None:
     ids, decline = await frame_confirmed(sqlite_stack), sqlite_stack.stub.DeclineInvitation
     md = sqlite_stack.metadata("bob")
-    await fails(decline(pb.DeclineInvitationRequest(invitation_id=ids.invitation_id,
+    await fails(decline(inv_pb.DeclineInvitationRequest(invitation_id=ids.invitation_id,
                                                     reason="x" * 501), metadata=md),
                 *INVALID, fields={"reason"})
-    assert (await decline(pb.DeclineInvitationRequest(invitation_id=ids.invitation_id),
+    assert (await decline(inv_pb.DeclineInvitationRequest(invitation_id=ids.invitation_id),
                           metadata=md)).declined
     public = await sqlite_stack.stub.GetInvitation(
-        pb.GetInvitationRequest(invitation_id=ids.invitation_id))
+        inv_pb.GetInvitationRequest(invitation_id=ids.invitation_id))
     assert public.invitation.status == t.INVITATION_STATUS_DECLINED
     assert public.session_status == t.SESSION_STATUS_ABANDONED
-    await fails(decline(pb.DeclineInvitationRequest(invitation_id=ids.invitation_id),
+    await fails(decline(inv_pb.DeclineInvitationRequest(invitation_id=ids.invitation_id),
                         metadata=md), *INVALID)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import grpc
 import pytest
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import sessions_pb2 as pb
 from mwf_core.adapters.db.outbox_tables import OutboxTable
 from mwf_core.config import Settings
@@ -138,7 +139,7 @@ async def test_grpc_create_and_resend_over_the_cap(capped: Stack) -> None:
         pb.CreateSessionRequest(invite_name="Bob", invite_email="bob@example.test"), metadata=md
     )
     await capped.stub.ResendInvitation(
-        pb.ResendInvitationRequest(invitation_id=first.invitation_id), metadata=md
+        inv_pb.ResendInvitationRequest(invitation_id=first.invitation_id), metadata=md
     )
     listed = await capped.stub.ListSessions(pb.ListSessionsRequest(), metadata=md)
 
@@ -150,7 +151,7 @@ async def test_grpc_create_and_resend_over_the_cap(capped: Stack) -> None:
     )
     await fails(
         capped.stub.ResendInvitation(
-            pb.ResendInvitationRequest(invitation_id=first.invitation_id), metadata=md
+            inv_pb.ResendInvitationRequest(invitation_id=first.invitation_id), metadata=md
         ),
         *RATE_LIMITED,
     )
@@ -177,7 +178,7 @@ async def test_concurrent_emails_from_one_inviter_never_pass_the_cap(capped: Sta
     ]
     attempts.append(
         capped.stub.ResendInvitation(
-            pb.ResendInvitationRequest(invitation_id=first["invitationId"]), metadata=md
+            inv_pb.ResendInvitationRequest(invitation_id=first["invitationId"]), metadata=md
         )
     )
 

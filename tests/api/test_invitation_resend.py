@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 import pytest
 
-from mwf.v1 import sessions_pb2 as pb
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf_core.adapters.db.tables import InvitationTable
 from mwf_core.domain import events
 
@@ -141,7 +141,7 @@ async def test_an_invitation_without_email_cannot_be_resent(stack: Stack) -> Non
 
 def resend(stack: Stack, invitation_id: str, user: str | None) -> Any:
     return stack.stub.ResendInvitation(
-        pb.ResendInvitationRequest(invitation_id=invitation_id), metadata=stack.metadata(user)
+        inv_pb.ResendInvitationRequest(invitation_id=invitation_id), metadata=stack.metadata(user)
     )
 
 

@@ -18,6 +18,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2, status_pb2
 from grpc_status import rpc_status
 
+from mwf.v1 import invitations_pb2 as inv_pb
 from mwf.v1 import session_service_pb2_grpc
 from mwf.v1 import sessions_pb2 as svc
 from mwf.v1 import types_pb2 as t
@@ -237,7 +238,7 @@ class FakeSessionService(session_service_pb2_grpc.SessionServiceServicer):
         self._record("SignCompact", request, context)
         return svc.SignCompactResponse(signed=True, sign_time=ts(), can_advance=True)
 
-    async def GetInvitation(self, request: Any, context: Any) -> svc.GetInvitationResponse:
+    async def GetInvitation(self, request: Any, context: Any) -> inv_pb.GetInvitationResponse:
         self._record("GetInvitation", request, context)
         invitation = t.Invitation(
             id=request.invitation_id,
@@ -248,13 +249,13 @@ class FakeSessionService(session_service_pb2_grpc.SessionServiceServicer):
             expire_time=ts(7 * 86400),
             invited_by=t.Partner(name="Ada"),
         )
-        return svc.GetInvitationResponse(
+        return inv_pb.GetInvitationResponse(
             invitation=invitation, session_status=t.SESSION_STATUS_INVITED
         )
 
     async def DeclineInvitation(self, request: Any, context: Any) -> Any:
         self._record("DeclineInvitation", request, context)
-        return svc.DeclineInvitationResponse(declined=True)
+        return inv_pb.DeclineInvitationResponse(declined=True)
 
     async def UpdateNickname(self, request: Any, context: Any) -> svc.UpdateNicknameResponse:
         self._record("UpdateNickname", request, context)
